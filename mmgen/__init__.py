@@ -1,0 +1,34 @@
+"""mmgen: finished music for videos from a text prompt (and, later, an image, lyrics or a video).
+
+    from mmgen import generate, GenerationRequest
+    track = generate(GenerationRequest(prompt="lofi beat for a cooking video", duration_s=30))
+    track.save("out.wav"); track.save("out.mid"); print(track.plan.explain())
+"""
+
+__version__ = "0.1.0"
+
+from .errors import GenerationFailed, InvalidRequest, MmgenError, Unavailable  # noqa: E402
+from .request import GenerationRequest  # noqa: E402
+
+
+def generate(request, progress=None):
+    """Prompt to mastered audio; see mmgen.pipeline. Imported lazily to keep `import mmgen` light."""
+    from .pipeline import generate as _generate
+
+    return _generate(request, progress)
+
+
+def available_decoders() -> list[dict]:
+    """Each decoder with its availability and, when unavailable, the reason."""
+    from . import registry
+
+    rows = []
+    for entry in registry.entries("decoder"):
+        status = entry.check()
+        rows.append({"name": entry.name, "available": status.ok, "reason": status.reason,
+                     "offline": entry.offline, "description": entry.description})
+    return rows
+
+
+__all__ = ["GenerationFailed", "GenerationRequest", "InvalidRequest", "MmgenError", "Unavailable",
+           "available_decoders", "generate", "__version__"]

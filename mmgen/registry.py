@@ -1,0 +1,86 @@
+"""Name -> component lookup for encoders, decoders and codecs.
+
+Each entry carries a factory (imported lazily, so listing components loads no model), a one-line
+description for people, and an availability check that returns a plain-language reason when the
+component cannot run here. Adding a component is one file plus one `register` call.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import threading
+from dataclasses import dataclass
+from typing import Callable
+
+from .errors import InvalidRequest, Unavailable
+
+
+@dataclass(frozen=True)
+class Availability:
+    ok: bool
+    reason: str = ""
+
+
+@dataclass
+class Entry:
+    kind: str  # "encoder" | "decoder" | "codec"
+    name: str
+    target: str  # "package.module:ClassName", imported on first use
+    description: str
+    check: Callable[[], Availability]
+    offline: bool  # runs with no downloaded weights
+
+    def load_class(self):
+        module_name, class_name = self.target.split(":")
+        return getattr(importlib.import_module(module_name), class_name)
+
+
+_ENTRIES: dict[tuple[str, str], Entry] = {}
+_INSTANCES: dict[tuple[str, str], object] = {}
+_LOCK = threading.Lock()
+
+
+def _always() -> Availability:
+    return Availability(True)
+
+
+def register(kind: str, name: str, target: str, description: str,
+             check: Callable[[], Availability] = _always, offline: bool = True) -> None:
+    _ENTRIES[(kind, name)] = Entry(kind, name, target, description, check, offline)
+
+
+def entries(kind: str) -> list[Entry]:
+    _ensure_builtins()
+    return [e for (k, _), e in _ENTRIES.items() if k == kind]
+
+
+def availability(kind: str, name: str) -> Availability:
+    return _entry(kind, name).check()
+
+
+def get(kind: str, name: str):
+    """The shared instance of a component (built once per process; models load lazily inside)."""
+    entry = _entry(kind, name)
+    status = entry.check()
+    if not status.ok:
+        raise Unavailable(f"The {kind} '{name}' is not available here: {status.reason}")
+    with _LOCK:
+        if (kind, name) not in _INSTANCES:
+            _INSTANCES[(kind, name)] = entry.load_class()()
+        return _INSTANCES[(kind, name)]
+
+
+def _entry(kind: str, name: str) -> Entry:
+    _ensure_builtins()
+    try:
+        return _ENTRIES[(kind, name)]
+    except KeyError:
+        known = ", ".join(e.name for e in entries(kind)) or "none"
+        raise InvalidRequest(f"There is no {kind} called '{name}'. Choose one of: {known}.") from None
+
+
+@functools.cache
+def _ensure_builtins() -> None:
+    # Each package registers its own components when imported.
+    from . import codecs, decoders, encoders  # noqa: F401

@@ -1,0 +1,96 @@
+"""GenerationRequest: everything a user can ask for, validated with plain-language errors.
+
+An empty prompt is allowed: the piece is then planned from the controls alone (tempo, key,
+meter) with a neutral light-pop arrangement.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import unicodedata
+from dataclasses import asdict, dataclass
+
+from .errors import InvalidRequest
+from .music import parse_key, parse_meter
+
+MAX_PROMPT_CHARS = 2000
+DURATION_RANGE_S = (5.0, 600.0)
+TEMPO_RANGE_BPM = (30.0, 300.0)
+LOUDNESS_RANGE_LUFS = (-30.0, -6.0)
+MAX_SEED = 2**32 - 1
+
+
+@dataclass
+class GenerationRequest:
+    prompt: str = ""
+    duration_s: float = 30.0
+    tempo_bpm: float | None = None
+    key: str | None = None
+    meter: str | None = None
+    seed: int | None = None
+    decoder: str = "composer"
+    loudness_lufs: float = -14.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def check_text(text: str, what: str) -> str:
+    """Refuse text that cannot be shown or stored safely; return it with outer space trimmed."""
+    if not isinstance(text, str):
+        raise InvalidRequest(f"The {what} must be text.")
+    for ch in text:
+        if 0xD800 <= ord(ch) <= 0xDFFF:
+            raise InvalidRequest(f"The {what} contains a broken character (an unpaired surrogate). "
+                                 "Please retype or paste it again.")
+        if unicodedata.category(ch) == "Cc" and ch not in "\n\t\r":
+            raise InvalidRequest(f"The {what} contains an invisible control character "
+                                 f"(U+{ord(ch):04X}). Please remove it.")
+    return text.strip()
+
+
+def _number(value, what: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InvalidRequest(f"The {what} must be a number, not {value!r}.") from None
+    if not math.isfinite(number):
+        raise InvalidRequest(f"The {what} must be a finite number.")
+    return number
+
+
+def _in_range(value, bounds: tuple[float, float], what: str, unit: str) -> float:
+    number = _number(value, what)
+    low, high = bounds
+    if not low <= number <= high:
+        raise InvalidRequest(f"The {what} must be between {low:g} and {high:g} {unit}; you asked for {number:g}.")
+    return number
+
+
+def validate(request: GenerationRequest) -> GenerationRequest:
+    """Return a normalised copy of the request, or raise InvalidRequest saying what to fix."""
+    prompt = check_text(request.prompt or "", "description")
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise InvalidRequest(f"The description is {len(prompt):,} characters long; "
+                             f"please keep it under {MAX_PROMPT_CHARS:,}.")
+    duration = _in_range(request.duration_s, DURATION_RANGE_S, "duration", "seconds")
+    tempo = None
+    if request.tempo_bpm not in (None, "", 0):
+        tempo = _in_range(request.tempo_bpm, TEMPO_RANGE_BPM, "tempo", "BPM")
+    key = (check_text(request.key, "key") or None) if request.key else None
+    if key:
+        key = parse_key(key).name
+    meter = (check_text(request.meter, "time signature") or None) if request.meter else None
+    if meter:
+        meter = parse_meter(meter).name
+    seed = request.seed
+    if seed is None or seed == "":
+        seed = random.SystemRandom().randint(0, MAX_SEED)
+    seed_number = _number(seed, "seed")
+    if seed_number != int(seed_number) or not 0 <= seed_number <= MAX_SEED:
+        raise InvalidRequest(f"The seed must be a whole number between 0 and {MAX_SEED}.")
+    decoder = check_text(request.decoder or "composer", "decoder name")
+    loudness = _in_range(request.loudness_lufs, LOUDNESS_RANGE_LUFS, "loudness target", "LUFS")
+    return GenerationRequest(prompt=prompt, duration_s=duration, tempo_bpm=tempo, key=key, meter=meter,
+                             seed=int(seed_number), decoder=decoder, loudness_lufs=loudness)

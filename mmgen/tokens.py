@@ -1,0 +1,102 @@
+"""What decoders emit and codecs consume.
+
+Two token kinds, one per codec family:
+- `ScoreTokens`: a symbolic score (note events on named parts, timed in counted beats), rendered
+  by the SoundFont codec. Rule-based and learned symbolic decoders emit these.
+- `AudioTokens`: codebook indices `[B, K, T]` of a neural audio codec (EnCodec), emitted by
+  MusicGen-style decoders.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+
+DRUM_CHANNEL = 9
+
+
+@dataclass
+class NoteEvent:
+    pitch: int  # MIDI 0..127 (GM drum map on drum parts)
+    start_beat: float  # counted beats from the start of the piece
+    duration_beats: float
+    velocity: int  # 1..127
+
+
+@dataclass
+class Part:
+    name: str  # role: "melody", "bass", "chords", "pad", "drums", ...
+    program: int  # General MIDI program 0..127 (ignored for drums)
+    is_drum: bool = False
+    notes: list[NoteEvent] = field(default_factory=list)
+    volume: int = 100  # MIDI CC7
+    pan: int = 64  # MIDI CC10
+    reverb: int = 40  # MIDI CC91
+
+    def add(self, pitch: int, start_beat: float, duration_beats: float, velocity: int) -> None:
+        if duration_beats <= 0:
+            return
+        velocity = int(min(127, max(1, round(velocity))))
+        self.notes.append(NoteEvent(int(pitch), float(start_beat), float(duration_beats), velocity))
+
+
+@dataclass
+class ScoreTokens:
+    """A multi-track score at one tempo. Times are in counted beats (see `Meter`); a beat lasts
+    60 / tempo_bpm seconds. `end_s` is the exact length the rendered audio must have."""
+
+    tempo_bpm: float
+    quarters_per_beat: float
+    meter: str  # "3/4"
+    parts: list[Part]
+    end_s: float
+    kind: str = "score"
+
+    def beat_to_s(self, beat: float) -> float:
+        return beat * 60.0 / self.tempo_bpm
+
+    @property
+    def note_count(self) -> int:
+        return sum(len(t.notes) for t in self.parts)
+
+    def to_midi(self, lyrics: list[tuple[float, str]] | None = None):
+        """The score as a `pretty_midi.PrettyMIDI` (times in seconds, one instrument per track)."""
+        import pretty_midi
+
+        midi = pretty_midi.PrettyMIDI(initial_tempo=self.tempo_bpm * self.quarters_per_beat)
+        num, den = (int(x) for x in self.meter.split("/"))
+        midi.time_signature_changes.append(pretty_midi.TimeSignature(num, den, 0.0))
+        for track in self.parts:
+            inst = pretty_midi.Instrument(program=track.program, is_drum=track.is_drum, name=track.name)
+            for n in track.notes:
+                start = self.beat_to_s(n.start_beat)
+                end = min(self.beat_to_s(n.start_beat + n.duration_beats), self.end_s)
+                if end - start > 1e-3:
+                    inst.notes.append(pretty_midi.Note(n.velocity, n.pitch, start, end))
+            for number, value in ((7, track.volume), (10, track.pan), (91, track.reverb), (93, 0)):
+                inst.control_changes.append(pretty_midi.ControlChange(number, value, 0.0))
+            midi.instruments.append(inst)
+        for time_s, text in lyrics or []:
+            midi.lyrics.append(pretty_midi.Lyric(text, time_s))
+        return midi
+
+    def to_midi_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        self.to_midi().write(buffer)
+        return buffer.getvalue()
+
+
+@dataclass
+class AudioTokens:
+    """Codebook indices of a neural audio codec.
+
+    codes: int64 `[B, K, T]` (batch, codebooks, frames); frame_rate_hz frames per second.
+    """
+
+    codes: np.ndarray
+    codebook_size: int
+    frame_rate_hz: float
+    codec: str  # registry name of the codec that decodes them
+    kind: str = "audio"
