@@ -1,0 +1,368 @@
+"""MusicPlan: the explicit, inspectable description of the piece every decoder follows.
+
+Timeline: the music runs for `total_bars` bars (the first may be a pickup that starts
+`pickup_offset_beats` into the bar), then the final chord lands on a downbeat at `final_chord_s`
+and rings for `ring_s`, so that final_chord_s + ring_s == duration_s exactly.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .encoders.cues import PromptCues
+from .encoders.text import TextFeatures
+from .music import Key, Meter, parse_key, parse_meter
+from .request import GenerationRequest
+
+DEFAULT_STYLE = "pop"
+# Scores are similarities above each descriptor's neutral baseline (see encoders/text.py).
+STYLE_MATCH_MIN = 0.05  # below this the prompt says nothing about style
+USE_MATCH_MIN = 0.12  # a use ("cooking video") must clear this, and be near the best use
+KEYWORD_BONUS = 0.35  # a style named outright ("jazz") beats a vaguer semantic match
+USE_WEIGHT = 1.0  # how much a matched use ("cooking video") pulls toward its styles and moods
+MAX_TEMPO_NUDGE = 0.04  # an inferred tempo may move this much to end on a whole bar
+COMFORTABLE_TONICS = {"major": [0, 2, 5, 7, 9, 10, 3], "minor": [9, 2, 4, 7, 0, 5, 11]}
+
+
+def phrase_bars(bar_s: float) -> int:
+    """Bars per phrase: 4, or 8 when bars are short (fast tempos), so phrases last 6-12 s."""
+    return 8 if bar_s < 1.45 else 4
+
+
+@dataclass
+class Section:
+    name: str  # "Intro", "A", "B", "A'", "Outro"
+    role: str  # "intro" | "verse" | "chorus" | "bridge" | "build" | "outro"
+    start_bar: int
+    bars: int
+    energy: float  # 0..1
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "role": self.role, "start_bar": self.start_bar,
+                "bars": self.bars, "energy": round(self.energy, 3)}
+
+
+@dataclass
+class MusicPlan:
+    prompt: str
+    duration_s: float
+    tempo_bpm: float
+    key: Key
+    meter: Meter
+    style: str  # descriptor name, e.g. "lofi"
+    style_label: str
+    moods: list[str]
+    uses: list[str]
+    instruments: dict[str, int]  # role -> General MIDI program
+    instrument_names: list[str]  # instruments the prompt asked for
+    sections: list[Section]
+    total_bars: int
+    pickup_offset_beats: float
+    ring_s: float
+    swing: float  # 0.5 = straight eighths, 0.66 = triplet swing
+    energy: float  # overall 0..1
+    arc: str
+    reasons: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def beat_s(self) -> float:
+        return 60.0 / self.tempo_bpm
+
+    @property
+    def bar_s(self) -> float:
+        return self.meter.beats_per_bar * self.beat_s
+
+    @property
+    def final_chord_beat(self) -> float:
+        return self.total_bars * self.meter.beats_per_bar - self.pickup_offset_beats
+
+    @property
+    def final_chord_s(self) -> float:
+        return self.final_chord_beat * self.beat_s
+
+    @property
+    def phrase_bars(self) -> int:
+        return phrase_bars(self.bar_s)
+
+    def bar_start_beat(self, bar: int) -> float:
+        """Beat (from the start of the audio) of the downbeat of `bar`; bar 0 may start early."""
+        return bar * self.meter.beats_per_bar - self.pickup_offset_beats
+
+    def bar_energies(self) -> list[float]:
+        """Energy 0..1 of each bar: its section's level, ramping through build sections,
+        smoothed across section boundaries."""
+        per_bar = []
+        for section in self.sections:
+            for i in range(section.bars):
+                ramp = (i + 1) / section.bars if section.role == "build" else 1.0
+                per_bar.append(section.energy * (0.8 + 0.2 * ramp))
+        smoothed = np.convolve(np.pad(per_bar, 1, mode="edge"), [0.25, 0.5, 0.25], mode="valid")
+        return [float(e) for e in smoothed]
+
+    def energy_curve(self) -> list[tuple[float, float]]:
+        """(time_s, energy 0..1) at each bar start, then the decay of the final chord."""
+        energies = self.bar_energies()
+        points = [(max(0.0, self.bar_start_beat(b) * self.beat_s), e) for b, e in enumerate(energies)]
+        points.append((self.final_chord_s, energies[-1]))
+        points.append((self.duration_s, 0.0))
+        return points
+
+    def section_at_bar(self, bar: int) -> Section:
+        for section in self.sections:
+            if section.start_bar <= bar < section.start_bar + section.bars:
+                return section
+        return self.sections[-1]
+
+    def to_dict(self) -> dict:
+        return {
+            "prompt": self.prompt, "duration_s": self.duration_s,
+            "tempo_bpm": round(self.tempo_bpm, 3), "key": self.key.name, "meter": self.meter.name,
+            "style": self.style, "style_label": self.style_label, "moods": self.moods, "uses": self.uses,
+            "instruments": self.instruments, "requested_instruments": self.instrument_names,
+            "sections": [s.to_dict() for s in self.sections], "total_bars": self.total_bars,
+            "pickup_offset_beats": self.pickup_offset_beats, "final_chord_s": round(self.final_chord_s, 4),
+            "ring_s": round(self.ring_s, 4), "swing": self.swing, "energy": round(self.energy, 3),
+            "arc": self.arc,
+            "energy_curve": [[round(t, 3), round(e, 3)] for t, e in self.energy_curve()],
+            "reasons": self.reasons,
+        }
+
+    def explain(self) -> str:
+        """The plan in plain words: what was chosen and why (Markdown)."""
+        r = self.reasons
+        form = " → ".join(f"{s.name} ({s.bars} bar{'s' if s.bars != 1 else ''})" for s in self.sections)
+        lines = [
+            f"**Style:** {self.style_label} — {r.get('style', '')}",
+            f"**Mood:** {', '.join(self.moods) or 'neutral'} — {r.get('mood', '')}",
+            f"**Tempo:** {self.tempo_bpm:.1f} BPM — {r.get('tempo', '')}",
+            f"**Key:** {self.key.name} — {r.get('key', '')}",
+            f"**Time signature:** {self.meter.name} — {r.get('meter', '')}",
+            f"**Instruments:** {r.get('instruments', '')}",
+            f"**Form:** {form}, then a final {self.key.tonic_name} chord that rings for "
+            f"{self.ring_s:.1f} s, ending at exactly {self.duration_s:g} s.",
+        ]
+        return "\n\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# Building a plan
+
+
+def build_plan(request: GenerationRequest, features: TextFeatures | None, cues: PromptCues,
+               descriptors: dict, seed: int) -> MusicPlan:
+    """Overrides from the request win over explicit prompt cues, which win over inference."""
+    rng = random.Random(seed)
+    reasons: dict[str, str] = {}
+    style, uses = _choose_style(features, cues, descriptors, reasons)
+    style_info = descriptors["styles"][style]
+    moods = _choose_moods(features, descriptors, uses, style_info, reasons)
+    mood_info = [descriptors["moods"][m] for m in moods]
+    valence = (float(np.mean([m["valence"] for m in mood_info])) if mood_info else 0.3) + style_info.get("valence", 0.0)
+    arousal = float(np.mean([m["arousal"] for m in mood_info])) if mood_info else style_info["energy"]
+
+    meter = _choose_meter(request, cues, style_info, reasons)
+    key = _choose_key(request, cues, valence, rng, reasons)
+    tempo, tempo_fixed = _choose_tempo(request, cues, style_info, arousal, meter, reasons)
+    instruments = _choose_instruments(cues, style_info, descriptors, reasons)
+
+    ring_target = min(style_info["ring_s"], 0.4 * request.duration_s)
+    tempo, total_bars, offset, ring = _fit_duration(request.duration_s, tempo, tempo_fixed, meter, ring_target)
+    energy = float(np.clip(0.5 * style_info["energy"] + 0.5 * arousal, 0.05, 1.0))
+    bar_s = meter.beats_per_bar * 60.0 / tempo
+    sections = _layout_sections(total_bars, style_info["arc"], energy, bar_s)
+    return MusicPlan(
+        prompt=request.prompt, duration_s=request.duration_s, tempo_bpm=tempo, key=key, meter=meter,
+        style=style, style_label=style_info["label"], moods=moods, uses=uses,
+        instruments=instruments, instrument_names=list(cues.instruments), sections=sections,
+        total_bars=total_bars, pickup_offset_beats=offset, ring_s=ring,
+        swing=style_info["swing"], energy=energy, arc=style_info["arc"], reasons=reasons,
+    )
+
+
+def _choose_style(features: TextFeatures | None, cues: PromptCues, descriptors: dict,
+                  reasons: dict) -> tuple[str, list[str]]:
+    if features is None:
+        reasons["style"] = "no description was given, so a light, neutral pop arrangement"
+        return DEFAULT_STYLE, []
+    ranked_uses = features.ranked("uses")
+    uses = [name for name, score in ranked_uses[:2] if score >= max(USE_MATCH_MIN, ranked_uses[0][1] - 0.1)]
+    totals = dict(features.scores["styles"])
+    for use in uses:
+        for style in descriptors["uses"][use]["styles"]:
+            totals[style] += USE_WEIGHT * features.scores["uses"][use] / (1 + descriptors["uses"][use]["styles"].index(style))
+    for named in cues.styles:
+        totals[named] += KEYWORD_BONUS
+    style, total = max(totals.items(), key=lambda kv: kv[1])
+    direct = features.scores["styles"][style]
+    if style in cues.styles:
+        reasons["style"] = f'you wrote "{cues.styles[style]}"'
+        return style, uses
+    if total < STYLE_MATCH_MIN:
+        reasons["style"] = "the description names no style clearly, so a light, neutral pop arrangement"
+        return DEFAULT_STYLE, uses
+    why = f"the description reads closest to {descriptors['styles'][style]['label']} (score {direct:+.2f})"
+    if uses and total > direct + 1e-6:
+        why = f"a usual choice for {' and '.join(uses)}, which the description reads as"
+    reasons["style"] = why
+    return style, uses
+
+
+def _choose_moods(features, descriptors, uses, style_info, reasons) -> list[str]:
+    if features is None:
+        reasons["mood"] = "no description was given"
+        return []
+    totals = dict(features.scores["moods"])
+    for use in uses:
+        for mood in descriptors["uses"][use]["moods"]:
+            totals[mood] += USE_WEIGHT * features.scores["uses"][use]
+    ranked = sorted(totals.items(), key=lambda kv: -kv[1])
+    if ranked[0][1] < STYLE_MATCH_MIN:
+        reasons["mood"] = "the description names no mood, so the style's own character"
+        return []
+    moods = [ranked[0][0]] + [m for m, s in ranked[1:2] if s >= max(0.1, ranked[0][1] - 0.05)]
+    reasons["mood"] = "the description reads as " + " and ".join(moods) + (
+        f" (as suits {' and '.join(uses)})" if uses else "")
+    return moods
+
+
+def _choose_meter(request, cues, style_info, reasons) -> Meter:
+    if request.meter:
+        reasons["meter"] = "you chose it"
+        return parse_meter(request.meter)
+    if cues.meter:
+        reasons["meter"] = cues.reasons["meter"]
+        return cues.meter
+    reasons["meter"] = f"the usual time signature of {style_info['label']}"
+    return parse_meter(style_info["meters"][0])
+
+
+def _choose_key(request, cues, valence, rng, reasons) -> Key:
+    if request.key:
+        reasons["key"] = "you chose it"
+        return parse_key(request.key)
+    if cues.key:
+        reasons["key"] = cues.reasons["key"]
+        return cues.key
+    if cues.mode:
+        mode, why = cues.mode, cues.reasons["mode"]
+    elif valence < 0:
+        mode, why = "minor", "minor suits the darker mood"
+    else:
+        mode, why = "major", "major suits the brighter mood"
+    tonic = rng.choice(COMFORTABLE_TONICS[mode])
+    reasons["key"] = f"{why}; the tonic was picked by the seed"
+    return Key(tonic, mode)
+
+
+def _choose_tempo(request, cues, style_info, arousal, meter, reasons) -> tuple[float, bool]:
+    if request.tempo_bpm:
+        reasons["tempo"] = "you chose it"
+        return float(request.tempo_bpm), True
+    if cues.tempo_bpm:
+        if not 30 <= cues.tempo_bpm <= 300:
+            from .errors import InvalidRequest
+            raise InvalidRequest(f"The prompt asks for {cues.tempo_bpm:g} BPM; choose a tempo between 30 and 300.")
+        reasons["tempo"] = cues.reasons["tempo"]
+        return cues.tempo_bpm, True
+    low, high = style_info["tempo"]
+    tempo = (low + (high - low) * float(np.clip(arousal, 0, 1))) * cues.tempo_factor
+    if meter.is_compound:  # style tempos count quarter notes; compound meters count dotted quarters
+        tempo /= 1.5
+    tempo = float(np.clip(tempo, 30, 300))
+    why = f"{style_info['label']} usually sits at {low}–{high} BPM; the mood set where in that range"
+    if cues.tempo_factor != 1.0:
+        why += f", and {cues.reasons['tempo_word']} moved it"
+    reasons["tempo"] = why
+    return tempo, False
+
+
+def _choose_instruments(cues, style_info, descriptors, reasons) -> dict[str, int]:
+    instruments = dict(style_info["instruments"])
+    asked = [descriptors["instruments"][n]["program"] for n in cues.instruments]
+    for role, program in zip(("melody", "chords"), asked):
+        instruments[role] = program
+    if cues.instruments:
+        reasons["instruments"] = f"{', '.join(cues.instruments)} as you asked, over the {style_info['label']} band"
+    else:
+        reasons["instruments"] = f"the usual {style_info['label']} line-up"
+    return instruments
+
+
+def _fit_duration(duration_s, tempo, tempo_fixed, meter, ring_target) -> tuple[float, int, float, float]:
+    """Choose (tempo, total_bars, pickup_offset_beats, ring_s) so the piece fills the duration.
+
+    An inferred tempo may move by up to 4 % so the music fills whole bars; otherwise the first bar
+    becomes a pickup, so the final chord still lands on a downbeat and rings to the exact end.
+    """
+    bpb = meter.beats_per_bar
+    music_s = duration_s - ring_target
+    if not tempo_fixed:
+        bars = max(1, round(music_s * tempo / 60.0 / bpb))
+        fitted = bars * bpb * 60.0 / music_s
+        if abs(fitted / tempo - 1) <= MAX_TEMPO_NUDGE:
+            return fitted, bars, 0.0, ring_target
+    beat_s = 60.0 / tempo
+    beats = max(1, math.floor(music_s / beat_s + 1e-9))
+    bars = math.ceil(beats / bpb)
+    offset = float(bars * bpb - beats)
+    return tempo, bars, offset, duration_s - beats * beat_s
+
+
+ARC_LABELS = {
+    "song": ["A", "B", "A", "B", "C", "B", "B"],
+    "steady": ["A", "A", "B", "A", "B", "A"],
+    "build": ["A", "B", "C", "D", "E", "F"],
+    "arch": ["A", "B", "A", "C", "A", "B"],
+    "calm": ["A", "B", "A", "B", "A", "B"],
+}
+LABEL_ROLE = {"A": "verse", "B": "chorus", "C": "bridge", "D": "build", "E": "build", "F": "build"}
+ROLE_ENERGY = {"intro": 0.45, "verse": 0.65, "chorus": 0.9, "bridge": 0.7, "build": 0.8, "outro": 0.5}
+
+
+def _layout_sections(total_bars: int, arc: str, energy: float, bar_s: float) -> list[Section]:
+    """Intro, body sections of whole phrases, outro; bar counts sum to total_bars.
+
+    Phrases are 4 bars (8 at fast tempos); body sections are one or two phrases; the bars left
+    over lengthen the intro and the outro, so every section of the body stays a whole phrase.
+    """
+    phrase = phrase_bars(bar_s)
+    if total_bars < phrase + 2:
+        return [Section("A", "verse", 0, total_bars, energy)]
+
+    def portion(share: float, sizes: tuple[int, ...]) -> int:
+        return next((n for n in sizes if n <= share * total_bars), 0)
+
+    intro = portion(0.15, (phrase, phrase // 2, 2, 1))
+    outro = portion(0.12, (phrase // 2, 2, 1))
+    body = total_bars - intro - outro
+    section_len = 2 * phrase if body >= 4 * phrase else phrase
+    count = max(1, body // section_len)
+    spare = body - count * section_len
+    if spare < 0:  # shorter than one phrase: one section takes it all
+        section_len, spare = body, 0
+    intro += spare // 2
+    outro += spare - spare // 2
+    labels = ARC_LABELS[arc]
+    sections, bar, seen = [], 0, {}
+    if intro:
+        sections.append(Section("Intro", "intro", 0, intro, energy * ROLE_ENERGY["intro"]))
+        bar = intro
+    for i in range(count):
+        label = labels[min(i, len(labels) - 1)] if arc == "build" else labels[i % len(labels)]
+        seen[label] = seen.get(label, 0) + 1
+        name = label + "'" * (seen[label] - 1)
+        role = LABEL_ROLE[label]
+        level = ROLE_ENERGY[role]
+        if arc == "build":
+            level = 0.55 + 0.45 * (i + 1) / count
+        elif arc == "calm":
+            level = 0.6 + 0.15 * (label == "B")
+        sections.append(Section(name, role, bar, section_len, float(np.clip(energy * level * 1.15, 0.05, 1.0))))
+        bar += section_len
+    if outro:
+        sections.append(Section("Outro", "outro", bar, outro, energy * ROLE_ENERGY["outro"]))
+    return sections
