@@ -1,0 +1,24 @@
+"""The decoder role: MusicPlan (+ conditioning) -> tokens."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Callable
+
+from ..plan import MusicPlan
+from ..tokens import AudioTokens, ScoreTokens
+
+# progress(fraction_done 0..1, message) — lets long decoders report inside their step.
+ProgressFn = Callable[[float, str], None]
+
+
+class Decoder(ABC):
+    """Emits tokens for one plan. `token_kind` names the codec family: "score" or "audio"."""
+
+    token_kind: str = "score"
+    default_codec: str = "soundfont"
+
+    @abstractmethod
+    def decode(self, plan: MusicPlan, seed: int, conditioning: dict | None = None,
+               progress: ProgressFn | None = None) -> ScoreTokens | AudioTokens:
+        """Return tokens whose rendering lasts exactly `plan.duration_s`. Deterministic for a seed."""

@@ -1,0 +1,198 @@
+"""The composer: a rule-based decoder that writes a full arrangement from a MusicPlan.
+
+Per bar it picks the chord (a Markov chain over real-music harmony statistics, with cadences),
+then each part plays its pattern for that chord at the bar's energy: drums in the style's groove,
+a bass line, accompaniment, a pad, and a motif-based melody. The piece ends with a cadence into a
+tonic chord that rings to the exact end of the requested duration.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+from ...music import nearest_pitch
+from ...plan import MusicPlan
+from ...tokens import ScoreTokens, Part
+from ..base import Decoder, ProgressFn
+from . import grooves
+from .harmony import Chord, HarmonyModel
+from .melody import MelodyWriter
+from .parts import Voicer, write_bass, write_comp, write_pad
+from .styles import STYLES, ComposerStyle
+
+MIX = {  # role -> (volume CC7, pan CC10, reverb CC91)
+    "drums": (100, 64, 30), "bass": (100, 64, 15), "chords": (82, 46, 45), "pad": (62, 82, 70),
+    "melody": (108, 72, 50), "ostinato": (74, 36, 40), "timpani": (90, 64, 50),
+}
+
+
+class ComposerDecoder(Decoder):
+    token_kind = "score"
+    default_codec = "soundfont"
+
+    def decode(self, plan: MusicPlan, seed: int, conditioning: dict | None = None,
+               progress: ProgressFn | None = None) -> ScoreTokens:
+        return _Arrangement(plan, STYLES[plan.style], random.Random(seed)).write()
+
+
+class _Arrangement:
+    def __init__(self, plan: MusicPlan, style: ComposerStyle, rng: random.Random) -> None:
+        self.plan, self.style, self.rng = plan, style, rng
+        self.meter = plan.meter
+        self.harmony = HarmonyModel(plan.key, style.sevenths, rng)
+        self.parts: dict[str, Part] = {}
+        for role, program in plan.instruments.items():
+            volume, pan, reverb = MIX.get(role, (90, 64, 40))
+            if plan.style == "ambient" or plan.style == "piano":
+                reverb = min(127, reverb + 35)
+            self.parts[role] = Part(role, program, is_drum=(role == "drums"), volume=volume, pan=pan, reverb=reverb)
+        if style.groove is None:
+            self.parts.pop("drums", None)
+        self.chord_voicer = Voicer(style.comp_register)
+        self.pad_voicer = Voicer(style.comp_register + 5)
+        self.melody = MelodyWriter(plan.key, plan.meter, style.melody_register, style.melody_density,
+                                   style.staccato, rng)
+        self.phrase_bars = plan.phrase_bars
+
+    # ---- harmony ---------------------------------------------------------------------------
+
+    def chords_per_bar(self) -> list[Chord]:
+        """One chord per bar (one per two bars at fast tempos); repeated sections repeat chords."""
+        plan, span = self.plan, 2 if self.plan.bar_s < 1.6 else 1
+        by_label: dict[str, list[Chord]] = {}
+        bars: list[Chord] = []
+        for section in plan.sections:
+            label = section.name.rstrip("'") if section.role != "intro" else "A"
+            if label not in by_label:
+                length = max(1, self.phrase_bars // span)
+                if self.style.loop:
+                    by_label[label] = self.harmony.phrase(4, "open", start_on_tonic=label == "A")
+                else:
+                    by_label[label] = (self.harmony.phrase(length, "half", start_on_tonic=label == "A")
+                                       + self.harmony.phrase(length, "authentic", start_on_tonic=False))
+            progression = by_label[label]
+            for i in range(section.bars):
+                bars.append(progression[(i // span) % len(progression)])
+        # The cadence into the final chord: (pre-dominant) -> dominant -> tonic.
+        bars[-1] = self.harmony.cadence_chord()
+        pre = "iv" if plan.key.mode == "minor" else "IV"
+        if len(bars) >= 3 and bars[-1].label in ("V", "v") and pre in self.harmony.mode["chords"]:
+            bars[-2] = self.harmony.chord(pre, seventh=False)
+        return bars
+
+    # ---- the bars --------------------------------------------------------------------------
+
+    def write(self) -> ScoreTokens:
+        plan, meter, bpb = self.plan, self.meter, self.meter.beats_per_bar
+        chords = self.chords_per_bar()
+        energies = plan.bar_energies()
+        motifs: dict[str, object] = {}
+        for bar, chord in enumerate(chords):
+            section = plan.section_at_bar(bar)
+            in_section = bar - section.start_bar
+            energy = energies[bar]
+            bar_beat = plan.bar_start_beat(bar)
+            next_chord = chords[bar + 1] if bar + 1 < len(chords) else self.harmony.tonic()
+            last_bar = bar == len(chords) - 1
+            section_end = in_section == section.bars - 1
+
+            drums = self.parts.get("drums")
+            if drums is not None and energy >= 0.28 and not (section.role == "intro" and in_section < section.bars // 2):
+                grooves.play_bar(drums, self.style.groove, meter, bar_beat, energy, self.rng,
+                                 fill=section_end and (section.bars >= 4 or last_bar),
+                                 crash=in_section == 0 and bar > 0 and energy >= 0.5, skip_before=0.0)
+            bass = self.parts.get("bass")
+            if bass is not None and (energy >= 0.3 or drums is None) and not (section.role == "intro" and in_section == 0 and section.bars > 1):
+                write_bass(bass, self.style.bass, chord, next_chord, meter, bar_beat, energy, bar, self.rng)
+            if "chords" in self.parts:
+                write_comp(self.parts["chords"], self.style.comp, chord, meter, bar_beat, energy,
+                           self.chord_voicer, self.rng)
+            if "pad" in self.parts and (energy >= 0.5 or plan.style in ("ambient", "trailer")):
+                write_pad(self.parts["pad"], chord, meter, bar_beat, energy, self.pad_voicer)
+            if "ostinato" in self.parts and energy >= 0.45:
+                self._ostinato(chord, bar_beat, energy)
+            if "timpani" in self.parts and energy >= 0.4 and bar_beat >= 0:
+                self.parts["timpani"].add(nearest_pitch(chord.root_pc, 45, 38, 55), bar_beat, 1.0, 70 + 40 * energy)
+            if "melody" in self.parts and (section.role != "intro" or len(plan.sections) == 1):
+                self._melody_bar(section, in_section, chord, bar_beat, energy, motifs, last_bar)
+        self._ending()
+        parts = [p for p in self.parts.values() if p.notes]
+        if plan.swing > 0.5 and not meter.is_compound:
+            for part in parts:
+                _swing(part, plan.swing, self.style.swing_unit)
+        return ScoreTokens(tempo_bpm=plan.tempo_bpm, quarters_per_beat=meter.quarters_per_beat,
+                           meter=meter.name, parts=parts, end_s=plan.duration_s)
+
+    def _melody_bar(self, section, in_section, chord, bar_beat, energy, motifs, last_bar) -> None:
+        track = self.parts["melody"]
+        label = section.name.rstrip("'")
+        chorus = section.role in ("chorus", "build")
+        self.melody.center = self.style.melody_register + (4 if chorus else 0)
+        if label not in motifs:
+            density = min(1.0, self.style.melody_density + (0.15 if chorus else 0.0))
+            motifs[label] = self.melody.make_motif(density)
+        motif = motifs[label] if section.name == label else self.melody.vary(motifs[label])
+        position = in_section % self.phrase_bars
+        velocity = 72 + 38 * energy
+        minor_v = self.plan.key.mode == "minor" and (self.plan.key.tonic_pc + 11) % 12 in chord.pitch_classes()
+        leading = (self.plan.key.tonic_pc + 11) % 12 if minor_v else None
+        if last_bar or position == self.phrase_bars - 1 or in_section == section.bars - 1:
+            self.melody.cadence_bar(track, chord, bar_beat, velocity, final=last_bar)
+        elif position % 2 == 1:
+            self.melody.play_bar(track, self.melody.vary(motif), chord, bar_beat, velocity, leading_tone=leading)
+        else:
+            self.melody.play_bar(track, motif, chord, bar_beat, velocity, leading_tone=leading)
+
+    def _ostinato(self, chord: Chord, bar_beat: float, energy: float) -> None:
+        """Cinematic strings: a driving root-root-fifth-root figure in even notes."""
+        track, per_beat = self.parts["ostinato"], 4 if energy >= 0.75 else 2
+        root = nearest_pitch(chord.root_pc, 50, 43, 62)
+        figure = [root, root, root + 7, root, root + 12, root, root + 7, root]
+        for i in range(self.meter.beats_per_bar * per_beat):
+            start = bar_beat + i / per_beat
+            if start >= 0:
+                track.add(figure[i % len(figure)], start, 0.8 / per_beat, (62 + 40 * energy) * (1.1 if i % per_beat == 0 else 0.9))
+
+    def _ending(self) -> None:
+        """The final tonic chord on the downbeat after the cadence, left to ring."""
+        plan = self.plan
+        beat = plan.final_chord_beat
+        ring_beats = plan.ring_s / plan.beat_s
+        hold = max(0.25, ring_beats * 0.8)
+        tonic = self.harmony.tonic(seventh=self.style.sevenths and plan.style in ("lofi", "jazz", "bossa"))
+        velocity = 70 + 30 * plan.energy
+        for role in ("chords", "pad"):
+            if role in self.parts:
+                voicer = self.chord_voicer if role == "chords" else self.pad_voicer
+                for pitch in voicer.voice(tonic):
+                    self.parts[role].add(pitch, beat, hold, velocity * (0.85 if role == "pad" else 1.0))
+        if "bass" in self.parts:
+            self.parts["bass"].add(nearest_pitch(tonic.root_pc, 36, 28, 50), beat, hold, velocity + 5)
+        elif "chords" in self.parts:
+            self.parts["chords"].add(nearest_pitch(tonic.root_pc, 38, 28, 50), beat, hold, velocity)
+        if "melody" in self.parts:
+            self.melody.final_note(self.parts["melody"], beat, hold, velocity + 8)
+        if "ostinato" in self.parts:
+            self.parts["ostinato"].add(nearest_pitch(tonic.root_pc, 45, 36, 55), beat, hold, velocity)
+        if "timpani" in self.parts:
+            self.parts["timpani"].add(nearest_pitch(tonic.root_pc, 45, 38, 55), beat, 1.5, 110)
+        if "drums" in self.parts:
+            drums = self.parts["drums"]
+            drums.add(grooves.CRASH, beat, 2.0, 100)
+            drums.add(grooves.KICK, beat, 0.5, 110)
+
+
+def _swing(track: Part, swing: float, unit: float) -> None:
+    """Delay off-beat notes: within each pair of `unit`s the second starts at `swing` of the pair."""
+    pair = 2 * unit
+
+    def warp(beat: float) -> float:
+        cell = math.floor(beat / pair + 1e-9)
+        frac = beat / pair - cell
+        frac = frac * 2 * swing if frac <= 0.5 else swing + (frac - 0.5) * 2 * (1 - swing)
+        return (cell + frac) * pair
+
+    for note in track.notes:
+        start, end = warp(note.start_beat), warp(note.start_beat + note.duration_beats)
+        note.start_beat, note.duration_beats = start, max(0.05, end - start)

@@ -1,0 +1,114 @@
+"""Chord progressions sampled from statistics of real music.
+
+`assets/harmony/chord_stats.json` (made by `python -m mmgen.training.harmony_stats` from the
+music21 corpus) holds, per mode, the chords in scale-degree form, their start probabilities,
+first-order transitions and the chords heard before a final tonic. Phrases are sampled from that
+Markov chain with the cadence fixed at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from ...music import CHORD_INTERVALS, Key
+
+STATS_PATH = Path(__file__).resolve().parents[3] / "assets" / "harmony" / "chord_stats.json"
+# Chords with notes outside the key (secondary dominants, borrowed chords) are rarer in the styles
+# we write than in Bach and Haydn: damp them.
+CHROMATIC_WEIGHT = 0.35
+
+
+@dataclass(frozen=True)
+class Chord:
+    label: str  # roman numeral, e.g. "V", "ii", "bVII"
+    root_pc: int  # 0..11
+    quality: str  # major | minor | diminished | augmented
+    seventh: bool = False
+
+    def pitch_classes(self) -> list[int]:
+        pcs = [(self.root_pc + i) % 12 for i in CHORD_INTERVALS[self.quality]]
+        if self.seventh:
+            pcs.append((self.root_pc + self.seventh_interval) % 12)
+        return pcs
+
+    @property
+    def seventh_interval(self) -> int:
+        if self.quality == "diminished":
+            return 10  # half-diminished
+        if self.quality == "major" and self.label.upper().lstrip("B#") in ("I", "IV", "III", "VI"):
+            return 11  # major seventh on tonic-family chords
+        return 10
+
+    @property
+    def third_pc(self) -> int:
+        return (self.root_pc + CHORD_INTERVALS[self.quality][1]) % 12
+
+    @property
+    def fifth_pc(self) -> int:
+        return (self.root_pc + CHORD_INTERVALS[self.quality][2]) % 12
+
+
+@cache
+def load_stats(path: Path = STATS_PATH) -> dict:
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+class HarmonyModel:
+    def __init__(self, key: Key, sevenths: bool, rng: random.Random) -> None:
+        self.key = key
+        self.mode = load_stats()["modes"][key.mode]
+        self.sevenths = sevenths
+        self.rng = rng
+        self.tonic_label = "I" if key.mode == "major" else "i"
+        # In minor the raised seventh (the leading tone of V) counts as in the key.
+        in_key = set(key.scale_pcs()) | ({(key.tonic_pc + 11) % 12} if key.mode == "minor" else set())
+        self.diatonic = {label for label in self.mode["chords"] if set(self.chord(label, False).pitch_classes()) <= in_key}
+        self.dominant_label = "V" if "V" in self.mode["chords"] else max(
+            self.mode["cadences"], key=self.mode["cadences"].get)
+
+    def chord(self, label: str, seventh: bool | None = None) -> Chord:
+        info = self.mode["chords"][label]
+        add_seventh = self.sevenths if seventh is None else seventh
+        return Chord(label, (self.key.tonic_pc + info["root_semitones"]) % 12, info["quality"], add_seventh)
+
+    def _weights(self, dist: dict[str, float]) -> tuple[list[str], list[float]]:
+        labels = list(dist)
+        weights = [p * (1.0 if label in self.diatonic else CHROMATIC_WEIGHT) for label, p in dist.items()]
+        return labels, weights
+
+    def _draw(self, dist: dict[str, float]) -> str:
+        labels, weights = self._weights(dist)
+        return self.rng.choices(labels, weights)[0]
+
+    def phrase(self, length: int, cadence: str, start_on_tonic: bool = True) -> list[Chord]:
+        """`length` chords; cadence "authentic" ends ...V I, "half" ends on V, "open" is free."""
+        transitions = self.mode["transitions"]
+        labels: list[str] = [self.tonic_label if start_on_tonic else self._draw(self.mode["start"])]
+        targets = {"authentic": [self.dominant_label, self.tonic_label], "half": [self.dominant_label]}.get(cadence, [])
+        free = length - len(targets)
+        while len(labels) < free:
+            row = transitions.get(labels[-1]) or self.mode["start"]
+            if len(labels) == free - 1 and targets:
+                # Look one step ahead so the free part leads smoothly into the cadence.
+                nxt = targets[0]
+                row = {c: p * transitions.get(c, {}).get(nxt, 0.01) for c, p in row.items() if c != nxt} or row
+            choice = self._draw(row)
+            if choice == labels[-1] and len(row) > 1:  # no immediate repeats at one chord per bar
+                choice = self._draw(row)
+            labels.append(choice)
+        labels = (labels + targets)[:length] if length >= len(targets) else targets[-length:]
+        return [self.chord(label, seventh=self.sevenths and label != self.tonic_label or
+                           (self.sevenths and self.rng.random() < 0.5)) for label in labels]
+
+    def cadence_chord(self) -> Chord:
+        """The chord before the final tonic, drawn from the corpus's cadences."""
+        label = self._draw(self.mode["cadences"])
+        return self.chord(label, seventh=label == self.dominant_label)
+
+    def tonic(self, seventh: bool = False) -> Chord:
+        return self.chord(self.tonic_label, seventh=seventh)
