@@ -1,0 +1,92 @@
+"""Command line: `python -m mmgen generate ...` and `python -m mmgen decoders`.
+
+Errors print one plain line to stderr and exit with status 2; nothing is written on failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from .errors import MmgenError
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, no usage dump
+        print(f"mmgen: {message} (see python -m mmgen {self.prog.split()[-1]} --help)", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="mmgen", description="Finished music for your videos, from a description.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    gen = sub.add_parser("generate", help="make a track", description=(
+        "Make a track. The plan (tempo, key, form) is printed; --report saves everything as JSON."))
+    gen.add_argument("--prompt", default="", help='what the music should be, e.g. "lofi beat for a cooking video"')
+    gen.add_argument("--duration", type=float, required=True, metavar="SECONDS", help="exact length, 5 to 600")
+    gen.add_argument("--bpm", type=float, help="tempo override, 30 to 300")
+    gen.add_argument("--key", help='key override, e.g. "D minor", "Bb major", "F#m"')
+    gen.add_argument("--meter", help="time signature override: 2/4 3/4 4/4 5/4 6/8 12/8")
+    gen.add_argument("--seed", type=int, help="same seed, same music (random when omitted)")
+    gen.add_argument("--decoder", default="composer", help="see: python -m mmgen decoders")
+    gen.add_argument("--loudness", type=float, default=-14.0, metavar="LUFS", help="loudness target (default -14)")
+    gen.add_argument("--out", required=True, metavar="FILE", help="output: .wav .mp3 .flac, or .mid for the score")
+    gen.add_argument("--report", metavar="FILE.json", help="also save the JSON report")
+    gen.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    sub.add_parser("decoders", help="list the decoders and whether each can run here")
+    return parser
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from .pipeline import generate
+    from .post.export import OUTPUT_SUFFIXES, check_output_path
+    from .request import GenerationRequest
+
+    # Check the destinations before spending any time on the music.
+    check_output_path(args.out, OUTPUT_SUFFIXES)
+    if args.report:
+        check_output_path(args.report, (".json",))
+    request = GenerationRequest(prompt=args.prompt, duration_s=args.duration, tempo_bpm=args.bpm,
+                                key=args.key, meter=args.meter, seed=args.seed, decoder=args.decoder,
+                                loudness_lufs=args.loudness)
+    track = generate(request)
+    written = track.save(args.out)
+    if args.report:
+        track.save_report(args.report)
+    if not args.quiet:
+        plan = track.plan
+        print(f"{written}  ({track.audio.duration_s:.2f} s, {track.mastering.loudness_lufs:.1f} LUFS, "
+              f"seed {track.request.seed})")
+        print(f"{plan.style_label}, {plan.tempo_bpm:.1f} BPM, {plan.key.name}, {plan.meter.name}: "
+              + " → ".join(f"{s.name}({s.bars})" for s in plan.sections))
+    return 0
+
+
+def _decoders() -> int:
+    from . import available_decoders
+
+    for row in available_decoders():
+        state = "available" if row["available"] else f"unavailable: {row['reason']}"
+        print(f"{row['name']:<24} {state}\n    {row['description']}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _generate(args) if args.command == "generate" else _decoders()
+    except MmgenError as error:
+        print(f"mmgen: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("mmgen: stopped.", file=sys.stderr)
+        return 130
+    except Exception as error:  # a bug, not a user mistake: still one line (MMGEN_DEBUG=1 for the trace)
+        if os.environ.get("MMGEN_DEBUG"):
+            raise
+        print(f"mmgen: something went wrong inside mmgen ({type(error).__name__}: {error}). "
+              "Run again with MMGEN_DEBUG=1 to see the details.", file=sys.stderr)
+        return 1

@@ -1,0 +1,10 @@
+"""Codecs: tokens -> waveform. Each registers itself here by name."""
+
+from ..registry import register
+from .soundfont import soundfont_availability
+
+register(
+    "codec", "soundfont", "mmgen.codecs.soundfont:SoundFontCodec",
+    "General MIDI SoundFont synthesizer for score tokens (44.1 kHz stereo).",
+    check=soundfont_availability,
+)

@@ -1,0 +1,1 @@
+"""Quality measurements (tempo, key, loudness, duration...) shared by tests, reports and benchmarks."""

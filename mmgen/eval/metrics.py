@@ -1,0 +1,109 @@
+"""Measurements of rendered audio, used by tests, reports and benchmarks.
+
+Audio arrays are float `[C, N]` (channels, samples) or mono `[N]`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..music import Key
+
+# Krumhansl-Kessler key profiles (probe-tone ratings), C major / C minor.
+MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
+MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+
+
+def _mono(samples: np.ndarray) -> np.ndarray:
+    return samples if samples.ndim == 1 else samples.mean(axis=0)
+
+
+def duration_s(samples: np.ndarray, rate: int) -> float:
+    return samples.shape[-1] / rate
+
+
+def integrated_loudness_lufs(samples: np.ndarray, rate: int) -> float:
+    """ITU-R BS.1770-4 integrated loudness (pyloudnorm); -inf for silence."""
+    import pyloudnorm
+
+    data = samples.T if samples.ndim == 2 else samples  # pyloudnorm wants [N, C]
+    return float(pyloudnorm.Meter(rate).integrated_loudness(np.asarray(data, dtype=np.float64)))
+
+
+def true_peak_dbtp(samples: np.ndarray, rate: int) -> float:
+    """Peak of the 4x oversampled signal (BS.1770 true-peak approximation), in dBTP."""
+    from scipy.signal import resample_poly
+
+    peak = float(np.abs(resample_poly(np.atleast_2d(samples).astype(np.float32), 4, 1, axis=-1)).max())
+    return 20 * np.log10(max(peak, 1e-12))
+
+
+def clipped_fraction(samples: np.ndarray, threshold: float = 0.999) -> float:
+    return float((np.abs(samples) >= threshold).mean())
+
+
+def dc_offset(samples: np.ndarray) -> float:
+    return float(np.abs(np.atleast_2d(samples).mean(axis=-1)).max())
+
+
+def rms_dbfs(samples: np.ndarray) -> float:
+    return 20 * np.log10(max(float(np.sqrt(np.mean(np.square(samples)))), 1e-12))
+
+
+def tempo_bpm(samples: np.ndarray, rate: int) -> float:
+    """Global tempo from librosa's onset-strength beat tracker."""
+    import librosa
+
+    y = librosa.resample(_mono(samples).astype(np.float32), orig_sr=rate, target_sr=22050)
+    tempo, _ = librosa.beat.beat_track(y=y, sr=22050)
+    return float(np.atleast_1d(tempo)[0])
+
+
+def tempo_matches(measured: float, planned: float, tolerance: float = 0.03) -> bool:
+    """Within tolerance of the planned tempo, or of its half, double, or (for 3-beat feels)
+    two-thirds / three-halves."""
+    return any(abs(measured / (planned * f) - 1) <= tolerance for f in (1, 0.5, 2, 2 / 3, 1.5))
+
+
+def estimate_key(samples: np.ndarray, rate: int) -> tuple[Key, float]:
+    """Key from the mean constant-Q chromagram correlated with the 24 Krumhansl-Kessler profiles.
+    Returns (key, correlation)."""
+    import librosa
+
+    y = librosa.resample(_mono(samples).astype(np.float32), orig_sr=rate, target_sr=22050)
+    chroma = librosa.feature.chroma_cqt(y=y, sr=22050).mean(axis=1)  # [12]
+    best, best_r = Key(0, "major"), -2.0
+    for mode, profile in (("major", MAJOR_PROFILE), ("minor", MINOR_PROFILE)):
+        for tonic in range(12):
+            r = float(np.corrcoef(chroma, np.roll(profile, tonic))[0, 1])
+            if r > best_r:
+                best, best_r = Key(tonic, mode), r
+    return best, best_r
+
+
+def key_matches(found: Key, planned: Key, allow_relative: bool = False) -> bool:
+    if found == planned:
+        return True
+    if allow_relative and found.mode != planned.mode:
+        shift = 9 if planned.mode == "major" else 3  # relative minor / major
+        return found.tonic_pc == (planned.tonic_pc + shift) % 12
+    return False
+
+
+def describe(samples: np.ndarray, rate: int) -> dict:
+    """All measurements at once, for reports."""
+    key, corr = estimate_key(samples, rate)
+    return {
+        "duration_s": round(duration_s(samples, rate), 4),
+        "loudness_lufs": round(integrated_loudness_lufs(samples, rate), 2),
+        "true_peak_dbtp": round(true_peak_dbtp(samples, rate), 2),
+        "tempo_bpm": round(tempo_bpm(samples, rate), 2),
+        "key": key.name, "key_correlation": round(corr, 3),
+        "clipped_fraction": clipped_fraction(samples),
+        "dc_offset": dc_offset(samples),
+    }
+
+
+__all__ = ["describe", "duration_s", "estimate_key", "integrated_loudness_lufs",
+           "key_matches", "tempo_bpm", "tempo_matches", "true_peak_dbtp", "clipped_fraction",
+           "dc_offset", "rms_dbfs"]

@@ -1,0 +1,132 @@
+"""The pipeline, in its numbered steps:
+
+  1 validate  request             -> GenerationRequest (plain-language errors, nothing written)
+  2 encode    prompt              -> TextFeatures + explicit cues
+  3 plan      features + controls -> MusicPlan
+  4 decode    plan                -> tokens (score or audio codes)
+  5 render    tokens              -> waveform (the decoder's codec)
+  6 master    waveform            -> loudness-normalised, peak-safe audio
+  7 export    (Track.save)        -> wav / mp3 / flac / mid + JSON report
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import __version__, registry
+from .codecs.base import Waveform
+from .encoders.cues import PromptCues, parse_cues
+from .encoders.text import TextFeatures, load_descriptors
+from .plan import MusicPlan, build_plan
+from .post.export import OUTPUT_SUFFIXES, check_output_path, export, write_report
+from .post.master import MasteringReport, master
+from .request import GenerationRequest, validate
+
+# progress(fraction 0..1, stage description)
+ProgressFn = Callable[[float, str], None]
+STAGES = {"validate": (0.0, "Checking the request"), "encode": (0.05, "Reading the description"),
+          "plan": (0.15, "Planning the music"), "decode": (0.25, "Composing"),
+          "render": (0.5, "Rendering the instruments"), "master": (0.85, "Mastering"),
+          "export": (0.95, "Saving files")}
+
+
+@dataclass
+class Track:
+    """A finished piece: the plan, the tokens, the mastered audio, and how it was made."""
+
+    request: GenerationRequest
+    plan: MusicPlan
+    tokens: object
+    audio: Waveform
+    mastering: MasteringReport
+    decoder: str
+    codec: str
+    timings_s: dict[str, float] = field(default_factory=dict)
+    details: dict = field(default_factory=dict)
+
+    def save(self, path: str | Path) -> Path:
+        """Write the track (format by suffix: .wav .mp3 .flac, or .mid for the score)."""
+        target = check_output_path(path, OUTPUT_SUFFIXES)
+        started = time.perf_counter()
+        written = export(target, self.audio, self.tokens)
+        self.timings_s["export"] = round(self.timings_s.get("export", 0.0) + time.perf_counter() - started, 4)
+        return written
+
+    def save_report(self, path: str | Path) -> Path:
+        return write_report(self.report(), check_output_path(path, (".json",)))
+
+    def report(self) -> dict:
+        return {
+            "software": {"name": "mmgen", "version": __version__, "python": platform.python_version()},
+            "request": self.request.to_dict(),
+            "seed": self.request.seed,
+            "decoder": self.decoder,
+            "codec": self.codec,
+            "plan": self.plan.to_dict(),
+            "output": {"duration_s": round(self.audio.duration_s, 4), "sample_rate_hz": self.audio.sample_rate_hz,
+                       "channels": self.audio.channels, **self.mastering.to_dict()},
+            "compute_s": dict(self.timings_s),
+            **self.details,
+        }
+
+
+class _StepTimer:
+    def __init__(self, progress: ProgressFn | None) -> None:
+        self.timings: dict[str, float] = {}
+        self.progress = progress
+
+    @contextmanager
+    def step(self, name: str):
+        if self.progress:
+            fraction, label = STAGES[name]
+            self.progress(fraction, label)
+        started = time.perf_counter()
+        yield
+        self.timings[name] = round(time.perf_counter() - started, 4)
+
+
+def encode_prompt(prompt: str, descriptors: dict) -> tuple[TextFeatures | None, PromptCues]:
+    """Step 2: the text encoder's reading of the prompt (None when empty) and its explicit cues."""
+    features = registry.get("encoder", "text").encode(prompt) if prompt else None
+    return features, parse_cues(prompt, descriptors)
+
+
+def make_plan(request: GenerationRequest) -> MusicPlan:
+    """Steps 1-3 only: the plan a request would get, without composing it."""
+    request = validate(request)
+    descriptors = load_descriptors()
+    features, cues = encode_prompt(request.prompt, descriptors)
+    return build_plan(request, features, cues, descriptors, request.seed)
+
+
+def generate(request: GenerationRequest, progress: ProgressFn | None = None) -> Track:
+    """Run steps 1-6. Raises MmgenError subclasses with messages meant for the user."""
+    timer = _StepTimer(progress)
+    with timer.step("validate"):
+        request = validate(request)
+        decoder = registry.get("decoder", request.decoder)
+        codec_name = decoder.default_codec
+        codec = registry.get("codec", codec_name)
+        descriptors = load_descriptors()
+    with timer.step("encode"):
+        features, cues = encode_prompt(request.prompt, descriptors)
+    with timer.step("plan"):
+        plan: MusicPlan = build_plan(request, features, cues, descriptors, request.seed)
+    with timer.step("decode"):
+        tokens = decoder.decode(plan, request.seed)
+    with timer.step("render"):
+        wave = codec.decode(tokens)
+    with timer.step("master"):
+        mastered, mastering = master(wave, request.loudness_lufs)
+    details = {}
+    if codec_name == "soundfont":
+        details["soundfont"] = codec.soundfont.name
+    if progress:
+        progress(1.0, "Done")
+    return Track(request=request, plan=plan, tokens=tokens, audio=mastered, mastering=mastering,
+                 decoder=request.decoder, codec=codec_name, timings_s=timer.timings, details=details)

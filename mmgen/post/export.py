@@ -1,0 +1,84 @@
+"""Export: audio files (WAV, MP3, FLAC), the score as MIDI, and the JSON report.
+
+Every file is written to a temporary name beside its target and renamed into place, so a failure
+never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from ..codecs.base import Waveform
+from ..errors import InvalidRequest
+from ..tokens import ScoreTokens
+
+AUDIO_FORMATS = {".wav": ("WAV", "PCM_24"), ".flac": ("FLAC", "PCM_24"), ".mp3": ("MP3", "MPEG_LAYER_III")}
+SCORE_FORMATS = (".mid", ".midi")
+OUTPUT_SUFFIXES = tuple(AUDIO_FORMATS) + SCORE_FORMATS
+
+
+def check_output_path(path: str | os.PathLike, allowed: tuple[str, ...] = OUTPUT_SUFFIXES) -> Path:
+    """Refuse an output path we cannot or should not write, before any work is done."""
+    target = Path(path).expanduser()
+    if target.suffix.lower() not in allowed:
+        raise InvalidRequest(f"I can't write '{target.name}': the file name must end in "
+                             f"{', '.join(allowed)}.")
+    if target.is_dir():
+        raise InvalidRequest(f"'{target}' is a folder; give a file name such as {target / 'track.wav'}.")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise InvalidRequest(f"The folder '{folder}' does not exist.")
+    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise InvalidRequest(f"I'm not allowed to write to '{target}'.")
+    return target
+
+
+def _atomic_write(target: Path, write) -> Path:
+    fd, tmp = tempfile.mkstemp(prefix=".mmgen-", suffix=target.suffix, dir=target.parent or ".")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def write_audio(wave: Waveform, path: str | os.PathLike) -> Path:
+    target = Path(path)
+    fmt, subtype = AUDIO_FORMATS[target.suffix.lower()]
+    data = np.clip(wave.samples.T, -1.0, 1.0)  # soundfile wants [N, C]
+
+    def write(tmp: str) -> None:
+        sf.write(tmp, data, wave.sample_rate_hz, format=fmt, subtype=subtype)
+
+    return _atomic_write(target, write)
+
+
+def write_midi(tokens: ScoreTokens, path: str | os.PathLike) -> Path:
+    return _atomic_write(Path(path), lambda tmp: tokens.to_midi().write(tmp))
+
+
+def write_report(report: dict, path: str | os.PathLike) -> Path:
+    def write(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(report, f, indent=2, ensure_ascii=False)
+
+    return _atomic_write(Path(path), write)
+
+
+def export(path: str | os.PathLike, wave: Waveform | None, tokens) -> Path:
+    """Write `path` in the format its suffix names (audio, or the score as MIDI)."""
+    target = Path(path)
+    if target.suffix.lower() in SCORE_FORMATS:
+        if not isinstance(tokens, ScoreTokens):
+            raise InvalidRequest("This decoder makes audio directly, so there is no score to save as MIDI.")
+        return write_midi(tokens, target)
+    return write_audio(wave, target)

@@ -1,0 +1,106 @@
+"""Mastering: remove DC, normalise integrated loudness (ITU-R BS.1770 via pyloudnorm), keep the
+true peak at or below -1 dBTP with a look-ahead limiter, and fade out only an ending that is
+still sounding at the last sample."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.ndimage import minimum_filter1d, uniform_filter1d
+from scipy.signal import butter, sosfiltfilt
+
+from ..codecs.base import Waveform
+from ..errors import GenerationFailed
+from ..eval.metrics import integrated_loudness_lufs, true_peak_dbtp
+
+TRUE_PEAK_CEILING_DBTP = -1.0
+LIMITER_LOOKAHEAD_S = 0.005
+LIMITER_RELEASE_S = 0.08
+NATURAL_DECAY_DB = -45.0  # a tail this far under the loudest passage counts as already decayed
+FADE_S = 0.5
+
+
+@dataclass
+class MasteringReport:
+    loudness_lufs: float
+    true_peak_dbtp: float
+    gain_db: float
+    limited: bool
+    faded: bool
+
+    def to_dict(self) -> dict:
+        return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
+
+
+def _peak_envelope(samples: np.ndarray) -> np.ndarray:
+    """Per-sample true-peak envelope `[N]`: the max over channels of the 4x oversampled signal."""
+    from scipy.signal import resample_poly
+
+    oversampled = np.abs(resample_poly(samples.astype(np.float32), 4, 1, axis=-1)).max(axis=0)  # [4N]
+    return oversampled[: 4 * samples.shape[-1]].reshape(-1, 4).max(axis=1)
+
+
+def _limiter_gain(peak: np.ndarray, rate: int, ceiling: float) -> np.ndarray:
+    """Look-ahead limiter gain `[N]` so that peak * gain <= ceiling everywhere.
+
+    Min over a window twice the smoothing length, then average: the smoothed gain never rises
+    above what any sample in reach needs, so no peak slips through; a slower release follows.
+    """
+    needed = np.minimum(1.0, ceiling / np.maximum(peak, 1e-9))
+    if needed.min() >= 1.0:
+        return needed
+    look = max(1, int(LIMITER_LOOKAHEAD_S * rate))
+    gain = uniform_filter1d(minimum_filter1d(needed, size=2 * look + 1), size=look)
+    release = max(1, int(LIMITER_RELEASE_S * rate))
+    return np.minimum(gain, uniform_filter1d(minimum_filter1d(gain, size=2 * release + 1), size=release))
+
+
+def ends_in_silence(samples: np.ndarray, rate: int) -> bool:
+    """True when the last 50 ms are at least 45 dB under the loudest 50 ms window."""
+    window = max(1, int(0.05 * rate))
+    frames = samples[:, : samples.shape[-1] // window * window].reshape(samples.shape[0], -1, window)
+    rms = np.sqrt((frames ** 2).mean(axis=(0, 2)) + 1e-20)
+    return 20 * np.log10(rms[-1] / rms.max()) < NATURAL_DECAY_DB
+
+
+def master(wave: Waveform, target_lufs: float = -14.0) -> tuple[Waveform, MasteringReport]:
+    samples = wave.samples.astype(np.float64)
+    rate = wave.sample_rate_hz
+    if not np.all(np.isfinite(samples)):
+        raise GenerationFailed("The decoder produced invalid audio (NaN or infinite samples).")
+    if np.abs(samples).max() < 1e-5:
+        raise GenerationFailed("The decoder produced silence. Try another seed or description.")
+    samples = sosfiltfilt(butter(2, 10.0, btype="highpass", fs=rate, output="sos"), samples, axis=-1)
+    samples -= samples.mean(axis=-1, keepdims=True)
+
+    faded = not ends_in_silence(samples, rate)
+    if faded:  # the tail is still sounding: a short cosine fade lands it on silence
+        n = min(samples.shape[-1] // 4, int(FADE_S * rate))
+        samples[:, -n:] *= 0.5 * (1 + np.cos(np.linspace(0, np.pi, n)))[None, :]
+
+    # Limiting multiplies by a slowly varying gain, so the true peak of the result is the peak
+    # envelope (oversampled once) times that gain: iterate gain and limiter without resampling.
+    ceiling = 10 ** (TRUE_PEAK_CEILING_DBTP / 20) * 0.97
+    start_lufs = integrated_loudness_lufs(samples, rate)
+    peak = _peak_envelope(samples)
+    makeup_db = target_lufs - start_lufs
+    limited = False
+    for _ in range(5):
+        makeup = 10 ** (makeup_db / 20)
+        gain = _limiter_gain(peak * makeup, rate, ceiling)
+        limited = bool(gain.min() < 1.0)
+        out = samples * (makeup * gain)[None, :]
+        error_db = target_lufs - integrated_loudness_lufs(out, rate)
+        if abs(error_db) < 0.05 or not limited:
+            break
+        makeup_db += error_db
+    samples = out
+    measured_peak = true_peak_dbtp(samples, rate)
+    if measured_peak > TRUE_PEAK_CEILING_DBTP:  # rare: inter-sample overshoot past the estimate
+        samples *= 10 ** ((TRUE_PEAK_CEILING_DBTP - 0.05 - measured_peak) / 20)
+        measured_peak = true_peak_dbtp(samples, rate)
+    loudness = integrated_loudness_lufs(samples, rate)
+    report = MasteringReport(loudness_lufs=loudness, true_peak_dbtp=measured_peak,
+                             gain_db=loudness - start_lufs, limited=limited, faded=faded)
+    return Waveform(samples.astype(np.float32), rate), report

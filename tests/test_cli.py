@@ -1,0 +1,102 @@
+"""The command line, end to end in a subprocess, including its error messages."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pretty_midi
+import pytest
+import soundfile as sf
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args, cwd=None):
+    env = dict(os.environ, HF_HUB_OFFLINE="1")
+    return subprocess.run([sys.executable, "-m", "mmgen", *args], cwd=cwd or ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_generate_wav_with_report(tmp_path):
+    out, report = tmp_path / "cooking.wav", tmp_path / "cooking.json"
+    result = run("generate", "--prompt", "lofi beat for a cooking video", "--duration", "8", "--bpm", "84",
+                 "--key", "D minor", "--seed", "5", "--out", str(out), "--report", str(report))
+    assert result.returncode == 0, result.stderr
+    info = sf.info(str(out))
+    assert info.samplerate == 44100 and info.channels == 2
+    assert abs(info.frames / 44100 - 8.0) <= 0.01
+    data = json.loads(report.read_text())
+    assert data["seed"] == 5 and data["decoder"] == "composer"
+    assert data["plan"]["tempo_bpm"] == 84 and data["plan"]["key"] == "D minor"
+    assert data["output"]["duration_s"] == pytest.approx(8.0, abs=0.01)
+    assert data["output"]["loudness_lufs"] == pytest.approx(-14.0, abs=1.0)
+    assert data["software"]["version"]
+    assert set(data["compute_s"]) >= {"validate", "encode", "plan", "decode", "render", "master", "export"}
+    assert "lo-fi" in result.stdout
+
+
+@pytest.mark.parametrize("suffix", [".mp3", ".flac", ".mid"])
+def test_other_formats(tmp_path, suffix):
+    out = tmp_path / f"track{suffix}"
+    result = run("generate", "--prompt", "waltz", "--duration", "6", "--seed", "1", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    if suffix == ".mid":
+        midi = pretty_midi.PrettyMIDI(str(out))
+        assert midi.get_end_time() <= 6.0 + 1e-6 and len(midi.instruments) >= 3
+    else:
+        info = sf.info(str(out))
+        assert abs(info.duration - 6.0) < 0.1 and info.channels == 2
+
+
+def test_decoders_lists_availability():
+    result = run("decoders")
+    assert result.returncode == 0
+    assert "composer" in result.stdout and "available" in result.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--duration", "3"], "between 5 and 600"),
+    (["--duration", "10", "--bpm", "500"], "between 30 and 300"),
+    (["--duration", "10", "--key", "Q minor"], "don't know the key"),
+    (["--duration", "10", "--meter", "7/8"], "can't write music in"),
+    (["--duration", "10", "--decoder", "nope"], "no decoder called 'nope'"),
+    (["--duration", "10", "--prompt", "x" * 2001], "under 2,000"),
+    (["--duration", "10", "--prompt", "a\x01b"], "control character"),
+    (["--duration", "ten"], "invalid float value"),
+    (["--duration", "10", "--out", "/no/such/folder/x.wav"], "does not exist"),
+    (["--duration", "10", "--out", "OUT.ogg"], "must end in"),
+    (["--duration", "10", "--report", "OUT.txt"], "must end in .json"),
+])
+def test_errors_are_one_plain_line(tmp_path, args, message):
+    if "--out" not in args:
+        args = args + ["--out", str(tmp_path / "x.wav")]
+    args = [a.replace("OUT", str(tmp_path / "x")) for a in args]
+    result = run("generate", *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
+
+
+def test_unwritable_folder(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as a user who can write anywhere (root)")
+        result = run("generate", "--duration", "10", "--out", str(locked / "x.wav"))
+        assert result.returncode == 2 and "not allowed to write" in result.stderr
+    finally:
+        locked.chmod(0o700)
+
+
+def test_missing_soundfont_is_explained(tmp_path):
+    env = dict(os.environ, HF_HUB_OFFLINE="1", MMGEN_SOUNDFONT=str(tmp_path / "missing.sf2"))
+    result = subprocess.run([sys.executable, "-m", "mmgen", "generate", "--duration", "10", "--out",
+                             str(tmp_path / "x.wav")], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "SoundFont" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "x.wav").exists()
