@@ -1,0 +1,111 @@
+"""mmgen studio: the Gradio app. Widgets only: every decision about music lives in `mmgen`.
+
+python app.py  -> http://127.0.0.1:7860 (GRADIO_SERVER_NAME / GRADIO_SERVER_PORT honoured;
+0.0.0.0 on Hugging Face Spaces, where SPACE_ID is set).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+
+import mmgen
+from mmgen.errors import MmgenError
+from mmgen.music import FLAT_NAMES, SUPPORTED_METERS
+from mmgen.request import DURATION_RANGE_S, MAX_PROMPT_CHARS, MAX_SEED
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+OUTPUT_ROOT = Path(tempfile.gettempdir()) / "mmgen-studio"
+AUTO = "Auto"
+KEY_CHOICES = [AUTO] + [f"{n} {m}" for m in ("major", "minor") for n in FLAT_NAMES]
+METER_CHOICES = [AUTO] + list(SUPPORTED_METERS)
+MAX_QUEUE = int(os.environ.get("MMGEN_MAX_QUEUE", "16"))
+
+
+def decoder_choices() -> tuple[list[tuple[str, str]], str]:
+    """(label, name) of the decoders that can run here, and a note on those that cannot."""
+    rows = mmgen.available_decoders()
+    choices = [(f"{r['name']} — {r['description'].split(':')[0]}", r["name"]) for r in rows if r["available"]]
+    missing = [f"- **{r['name']}** is not offered: {r['reason']}" for r in rows if not r["available"]]
+    return choices, "\n".join(missing)
+
+
+def make_track(prompt, duration, bpm, key, meter, seed, decoder, progress=gr.Progress()):
+    """The `generate` API: returns (audio, downloads, plan explanation, seed used)."""
+    request = mmgen.GenerationRequest(
+        prompt=prompt or "", duration_s=duration, tempo_bpm=bpm or None,
+        key=None if key in (None, "", AUTO) else key, meter=None if meter in (None, "", AUTO) else meter,
+        seed=None if seed in (None, "") else seed, decoder=decoder or "composer")
+    try:
+        track = mmgen.generate(request, progress=lambda f, stage: progress(f, desc=stage))
+        OUTPUT_ROOT.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix="track-", dir=OUTPUT_ROOT))
+        stem = f"mmgen-{track.plan.style}-{track.request.seed}"
+        files = [track.save(folder / f"{stem}{suffix}") for suffix in (".wav", ".mp3")]
+        if track.tokens.kind == "score":
+            files.append(track.save(folder / f"{stem}.mid"))
+        files.append(track.save_report(folder / f"{stem}.json"))
+    except MmgenError as error:
+        raise gr.Error(str(error), print_exception=False) from None
+    summary = (f"{track.plan.explain()}\n\n*{track.audio.duration_s:.2f} s · "
+               f"{track.mastering.loudness_lufs:.1f} LUFS · seed {track.request.seed} · "
+               f"made in {sum(track.timings_s.values()):.1f} s*")
+    return str(files[0]), [str(f) for f in files], summary, track.request.seed
+
+
+def build_app() -> gr.Blocks:
+    examples = json.loads((ASSETS / "examples.json").read_text(encoding="utf-8"))
+    choices, unavailable_note = decoder_choices()
+    with gr.Blocks(title="mmgen studio", delete_cache=(1800, 3600)) as app:
+        gr.Markdown("# mmgen studio\nDescribe the music your video needs; get a finished track: "
+                    "exact length, on tempo, with a real ending, mastered to streaming loudness.")
+        with gr.Row():
+            with gr.Column(scale=3):
+                prompt = gr.Textbox(label="Describe the music", lines=3, max_length=MAX_PROMPT_CHARS,
+                                    placeholder="e.g. chill lofi beat for a cooking video, in D minor",
+                                    info="Style, mood, instruments, what it is for. Tempo (\"96 bpm\"), "
+                                         "key (\"in D minor\") and time (\"3/4\", \"waltz\") are understood too.")
+                duration = gr.Slider(*DURATION_RANGE_S, value=30, step=0.5, label="Length (seconds)",
+                                     info="The track ends exactly here, with a proper ending.")
+                with gr.Accordion("Fine-tune (optional)", open=False):
+                    with gr.Row():
+                        bpm = gr.Number(value=None, label="Tempo (BPM)", info="Empty = chosen for you (30–300)",
+                                        minimum=0, maximum=300)
+                        key = gr.Dropdown(KEY_CHOICES, value=AUTO, label="Key")
+                        meter = gr.Dropdown(METER_CHOICES, value=AUTO, label="Time signature")
+                    with gr.Row():
+                        seed = gr.Number(value=None, precision=0, label="Seed",
+                                         info="Same seed + same settings = same music. Empty = surprise me.")
+                        dice = gr.Button("🎲 New seed", size="sm")
+                    decoder = gr.Dropdown(choices, value=choices[0][1] if choices else None, label="Engine")
+                    if unavailable_note:
+                        gr.Markdown(unavailable_note)
+                generate = gr.Button("Generate", variant="primary")
+            with gr.Column(scale=4):
+                audio = gr.Audio(label="Your track", type="filepath", interactive=False)
+                plan_text = gr.Markdown(label="The plan", value="*The plan of your track will appear here.*")
+                downloads = gr.File(label="Downloads (WAV, MP3, MIDI, report)", file_count="multiple")
+        gr.Examples([[e["prompt"], e["duration_s"]] for e in examples], inputs=[prompt, duration],
+                    label="Try one")
+        dice.click(lambda: random.randint(0, MAX_SEED), outputs=seed, api_visibility="private")
+        generate.click(make_track, inputs=[prompt, duration, bpm, key, meter, seed, decoder],
+                       outputs=[audio, downloads, plan_text, seed], api_name="generate",
+                       concurrency_limit=1)
+    return app
+
+
+def main() -> None:
+    host = os.environ.get("GRADIO_SERVER_NAME") or ("0.0.0.0" if os.environ.get("SPACE_ID") else "127.0.0.1")
+    port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
+    app = build_app()
+    app.queue(max_size=MAX_QUEUE, default_concurrency_limit=1)
+    app.launch(server_name=host, server_port=port, show_error=False, max_file_size="20mb")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""The Gradio app served for real on loopback, driven through gradio_client."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import soundfile as sf
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    env = dict(os.environ, HF_HUB_OFFLINE="1", GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False")
+    env.pop("SPACE_ID", None)
+    process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if process.poll() is not None:
+            pytest.fail("app.py exited: " + process.stdout.read())
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        process.kill()
+        pytest.fail("app.py did not start within 120 s")
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    from gradio_client import Client
+    return Client(server, verbose=False)
+
+
+def test_generate_through_the_api(client):
+    audio, files, summary, seed = client.predict(
+        "bossa nova for a cooking video", 8, None, "A minor", "Auto", 42, "composer", api_name="/generate")
+    assert seed == 42
+    info = sf.info(audio)
+    assert info.samplerate == 44100 and abs(info.duration - 8.0) <= 0.01
+    suffixes = sorted(Path(f).suffix for f in files)
+    assert suffixes == [".json", ".mid", ".mp3", ".wav"]
+    assert "A minor" in summary and "bossa" in summary.lower()
+
+
+@pytest.mark.parametrize("args, message", [
+    # Gradio checks its own component limits first; either message tells the user what to fix.
+    (("lofi", 2, None, "Auto", "Auto", 1, "composer"), "between 5 and 600|less than minimum value 5"),
+    (("lofi", 10, 999, "Auto", "Auto", 1, "composer"), "between 30 and 300|greater than maximum value 300"),
+    (("lofi", 10, 20, "Auto", "Auto", 1, "composer"), "between 30 and 300"),
+    (("x" * 5000, 10, None, "Auto", "Auto", 1, "composer"), "under 2,000"),
+    (("bad \x01 text", 10, None, "Auto", "Auto", 1, "composer"), "control character"),
+    (("lofi", 10, None, "H minor", "Auto", 1, "composer"), "don't know the key|not in the list of choices"),
+    (("lofi", 10, None, "Auto", "7/8", 1, "composer"), "can't write music in|not in the list of choices"),
+    (("lofi", 10, None, "Auto", "Auto", 1, "nope"), "no decoder called|not in the list of choices"),
+])
+def test_bad_input_comes_back_as_a_message(client, args, message):
+    from gradio_client.exceptions import AppError
+    with pytest.raises(AppError, match=message):
+        client.predict(*args, api_name="/generate")
+
+
+def test_helper_events_are_not_in_the_api(client):
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert list(endpoints) == ["/generate"]
