@@ -33,7 +33,7 @@ class ComposerDecoder(Decoder):
 
     def decode(self, plan: MusicPlan, seed: int, conditioning: dict | None = None,
                progress: ProgressFn | None = None) -> ScoreTokens:
-        return _Arrangement(plan, STYLES[plan.style], random.Random(seed)).write()
+        return _Arrangement(plan, STYLES[plan.style], random.Random(f"composer:{seed}")).write()
 
 
 class _Arrangement:
@@ -87,32 +87,38 @@ class _Arrangement:
         plan, meter, bpb = self.plan, self.meter, self.meter.beats_per_bar
         chords = self.chords_per_bar()
         energies = plan.bar_energies()
+        peak = max(energies)
         motifs: dict[str, object] = {}
         for bar, chord in enumerate(chords):
             section = plan.section_at_bar(bar)
             in_section = bar - section.start_bar
             energy = energies[bar]
+            # Which layers play follows the bar's energy relative to the piece's peak, so a calm
+            # lofi beat still has its drums; absolute energy sets loudness and busyness.
+            level = energy / peak
+            groove_level = 0 if level < 0.6 else (1 if level < 0.92 or self.plan.energy < 0.55 else 2)
             bar_beat = plan.bar_start_beat(bar)
             next_chord = chords[bar + 1] if bar + 1 < len(chords) else self.harmony.tonic()
             last_bar = bar == len(chords) - 1
             section_end = in_section == section.bars - 1
+            intro_start = section.role == "intro" and in_section < max(1, section.bars // 2)
 
             drums = self.parts.get("drums")
-            if drums is not None and energy >= 0.28 and not (section.role == "intro" and in_section < section.bars // 2):
-                grooves.play_bar(drums, self.style.groove, meter, bar_beat, energy, self.rng,
+            if drums is not None and not intro_start:
+                grooves.play_bar(drums, self.style.groove, meter, bar_beat, energy, groove_level, self.rng,
                                  fill=section_end and (section.bars >= 4 or last_bar),
-                                 crash=in_section == 0 and bar > 0 and energy >= 0.5, skip_before=0.0)
+                                 crash=in_section == 0 and bar > 0 and groove_level >= 1)
             bass = self.parts.get("bass")
-            if bass is not None and (energy >= 0.3 or drums is None) and not (section.role == "intro" and in_section == 0 and section.bars > 1):
+            if bass is not None and (drums is None or not (intro_start and section.bars > 1)):
                 write_bass(bass, self.style.bass, chord, next_chord, meter, bar_beat, energy, bar, self.rng)
             if "chords" in self.parts:
                 write_comp(self.parts["chords"], self.style.comp, chord, meter, bar_beat, energy,
                            self.chord_voicer, self.rng)
-            if "pad" in self.parts and (energy >= 0.5 or plan.style in ("ambient", "trailer")):
+            if "pad" in self.parts and (level >= 0.75 or plan.style in ("ambient", "trailer")):
                 write_pad(self.parts["pad"], chord, meter, bar_beat, energy, self.pad_voicer)
-            if "ostinato" in self.parts and energy >= 0.45:
-                self._ostinato(chord, bar_beat, energy)
-            if "timpani" in self.parts and energy >= 0.4 and bar_beat >= 0:
+            if "ostinato" in self.parts and level >= 0.7:
+                self._ostinato(chord, bar_beat, energy, busy=groove_level == 2)
+            if "timpani" in self.parts and level >= 0.6 and bar_beat >= 0:
                 self.parts["timpani"].add(nearest_pitch(chord.root_pc, 45, 38, 55), bar_beat, 1.0, 70 + 40 * energy)
             if "melody" in self.parts and (section.role != "intro" or len(plan.sections) == 1):
                 self._melody_bar(section, in_section, chord, bar_beat, energy, motifs, last_bar)
@@ -144,15 +150,17 @@ class _Arrangement:
         else:
             self.melody.play_bar(track, motif, chord, bar_beat, velocity, leading_tone=leading)
 
-    def _ostinato(self, chord: Chord, bar_beat: float, energy: float) -> None:
-        """Cinematic strings: a driving root-root-fifth-root figure in even notes."""
-        track, per_beat = self.parts["ostinato"], 4 if energy >= 0.75 else 2
+    def _ostinato(self, chord: Chord, bar_beat: float, energy: float, busy: bool) -> None:
+        """Cinematic strings: a driving figure on root, third and fifth in even notes."""
+        track, per_beat = self.parts["ostinato"], 4 if busy else 2
         root = nearest_pitch(chord.root_pc, 50, 43, 62)
-        figure = [root, root, root + 7, root, root + 12, root, root + 7, root]
+        third = root + (chord.third_pc - chord.root_pc) % 12
+        figure = [root, root, third, root, root + 7, root, third, root + 12]
         for i in range(self.meter.beats_per_bar * per_beat):
             start = bar_beat + i / per_beat
             if start >= 0:
-                track.add(figure[i % len(figure)], start, 0.8 / per_beat, (62 + 40 * energy) * (1.1 if i % per_beat == 0 else 0.9))
+                track.add(figure[i % len(figure)], start, 0.8 / per_beat,
+                          (62 + 40 * energy) * (1.1 if i % per_beat == 0 else 0.9))
 
     def _ending(self) -> None:
         """The final tonic chord on the downbeat after the cadence, left to ring."""

@@ -1,6 +1,7 @@
 """Drum grooves. A 4/4 groove is one bar of sixteenth steps per drum, written as a string:
 "X" accent, "x" normal hit, "o" ghost note, "." rest. Three layers by energy: `low`, `mid`, `high`
-(each adds to or replaces the one before). Other meters get a groove built from the meter."""
+(each adds to or replaces the one before; the composer picks the level from the bar's energy
+relative to the piece's peak). Other meters get a groove built from the meter."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ KICK, SIDE_STICK, SNARE, CLAP, CLOSED_HAT, PEDAL_HAT, OPEN_HAT = 36, 37, 38, 39,
 FLOOR_TOM, LOW_TOM, MID_TOM, HIGH_TOM, CRASH, RIDE, TAMBOURINE, SHAKER = 41, 45, 47, 50, 49, 51, 54, 70
 VELOCITY = {"X": 112, "x": 92, "o": 52}
 
-Layer = dict[int, str]
+Layer = dict[int, str]  # GM drum note -> pattern
 GROOVES: dict[str, dict[str, Layer]] = {
     "lofi": {
         "low": {KICK: "X......x..X.....", CLOSED_HAT: "x.o.x.o.x.o.x.o."},
@@ -46,8 +47,8 @@ GROOVES: dict[str, dict[str, Layer]] = {
         "high": {CLOSED_HAT: "x.xxx.x.x.xxx.xo", KICK: "X......X..X..x.."},
     },
     "trailer": {
-        "low": {FLOOR_TOM: "X.........x....."},
-        "mid": {FLOOR_TOM: "X..x..x.X..x..x.", KICK: "X.......X......."},
+        "low": {FLOOR_TOM: "X.......X......."},
+        "mid": {FLOOR_TOM: "X...x...X...x...", KICK: "X.......X.......", LOW_TOM: "......o.......o."},
         "high": {LOW_TOM: "..x...x...x...xx", SNARE: "....X.......X..x", CRASH: "X..............."},
     },
     "jazz": {
@@ -66,8 +67,8 @@ GROOVES: dict[str, dict[str, Layer]] = {
         "high": {OPEN_HAT: "..............x.", CLAP: "....x.......x..."},
     },
     "bossa": {
-        "low": {SIDE_STICK: "x..x..x...x..x..", SHAKER: "oxoxoxoxoxoxoxox"},
-        "mid": {KICK: "X..x....X..x...."},
+        "low": {SIDE_STICK: "....x.......x..x", SHAKER: "xooox.o.xooox.o.", PEDAL_HAT: "x...x...x...x..."},
+        "mid": {KICK: "X.......X.....x."},
         "high": {CLOSED_HAT: "..x...x...x...x."},
     },
     "chiptune": {
@@ -83,17 +84,17 @@ GROOVES: dict[str, dict[str, Layer]] = {
 }
 
 
-def _layers_for(name: str, energy: float) -> Layer:
+def _layers_for(name: str, level: int) -> Layer:
     layers = GROOVES[name]
     merged: Layer = dict(layers["low"])
-    if energy >= 0.45:
+    if level >= 1:
         merged.update(layers["mid"])
-    if energy >= 0.72:
+    if level >= 2:
         merged.update(layers["high"])
     return merged
 
 
-def _meter_groove(meter: Meter, energy: float) -> tuple[Layer, int]:
+def _meter_groove(meter: Meter, level: int) -> tuple[Layer, int]:
     """A plain groove for meters other than 4/4: kick on 1, backbeats, hats on subdivisions."""
     steps_per_beat = meter.subdivisions
     steps = meter.beats_per_bar * steps_per_beat
@@ -107,18 +108,20 @@ def _meter_groove(meter: Meter, energy: float) -> tuple[Layer, int]:
     for step in range(steps):
         hat[step] = "x" if step % steps_per_beat == 0 else "o"
     layer = {KICK: "".join(kick), CLOSED_HAT: "".join(hat)}
-    if energy >= 0.45:
+    if level >= 1:
         layer[SIDE_STICK if meter.beats_per_bar == 3 else SNARE] = "".join(snare)
     return layer, steps_per_beat
 
 
-def play_bar(track: Part, style_groove: str, meter: Meter, bar_beat: float, energy: float,
-             rng: random.Random, fill: bool = False, crash: bool = False, skip_before: float = 0.0) -> None:
-    """Write one bar of drums starting at beat `bar_beat` (notes before `skip_before` are dropped)."""
+def play_bar(track: Part, style_groove: str, meter: Meter, bar_beat: float, energy: float, level: int,
+             rng: random.Random, fill: bool = False, crash: bool = False) -> None:
+    """Write one bar of drums from beat `bar_beat` (notes before beat 0, in a pickup bar, are
+    dropped). `level` 0/1/2 picks the groove's layers; `energy` 0..1 sets the velocities."""
+    skip_before = 0.0
     if meter.name == "4/4":
-        layer, steps_per_beat = _layers_for(style_groove, energy), 4
+        layer, steps_per_beat = _layers_for(style_groove, level), 4
     else:
-        layer, steps_per_beat = _meter_groove(meter, energy)
+        layer, steps_per_beat = _meter_groove(meter, level)
     step_beats = 1.0 / steps_per_beat
     gain = 0.75 + 0.3 * energy
     total_steps = meter.beats_per_bar * steps_per_beat

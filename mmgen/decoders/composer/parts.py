@@ -22,7 +22,7 @@ BASS_PATTERNS: dict[str, list[tuple[float, float, str]]] = {
     "root_fifth": [(0, 1.8, "root"), (2, 1.8, "fifth")],
     "funk": [(0, 0.4, "root"), (0.75, 0.2, "octave"), (1.5, 0.25, "root"), (2.5, 0.4, "seventh"),
              (3.25, 0.2, "octave"), (3.5, 0.4, "approach")],
-    "bossa": [(0, 1.4, "root"), (1.5, 0.45, "fifth"), (2, 1.4, "fifth"), (3.5, 0.45, "root")],
+    "bossa": [(0, 1.4, "root"), (2, 1.4, "fifth"), (3.5, 0.45, "approach")],
     "drone": [(0, 4.0, "root")],
     "none": [],
 }
@@ -36,8 +36,8 @@ COMP_PATTERNS: dict[str, list[tuple[float, float, str]]] = {
               (2.5, 0.45, "strum_up"), (3, 0.45, "strum_down"), (3.5, 0.45, "strum_up")],
     "funk_chop": [(0.5, 0.12, "chord"), (1.25, 0.12, "chord"), (1.5, 0.12, "chord"),
                   (2.5, 0.12, "chord"), (3.25, 0.12, "chord"), (3.5, 0.12, "chord")],
-    "bossa": [(0, 0.9, "bass"), (0.5, 0.4, "chord"), (1.5, 0.4, "chord"), (2, 0.9, "bass5"),
-              (2.75, 0.4, "chord"), (3.5, 0.4, "chord")],
+    "bossa": [(0, 0.9, "bass"), (0, 0.4, "chord"), (1, 0.4, "chord"), (1.5, 0.4, "chord"), (2, 0.9, "bass5"),
+              (2, 0.4, "chord"), (3, 0.4, "chord"), (3.5, 0.4, "chord")],
 }
 BASS_REGISTER = 40  # E2
 

@@ -24,7 +24,7 @@ class ComposerStyle:
 
 
 STYLES: dict[str, ComposerStyle] = {
-    "lofi": ComposerStyle("lofi", "lofi", "rhodes", True, True, 0.35, 72, 62, 0.8, 0.25),
+    "lofi": ComposerStyle("lofi", "lofi", "rhodes", True, True, 0.45, 74, 60, 0.8, 0.25),
     "pop": ComposerStyle("pop", "pulse8", "block_pulse", False, True, 0.55, 74, 62),
     "rock": ComposerStyle("rock", "pulse8", "power", False, True, 0.5, 72, 52, 0.85),
     "house": ComposerStyle("house", "offbeat", "stabs", True, True, 0.5, 76, 64, 0.6),
