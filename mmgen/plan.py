@@ -155,7 +155,7 @@ class MusicPlan:
 def build_plan(request: GenerationRequest, features: TextFeatures | None, cues: PromptCues,
                descriptors: dict, seed: int) -> MusicPlan:
     """Overrides from the request win over explicit prompt cues, which win over inference."""
-    rng = random.Random(seed)
+    rng = random.Random(f"plan:{seed}")  # a stream of its own, decorrelated from the decoder's
     reasons: dict[str, str] = {}
     style, uses = _choose_style(features, cues, descriptors, reasons)
     style_info = descriptors["styles"][style]

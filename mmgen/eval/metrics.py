@@ -60,9 +60,9 @@ def tempo_bpm(samples: np.ndarray, rate: int) -> float:
 
 
 def tempo_matches(measured: float, planned: float, tolerance: float = 0.03) -> bool:
-    """Within tolerance of the planned tempo, or of its half, double, or (for 3-beat feels)
-    two-thirds / three-halves."""
-    return any(abs(measured / (planned * f) - 1) <= tolerance for f in (1, 0.5, 2, 2 / 3, 1.5))
+    """Within tolerance of the planned tempo, or of its half or double (beat trackers often
+    lock onto the half-note or eighth-note pulse)."""
+    return any(abs(measured / (planned * f) - 1) <= tolerance for f in (1, 0.5, 2))
 
 
 def estimate_key(samples: np.ndarray, rate: int) -> tuple[Key, float]:

@@ -19,7 +19,7 @@ from ...music import CHORD_INTERVALS, Key
 STATS_PATH = Path(__file__).resolve().parents[3] / "assets" / "harmony" / "chord_stats.json"
 # Chords with notes outside the key (secondary dominants, borrowed chords) are rarer in the styles
 # we write than in Bach and Haydn: damp them.
-CHROMATIC_WEIGHT = 0.35
+CHROMATIC_WEIGHT = 0.15
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,8 @@ class HarmonyModel:
         return Chord(label, (self.key.tonic_pc + info["root_semitones"]) % 12, info["quality"], add_seventh)
 
     def _weights(self, dist: dict[str, float]) -> tuple[list[str], list[float]]:
+        # The major tonic in a minor key (Bach's Picardy third) would blur the mode: leave it out.
+        dist = {label: p for label, p in dist.items() if not (self.key.mode == "minor" and label == "I")} or dist
         labels = list(dist)
         weights = [p * (1.0 if label in self.diatonic else CHROMATIC_WEIGHT) for label, p in dist.items()]
         return labels, weights
