@@ -65,7 +65,7 @@ class _Arrangement:
         for section in plan.sections:
             label = section.name.rstrip("'") if section.role != "intro" else "A"
             if label not in by_label:
-                length = max(1, self.phrase_bars // span)
+                length = max(4, self.phrase_bars // span)  # a phrase needs room before its cadence
                 if self.style.loop:
                     by_label[label] = self.harmony.phrase(4, "open", start_on_tonic=label == "A")
                 else:
