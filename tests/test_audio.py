@@ -70,3 +70,16 @@ def test_custom_loudness_target():
     from mmgen import GenerationRequest, generate
     track = generate(GenerationRequest(prompt="rock", duration_s=10, seed=1, loudness_lufs=-23))
     assert metrics.integrated_loudness_lufs(track.audio.samples, 44100) == pytest.approx(-23, abs=1.0)
+
+
+def test_bundled_soundfont_end_to_end(monkeypatch):
+    """The pip-only path (TimGM6mb from the pretty_midi wheel), whatever else is installed."""
+    from mmgen import GenerationRequest, generate
+    from mmgen.codecs.soundfont import _bundled_soundfont
+    monkeypatch.setenv("MMGEN_SOUNDFONT", str(_bundled_soundfont()))
+    track = generate(GenerationRequest(prompt="house music party", duration_s=15, seed=2))
+    x, rate = track.audio.samples, track.audio.sample_rate_hz
+    assert track.details["soundfont"] == "TimGM6mb.sf2"
+    assert x.shape[1] == 15 * rate
+    assert abs(metrics.integrated_loudness_lufs(x, rate) + 14) <= 1.0
+    assert metrics.tempo_matches(metrics.tempo_bpm(x, rate), track.plan.tempo_bpm)
