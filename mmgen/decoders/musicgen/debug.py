@@ -1,0 +1,70 @@
+"""Tiny random-weight MusicGen checkpoints for offline tests (as transformers' own tests build
+them, and as audiocraft's `get_pretrained('debug')`): the real classes and loading code, with
+configs small enough to run in milliseconds. `musicgen_small_config()` gives the production size
+(from the real config) for speed work with random weights.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+REFERENCE = Path(__file__).resolve().parents[3] / "benchmarks" / "reference"
+
+TINY_TEXT = dict(model_type="t5", vocab_size=99, d_model=32, d_kv=8, d_ff=37, num_layers=2, num_heads=4,
+                 relative_attention_num_buckets=8, decoder_start_token_id=0, pad_token_id=0, eos_token_id=1)
+TINY_CODEC = dict(model_type="encodec", sampling_rate=32000, audio_channels=1, num_filters=4, hidden_size=16,
+                  codebook_size=64, codebook_dim=16, num_residual_layers=1, num_lstm_layers=1,
+                  upsampling_ratios=[8, 5, 4, 4], target_bandwidths=[1.2], normalize=False, use_causal_conv=False)
+TINY_DECODER = dict(model_type="musicgen_decoder", vocab_size=64, hidden_size=32, num_hidden_layers=2,
+                    num_attention_heads=4, ffn_dim=64, num_codebooks=4, max_position_embeddings=4096,
+                    pad_token_id=64, bos_token_id=64, decoder_start_token_id=64)
+
+
+def tiny_config():
+    from transformers import MusicgenConfig
+
+    config = MusicgenConfig(text_encoder=TINY_TEXT, audio_encoder=TINY_CODEC, decoder=TINY_DECODER)
+    return config
+
+
+def musicgen_small_config():
+    """The real facebook/musicgen-small config (T5-base, EnCodec 32 kHz, 24-layer decoder)."""
+    from transformers import MusicgenConfig
+
+    return MusicgenConfig.from_dict(json.loads((REFERENCE / "musicgen_small.config.json").read_text()))
+
+
+def build_model(config, seed: int = 0):
+    """A MusicgenForConditionalGeneration with seeded random weights, in eval mode."""
+    import torch
+    from transformers import GenerationConfig, MusicgenForConditionalGeneration
+
+    torch.manual_seed(seed)
+    model = MusicgenForConditionalGeneration(config).float().eval()  # the reference config says fp16
+    pad = config.decoder.pad_token_id
+    model.generation_config = GenerationConfig(
+        decoder_start_token_id=pad, pad_token_id=pad, bos_token_id=pad, do_sample=True,
+        guidance_scale=3.0, top_k=250, max_length=1500)
+    return model
+
+
+def build_tokenizer():
+    """A small word-level tokenizer standing in for T5's (ids below the tiny vocabulary)."""
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    words = ["<pad>", "</s>", "<unk>"] + [f"w{i}" for i in range(96)]
+    core = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="<unk>"))
+    core.normalizer = normalizers.Lowercase()
+    core.pre_tokenizer = pre_tokenizers.Whitespace()
+    return PreTrainedTokenizerFast(tokenizer_object=core, pad_token="<pad>", eos_token="</s>", unk_token="<unk>")
+
+
+def save_debug_checkpoint(folder: str | Path, seed: int = 0) -> Path:
+    """Write a loadable tiny checkpoint (model, generation config, tokenizer) to `folder`."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    build_model(tiny_config(), seed).save_pretrained(folder)
+    build_tokenizer().save_pretrained(folder)
+    return folder

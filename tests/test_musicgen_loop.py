@@ -1,0 +1,93 @@
+"""mmgen's MusicGen decoding loop against transformers' stock generate, on a tiny random model."""
+
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+from mmgen.decoders.musicgen.debug import build_model, tiny_config
+from mmgen.decoders.musicgen.loop import DecodeLoop, SamplingConfig, encode_text
+from mmgen.decoders.musicgen.quantize import quantize_for_cpu
+
+K = 4
+
+
+@pytest.fixture(scope="module")
+def model():
+    return build_model(tiny_config(), seed=0)
+
+
+@pytest.fixture(scope="module")
+def text():
+    ids = torch.tensor([[5, 9, 13, 1], [7, 8, 1, 0]])
+    return ids, (ids != 0).long()
+
+
+def stock(model, ids, mask, frames, guidance, prompt=None):
+    captured = {}
+
+    def capture(codes, *args, **kwargs):
+        captured["codes"] = codes[0].clone()
+        return SimpleNamespace(audio_values=torch.zeros(1))
+
+    original, model.audio_encoder.decode = model.audio_encoder.decode, capture
+    extra = {} if prompt is None else {"decoder_input_ids": prompt.reshape(-1, prompt.shape[-1])}
+    try:
+        with torch.inference_mode():
+            model.generate(input_ids=ids, attention_mask=mask, do_sample=False, guidance_scale=guidance,
+                           max_new_tokens=frames + K - 1 - (0 if prompt is None else prompt.shape[-1]), **extra)
+    finally:
+        model.audio_encoder.decode = original
+    return captured["codes"]
+
+
+def ours(model, ids, mask, frames, guidance, prompt=None, sampling=None):
+    loop = DecodeLoop(model, batch=ids.shape[0], max_positions=frames + K, guidance=guidance > 1)
+    loop.set_condition(encode_text(model, ids, mask), mask)
+    grid = loop.generate(sampling or SamplingConfig(greedy=True, guidance_scale=guidance), prompt=prompt)
+    return loop.undelay(grid)
+
+
+@pytest.mark.parametrize("guidance", [1.0, 3.0])
+def test_greedy_tokens_equal_stock(model, text, guidance):
+    ids, mask = text
+    expected = stock(model, ids, mask, 30, guidance)
+    got = ours(model, ids, mask, 30, guidance)
+    assert got.shape == (2, K, 30)
+    assert torch.equal(got, expected)
+
+
+def test_continuation_of_a_prompt_equals_stock(model, text):
+    ids, mask = text
+    prompt = torch.randint(0, 64, (2, K, 7))
+    expected = stock(model, ids, mask, 25, 3.0, prompt=prompt)
+    got = ours(model, ids, mask, 25, 3.0, prompt=prompt)
+    assert torch.equal(got, expected)
+    assert torch.equal(got[:, :, :7], prompt)  # the prompt is kept, then continued
+
+
+def test_sampling_is_seeded_and_in_range(model, text):
+    ids, mask = text
+    sampling = SamplingConfig(top_k=20, top_p=0.9, temperature=1.2, guidance_scale=3.0)
+
+    def draw(seed):
+        loop = DecodeLoop(model, batch=2, max_positions=24 + K, guidance=True)
+        loop.set_condition(encode_text(model, ids, mask), mask)
+        return loop.undelay(loop.generate(sampling, generator=torch.Generator().manual_seed(seed)))
+
+    a, b, c = draw(1), draw(1), draw(2)
+    assert torch.equal(a, b) and not torch.equal(a, c)
+    assert int(a.min()) >= 0 and int(a.max()) < 64
+
+
+def test_top_k_one_is_greedy(model, text):
+    ids, mask = text
+    greedy = ours(model, ids, mask, 20, 3.0)
+    top1 = ours(model, ids, mask, 20, 3.0, sampling=SamplingConfig(top_k=1, guidance_scale=3.0))
+    assert torch.equal(greedy, top1)
+
+
+def test_int8_cpu_path_runs(model, text):
+    ids, mask = text
+    codes = ours(quantize_for_cpu(model), ids, mask, 20, 3.0)
+    assert codes.shape == (2, K, 20) and int(codes.max()) < 64
