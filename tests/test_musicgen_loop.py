@@ -91,3 +91,28 @@ def test_int8_cpu_path_runs(model, text):
     ids, mask = text
     codes = ours(quantize_for_cpu(model), ids, mask, 20, 3.0)
     assert codes.shape == (2, K, 20) and int(codes.max()) < 64
+
+
+def test_stereo_greedy_tokens_equal_stock(text):
+    """Stereo checkpoints interleave left/right codebooks (8 = 4 x 2) in the delay pattern."""
+    ids, mask = text
+    stereo = build_model(tiny_config(stereo=True), seed=1)
+    loop = DecodeLoop(stereo, batch=2, max_positions=20 + 4, guidance=True)
+    loop.set_condition(encode_text(stereo, ids, mask), mask)
+    grid = loop.generate(SamplingConfig(greedy=True, guidance_scale=3.0))
+    captured = {}
+
+    def capture(codes, *args, **kwargs):
+        captured.setdefault("codes", []).append(codes[0].clone())
+        return SimpleNamespace(audio_values=torch.zeros(1, 1, 1))
+
+    original, stereo.audio_encoder.decode = stereo.audio_encoder.decode, capture
+    try:
+        with torch.inference_mode():
+            stereo.generate(input_ids=ids, attention_mask=mask, do_sample=False, guidance_scale=3.0,
+                            max_new_tokens=20 + 4 - 1)
+    finally:
+        stereo.audio_encoder.decode = original
+    left, right = captured["codes"]
+    expected = torch.stack([left, right], dim=2).flatten(1, 2)  # re-interleave [L0 R0 L1 R1 ...]
+    assert torch.equal(loop.undelay(grid), expected)

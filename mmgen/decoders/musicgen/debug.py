@@ -21,11 +21,12 @@ TINY_DECODER = dict(model_type="musicgen_decoder", vocab_size=64, hidden_size=32
                     pad_token_id=64, bos_token_id=64, decoder_start_token_id=64)
 
 
-def tiny_config():
+def tiny_config(stereo: bool = False):
+    """Tiny MusicGen: 2-layer T5 and decoder, 4 codebooks of 64 (8 interleaved L/R when stereo)."""
     from transformers import MusicgenConfig
 
-    config = MusicgenConfig(text_encoder=TINY_TEXT, audio_encoder=TINY_CODEC, decoder=TINY_DECODER)
-    return config
+    decoder = dict(TINY_DECODER, num_codebooks=8, audio_channels=2) if stereo else TINY_DECODER
+    return MusicgenConfig(text_encoder=TINY_TEXT, audio_encoder=TINY_CODEC, decoder=decoder)
 
 
 def musicgen_small_config():
@@ -42,6 +43,10 @@ def build_model(config, seed: int = 0):
 
     torch.manual_seed(seed)
     model = MusicgenForConditionalGeneration(config).float().eval()  # the reference config says fp16
+    with torch.no_grad():  # EnCodec's codebooks are zero buffers until trained: give them values
+        for layer in model.audio_encoder.quantizer.layers:
+            layer.codebook.embed.normal_()
+            layer.codebook.embed_avg.copy_(layer.codebook.embed)
     pad = config.decoder.pad_token_id
     model.generation_config = GenerationConfig(
         decoder_start_token_id=pad, pad_token_id=pad, bos_token_id=pad, do_sample=True,
@@ -61,10 +66,10 @@ def build_tokenizer():
     return PreTrainedTokenizerFast(tokenizer_object=core, pad_token="<pad>", eos_token="</s>", unk_token="<unk>")
 
 
-def save_debug_checkpoint(folder: str | Path, seed: int = 0) -> Path:
+def save_debug_checkpoint(folder: str | Path, seed: int = 0, stereo: bool = False) -> Path:
     """Write a loadable tiny checkpoint (model, generation config, tokenizer) to `folder`."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    build_model(tiny_config(), seed).save_pretrained(folder)
+    build_model(tiny_config(stereo), seed).save_pretrained(folder)
     build_tokenizer().save_pretrained(folder)
     return folder

@@ -57,6 +57,9 @@ class DecodeLoop:
         self.heads = lm.lm_heads
         cfg = lm.config
         self.K, self.V, self.D = cfg.num_codebooks, cfg.vocab_size, cfg.hidden_size
+        # Stereo checkpoints interleave L/R codebooks; the delay counts codebooks per channel.
+        self.channels = cfg.audio_channels
+        self.delays = [k // self.channels for k in range(self.K)]
         self.H = cfg.num_attention_heads
         self.Dh = self.D // self.H
         self.pad_id = model.generation_config.pad_token_id if model.generation_config.pad_token_id is not None else self.V
@@ -257,7 +260,12 @@ class DecodeLoop:
         self._tokens.copy_(column.repeat(2, 1, 1) if self.guidance else column)
         self._pos.fill_(first)
 
+    @property
+    def frames(self) -> int:
+        """Aligned frames a window of L positions yields (the delay pattern takes K/channels)."""
+        return self.L - self.K // self.channels
+
     def undelay(self, grid: torch.Tensor) -> torch.Tensor:
-        """Delayed grid `[B, K, L]` -> aligned codes `[B, K, L - K]` (codebook k shifted back by k+1)."""
-        frames = self.L - self.K
-        return torch.stack([grid[:, k, k + 1:k + 1 + frames] for k in range(self.K)], dim=1)
+        """Delayed grid `[B, K, L]` -> aligned codes `[B, K, frames]` (codebook k shifted back by
+        its delay + 1 for the start token)."""
+        return torch.stack([grid[:, k, d + 1:d + 1 + self.frames] for k, d in enumerate(self.delays)], dim=1)
