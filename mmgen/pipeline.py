@@ -126,6 +126,13 @@ def generate(request: GenerationRequest, progress: ProgressFn | None = None) -> 
     details = {}
     if codec_name == "soundfont":
         details["soundfont"] = codec.soundfont.name
+    if getattr(tokens, "notes", None):
+        details["decoder_notes"] = dict(tokens.notes)
+    if tokens.kind == "audio":  # a neural decoder follows the plan loosely: say what came out
+        from .eval import metrics
+        found_key, _ = metrics.estimate_key(mastered.samples, mastered.sample_rate_hz)
+        details["measured"] = {"tempo_bpm": round(metrics.tempo_bpm(mastered.samples, mastered.sample_rate_hz), 2),
+                               "key": found_key.name}
     if progress:
         progress(1.0, "Done")
     return Track(request=request, plan=plan, tokens=tokens, audio=mastered, mastering=mastering,

@@ -92,11 +92,17 @@ class ScoreTokens:
 class AudioTokens:
     """Codebook indices of a neural audio codec.
 
-    codes: int64 `[B, K, T]` (batch, codebooks, frames); frame_rate_hz frames per second.
+    codes: int64 `[B, K * channels, T]` (batch, codebooks, frames; stereo interleaves left/right
+    codebooks); frame_rate_hz frames per second; end_s the exact length the audio must have.
+    `codec_model` is the codec network the tokens belong to (MusicGen carries its own EnCodec).
     """
 
     codes: np.ndarray
     codebook_size: int
     frame_rate_hz: float
     codec: str  # registry name of the codec that decodes them
+    end_s: float
+    channels: int = 1
+    codec_model: object = field(default=None, repr=False)
+    notes: dict = field(default_factory=dict)  # for the report: caption, checkpoint, device...
     kind: str = "audio"

@@ -18,3 +18,21 @@ register(
     "accompaniment, melody) written from the plan. Offline, instant.",
     check=_composer_availability,
 )
+
+
+def _register_musicgen() -> None:
+    from .musicgen.checkpoints import availability_check
+
+    variants = {
+        "musicgen": ("MusicgenDecoder", "musicgen-small", "MusicGen small (300M): an autoregressive "
+                     "Transformer over EnCodec tokens, text-conditioned. Needs its weights; fast on a GPU."),
+        "musicgen-medium": ("MusicgenMedium", "musicgen-medium", "MusicGen medium (1.5B). Needs its weights and a GPU."),
+        "musicgen-large": ("MusicgenLarge", "musicgen-large", "MusicGen large (3.3B). Needs its weights and a GPU."),
+        "musicgen-stereo": ("MusicgenStereo", "musicgen-stereo-small", "MusicGen small, stereo. Needs its weights."),
+    }
+    for name, (cls, checkpoint, description) in variants.items():
+        register("decoder", name, f"mmgen.decoders.musicgen.decoder:{cls}", description,
+                 check=availability_check(checkpoint), offline=False)
+
+
+_register_musicgen()

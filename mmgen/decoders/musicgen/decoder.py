@@ -1,0 +1,128 @@
+"""The `musicgen` decoders: MusicPlan -> text condition -> EnCodec tokens of any length.
+
+Generation runs in windows of at most 30 s (MusicGen's training length). Each later window is
+primed with the last 10 s of codes and continues them, so the piece is one continuous token
+stream; the last window is conditioned as an outro. The model loads once per process, lazily.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+
+import numpy as np
+
+from ...errors import Unavailable
+from ...plan import MusicPlan
+from ...tokens import AudioTokens
+from ..base import Decoder, ProgressFn
+from .captions import caption_for
+from .checkpoints import locate
+from .loop import DecodeLoop, SamplingConfig, encode_text
+
+
+def pick_device() -> str:
+    """MMGEN_DEVICE, else cuda, else mps, else cpu."""
+    import torch
+
+    if os.environ.get("MMGEN_DEVICE"):
+        return os.environ["MMGEN_DEVICE"]
+    if torch.cuda.is_available():
+        return "cuda"
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+class MusicgenDecoder(Decoder):
+    token_kind = "audio"
+    default_codec = "encodec"
+    checkpoint = "musicgen-small"
+
+    def __init__(self, max_window_s: float = 30.0, context_s: float = 10.0,
+                 sampling: SamplingConfig | None = None) -> None:
+        self.max_window_s, self.context_s = max_window_s, context_s
+        self.sampling = sampling or SamplingConfig()
+        self._lock = threading.Lock()
+        self._loaded = None
+
+    # ---- loading -------------------------------------------------------------------------------
+
+    def load(self):
+        """(model used for decoding, tokenizer, full-precision model, device): loaded once."""
+        with self._lock:
+            if self._loaded is None:
+                self._loaded = self._load()
+            return self._loaded
+
+    def _load(self):
+        import torch
+        from transformers import AutoTokenizer, MusicgenForConditionalGeneration
+
+        status, source = locate(self.checkpoint)
+        if not status.ok:
+            raise Unavailable(f"The decoder '{self.checkpoint}' is not available here: {status.reason}")
+        device = pick_device()
+        dtype = torch.float32
+        if device == "cuda":
+            dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        dtype = getattr(torch, os.environ.get("MMGEN_DTYPE", ""), dtype)
+        tokenizer = AutoTokenizer.from_pretrained(source)
+        model = MusicgenForConditionalGeneration.from_pretrained(source, dtype=dtype).to(device).eval()
+        fast = model
+        if device == "cpu" and os.environ.get("MMGEN_CPU_INT8", "1") == "1":
+            from .quantize import quantize_for_cpu
+            fast = quantize_for_cpu(model)  # see benchmarks/transformer_decode.py
+        return fast, tokenizer, model, device
+
+    # ---- decoding ------------------------------------------------------------------------------
+
+    def decode(self, plan: MusicPlan, seed: int, conditioning: dict | None = None,
+               progress: ProgressFn | None = None) -> AudioTokens:
+        import torch
+
+        model, tokenizer, full_model, device = self.load()
+        frame_rate = full_model.config.audio_encoder.frame_rate
+        K = full_model.decoder.config.num_codebooks
+        channels = full_model.decoder.config.audio_channels
+        total = math.ceil(plan.duration_s * frame_rate) + 1
+        window = min(total, int(self.max_window_s * frame_rate))
+        context = min(int(self.context_s * frame_rate), window - 1)
+        caption = caption_for(plan)
+        outro = caption + " It ends with a gentle outro that fades out."
+        generator = torch.Generator(device=device if device != "mps" else "cpu").manual_seed(seed)
+        torch.manual_seed(seed)
+
+        codes = None  # [1, K, frames so far]
+        while codes is None or codes.shape[-1] < total:
+            done = 0 if codes is None else codes.shape[-1]
+            last = done + (window - (0 if codes is None else context)) >= total
+            text = tokenizer([outro if last else caption], return_tensors="pt", padding=True).to(device)
+            prompt = None if codes is None else codes[:, :, -context:]
+            loop = DecodeLoop(model, batch=1, max_positions=window + K // channels,
+                              guidance=self.sampling.guidance_scale > 1)
+            loop.set_condition(encode_text(model, text["input_ids"], text["attention_mask"]), text["attention_mask"])
+            grid = loop.generate(self.sampling, prompt=prompt, generator=generator)
+            new = loop.undelay(grid)
+            codes = new if codes is None else torch.cat([codes, new[:, :, context:]], dim=-1)
+            if progress:
+                progress(min(1.0, codes.shape[-1] / total), "Generating audio tokens")
+        codes = codes[:, :, :total]
+        return AudioTokens(codes=codes.cpu().numpy().astype(np.int64), codebook_size=full_model.decoder.config.vocab_size,
+                           frame_rate_hz=frame_rate, codec=self.default_codec, end_s=plan.duration_s,
+                           channels=channels, codec_model=full_model.audio_encoder,
+                           notes={"caption": caption, "checkpoint": self.checkpoint, "device": device,
+                                  "K": K, "frames": int(codes.shape[-1])})
+
+
+class MusicgenMedium(MusicgenDecoder):
+    checkpoint = "musicgen-medium"
+
+
+class MusicgenLarge(MusicgenDecoder):
+    checkpoint = "musicgen-large"
+
+
+class MusicgenStereo(MusicgenDecoder):
+    checkpoint = "musicgen-stereo-small"

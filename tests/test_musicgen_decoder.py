@@ -1,0 +1,138 @@
+"""The musicgen decoder and the EnCodec codec end to end, on a tiny random checkpoint saved to
+disk and loaded with the real from_pretrained code. Real weights are not needed here."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mmgen import GenerationRequest, generate, registry
+from mmgen.codecs.encodec import EncodecCodec
+from mmgen.decoders.musicgen import checkpoints
+from mmgen.decoders.musicgen.captions import caption_for
+from mmgen.decoders.musicgen.debug import save_debug_checkpoint
+from mmgen.decoders.musicgen.decoder import MusicgenDecoder
+from mmgen.errors import GenerationFailed, Unavailable
+from mmgen.pipeline import make_plan
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def tiny_checkpoint(tmp_path_factory):
+    return save_debug_checkpoint(tmp_path_factory.mktemp("musicgen-tiny"))
+
+
+@pytest.fixture()
+def use_tiny(tiny_checkpoint, monkeypatch):
+    monkeypatch.setenv("MMGEN_MUSICGEN_PATH", str(tiny_checkpoint))
+    checkpoints._checked.clear()
+    yield tiny_checkpoint
+    checkpoints._checked.clear()
+
+
+def test_caption_carries_the_plan():
+    plan = make_plan(GenerationRequest(prompt="lofi beat for cooking", duration_s=20, seed=1, tempo_bpm=84,
+                                       key="D minor"))
+    text = caption_for(plan)
+    assert text.startswith("lofi beat for cooking.")
+    assert "84 bpm" in text and "D minor" in text and "4/4 time" in text and "drums" in text
+
+
+@pytest.mark.parametrize("duration_s", [0.5, 1.37, 3.3])
+def test_windowed_generation_exact_length_and_seamless(use_tiny, duration_s):
+    """Windows of 1 s continuing 0.4 s of context: one token stream, decoded to the exact length."""
+    decoder = MusicgenDecoder(max_window_s=1.0, context_s=0.4)
+    plan = make_plan(GenerationRequest(prompt="ambient", duration_s=5, seed=3))
+    plan.duration_s = duration_s  # below the product's 5 s minimum, to keep the tiny model quick
+    tokens = decoder.decode(plan, seed=3)
+    frames = tokens.codes.shape[-1]
+    assert tokens.codes.shape[:2] == (1, 4) and frames == int(np.ceil(duration_s * 50)) + 1
+    assert tokens.codes.min() >= 0 and tokens.codes.max() < 64
+    wave = EncodecCodec().decode(tokens)
+    assert wave.samples.shape == (2, round(duration_s * 44100)) and np.isfinite(wave.samples).all()
+    # Windowed decoding equals decoding the whole stream at once, up to the crossfade: no seam.
+    import torch
+    model = tokens.codec_model
+    with torch.inference_mode():
+        whole = model.decode(torch.as_tensor(tokens.codes)[None], [None]).audio_values[0, 0].numpy()
+    windowed = EncodecCodec._decode_windows(model, torch.as_tensor(tokens.codes), window_frames=40, overlap_frames=8)
+    n = min(len(whole), len(windowed))
+    assert np.max(np.abs(whole[:n] - windowed[:n])) <= 0.01 * np.max(np.abs(whole))
+
+
+def test_same_seed_same_tokens(use_tiny):
+    decoder = MusicgenDecoder(max_window_s=1.0, context_s=0.4)
+    plan = make_plan(GenerationRequest(prompt="rock", duration_s=5, seed=1))
+    plan.duration_s = 1.5
+    a, b, c = (decoder.decode(plan, seed=s).codes for s in (7, 7, 8))
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+
+
+def test_pipeline_with_the_tiny_checkpoint(use_tiny):
+    track = generate(GenerationRequest(prompt="jazz", duration_s=5, seed=2, decoder="musicgen"))
+    report = track.report()
+    assert track.audio.samples.shape == (2, 5 * 44100)
+    assert report["decoder"] == "musicgen" and report["codec"] == "encodec"
+    assert "bpm" in report["decoder_notes"]["caption"]
+    assert set(report["measured"]) == {"tempo_bpm", "key"}
+
+
+def test_codebook_mismatch_fails_loudly(use_tiny):
+    decoder = MusicgenDecoder(max_window_s=1.0, context_s=0.4)
+    plan = make_plan(GenerationRequest(prompt="pop", duration_s=5, seed=1))
+    plan.duration_s = 0.5
+    tokens = decoder.decode(plan, seed=1)
+    tokens.codebook_size = 2048
+    with pytest.raises(GenerationFailed, match="do not fit"):
+        EncodecCodec().decode(tokens)
+
+
+def test_unavailable_without_weights(monkeypatch, tmp_path):
+    monkeypatch.delenv("MMGEN_MUSICGEN_PATH", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path))  # an empty cache
+    checkpoints._checked.clear()
+    status = registry.availability("decoder", "musicgen")
+    assert not status.ok and "HF_HUB_OFFLINE" in status.reason
+    with pytest.raises(Unavailable, match="not available here"):
+        generate(GenerationRequest(prompt="jazz", duration_s=5, seed=2, decoder="musicgen"))
+    checkpoints._checked.clear()
+
+
+def test_cli_says_why_musicgen_is_not_offered(tmp_path):
+    env = dict(os.environ, HF_HUB_OFFLINE="1", HF_HOME=str(tmp_path))
+    env.pop("MMGEN_MUSICGEN_PATH", None)
+    listing = subprocess.run([sys.executable, "-m", "mmgen", "decoders"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert "musicgen" in listing.stdout and "unavailable" in listing.stdout
+    result = subprocess.run([sys.executable, "-m", "mmgen", "generate", "--decoder", "musicgen", "--duration", "5",
+                             "--out", str(tmp_path / "x.wav")], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 2 and "not available here" in result.stderr
+    assert not (tmp_path / "x.wav").exists()
+
+
+@pytest.mark.skipif(checkpoints.local_folder("musicgen-small") is None or
+                    os.environ.get("MMGEN_MUSICGEN_PATH") is not None,
+                    reason="needs the real facebook/musicgen-small weights in the local cache")
+def test_real_musicgen_small():
+    track = generate(GenerationRequest(prompt="lofi beat", duration_s=8, seed=1, decoder="musicgen"))
+    assert track.audio.samples.shape == (2, 8 * 44100)
+
+
+def test_stereo_checkpoint_gives_two_channels(tmp_path, monkeypatch):
+    monkeypatch.setenv("MMGEN_MUSICGEN_PATH", str(save_debug_checkpoint(tmp_path / "stereo", stereo=True)))
+    checkpoints._checked.clear()
+    plan = make_plan(GenerationRequest(prompt="pop", duration_s=5, seed=1))
+    plan.duration_s = 1.2
+    tokens = MusicgenDecoder(max_window_s=1.0, context_s=0.4).decode(plan, seed=4)
+    assert tokens.channels == 2 and tokens.codes.shape[:2] == (1, 8)
+    assert tokens.codes.shape[-1] == int(np.ceil(1.2 * 50)) + 1
+    wave = EncodecCodec().decode(tokens)
+    assert wave.samples.shape == (2, round(1.2 * 44100))
+    assert not np.allclose(wave.samples[0], wave.samples[1])
+    checkpoints._checked.clear()
