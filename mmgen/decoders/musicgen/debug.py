@@ -25,8 +25,9 @@ def tiny_config(stereo: bool = False):
     """Tiny MusicGen: 2-layer T5 and decoder, 4 codebooks of 64 (8 interleaved L/R when stereo)."""
     from transformers import MusicgenConfig
 
-    decoder = dict(TINY_DECODER, num_codebooks=8, audio_channels=2) if stereo else TINY_DECODER
-    return MusicgenConfig(text_encoder=TINY_TEXT, audio_encoder=TINY_CODEC, decoder=decoder)
+    decoder = dict(TINY_DECODER, num_codebooks=8, audio_channels=2) if stereo else dict(TINY_DECODER)
+    # Copies: some transformers releases pop keys from the dicts they are given.
+    return MusicgenConfig(text_encoder=dict(TINY_TEXT), audio_encoder=dict(TINY_CODEC), decoder=decoder)
 
 
 def musicgen_small_config():

@@ -80,40 +80,52 @@ class MusicgenDecoder(Decoder):
 
     def decode(self, plan: MusicPlan, seed: int, conditioning: dict | None = None,
                progress: ProgressFn | None = None) -> AudioTokens:
+        return self.decode_many([plan], [seed], progress=progress)[0]
+
+    def sampling_for(self, request) -> SamplingConfig:
+        if request is None:
+            return self.sampling
+        return SamplingConfig(top_k=request.top_k, top_p=request.top_p, temperature=request.temperature,
+                              guidance_scale=request.guidance_scale)
+
+    def decode_many(self, plans: list[MusicPlan], seeds: list[int], sampling=None,
+                    progress: ProgressFn | None = None) -> list[AudioTokens]:
+        """All takes in one batch; row i draws its randomness from its own seed."""
         import torch
 
         model, tokenizer, full_model, device = self.load()
+        config = self.sampling_for(sampling)
         frame_rate = full_model.config.audio_encoder.frame_rate
         K = full_model.decoder.config.num_codebooks
         channels = full_model.decoder.config.audio_channels
-        total = math.ceil(plan.duration_s * frame_rate) + 1
+        total = math.ceil(plans[0].duration_s * frame_rate) + 1
         window = min(total, int(self.max_window_s * frame_rate))
         context = min(int(self.context_s * frame_rate), window - 1)
-        caption = caption_for(plan)
-        outro = caption + " It ends with a gentle outro that fades out."
-        generator = torch.Generator(device=device if device != "mps" else "cpu").manual_seed(seed)
-        torch.manual_seed(seed)
+        captions = [caption_for(plan) for plan in plans]
+        outros = [caption + " It ends with a gentle outro that fades out." for caption in captions]
+        generator_device = device if device in ("cpu", "cuda") else "cpu"
+        generators = [torch.Generator(device=generator_device).manual_seed(seed) for seed in seeds]
 
-        codes = None  # [1, K, frames so far]
+        codes = None  # [B, K, frames so far]
         while codes is None or codes.shape[-1] < total:
             done = 0 if codes is None else codes.shape[-1]
             last = done + (window - (0 if codes is None else context)) >= total
-            text = tokenizer([outro if last else caption], return_tensors="pt", padding=True).to(device)
+            text = tokenizer(outros if last else captions, return_tensors="pt", padding=True).to(device)
             prompt = None if codes is None else codes[:, :, -context:]
-            loop = DecodeLoop(model, batch=1, max_positions=window + K // channels,
-                              guidance=self.sampling.guidance_scale > 1)
+            loop = DecodeLoop(model, batch=len(plans), max_positions=window + K // channels,
+                              guidance=config.guidance_scale > 1)
             loop.set_condition(encode_text(model, text["input_ids"], text["attention_mask"]), text["attention_mask"])
-            grid = loop.generate(self.sampling, prompt=prompt, generator=generator)
-            new = loop.undelay(grid)
+            new = loop.undelay(loop.generate(config, prompt=prompt, generator=generators))
             codes = new if codes is None else torch.cat([codes, new[:, :, context:]], dim=-1)
             if progress:
                 progress(min(1.0, codes.shape[-1] / total), "Generating audio tokens")
-        codes = codes[:, :, :total]
-        return AudioTokens(codes=codes.cpu().numpy().astype(np.int64), codebook_size=full_model.decoder.config.vocab_size,
-                           frame_rate_hz=frame_rate, codec=self.default_codec, end_s=plan.duration_s,
-                           channels=channels, codec_model=full_model.audio_encoder,
-                           notes={"caption": caption, "checkpoint": self.checkpoint, "device": device,
-                                  "K": K, "frames": int(codes.shape[-1])})
+        codes = codes[:, :, :total].cpu().numpy().astype(np.int64)
+        return [AudioTokens(codes=codes[i:i + 1], codebook_size=full_model.decoder.config.vocab_size,
+                            frame_rate_hz=frame_rate, codec=self.default_codec, end_s=plan.duration_s,
+                            channels=channels, codec_model=full_model.audio_encoder,
+                            notes={"caption": captions[i], "checkpoint": self.checkpoint, "device": device,
+                                   "sampling": config.__dict__, "frames": int(codes.shape[-1])})
+                for i, plan in enumerate(plans)]
 
 
 class MusicgenMedium(MusicgenDecoder):

@@ -177,14 +177,23 @@ class DecodeLoop:
         _, mask = self.model.decoder.build_delay_pattern_mask(ids, pad_token_id=self.start_id, max_length=self.L)
         return mask.reshape(self.B, self.K, self.L)
 
+    def _noise(self, generators: list[torch.Generator | None], steps: int) -> torch.Tensor:
+        """Uniform noise `[steps, B, K, V]` for the Gumbel draws, each batch row from its own
+        generator, so a take's randomness does not depend on what it is batched with."""
+        rows = [torch.rand((steps, self.K, self.V), generator=g, device=g.device if g is not None else self.device)
+                for g in generators]
+        return torch.stack(rows, dim=1).to(self.device).clamp_(1e-10, 1.0)
+
     @torch.inference_mode()
     def generate(self, sampling: SamplingConfig, prompt: torch.Tensor | None = None,
-                 generator: torch.Generator | None = None, on_positions=None) -> torch.Tensor:
-        """Fill the window. prompt: undelayed codes `[B, K, P]` to continue, or None.
+                 generator: torch.Generator | list[torch.Generator] | None = None, on_positions=None) -> torch.Tensor:
+        """Fill the window. prompt: undelayed codes `[B, K, P]` to continue, or None. `generator`:
+        one for all rows, or one per batch row.
 
         Returns the delayed token grid `[B, K, L]` (column 0 is the start token). `on_positions`
         (optional) is called with each new position index, for streaming.
         """
+        generators = generator if isinstance(generator, (list, tuple)) else [generator] * self.B
         mask = self.pattern(prompt)
         grid = torch.where(mask == -1, torch.full_like(mask, self.pad_id), mask)
         first = int((mask[0, 0] == -1).nonzero()[0, 0]) if (mask[0, 0] == -1).any() else self.L
@@ -193,12 +202,11 @@ class DecodeLoop:
         logits = self._forward(rows, 0, first, static=False)
         if first >= self.L:
             return grid
-        if self.use_cuda_graph:
-            self._replay_graph(grid, mask, logits, first, sampling, on_positions)
-            return grid
         steps = self.L - first
-        noise = None if sampling.greedy else torch.rand(
-            (steps, self.B, self.K, self.V), device=self.device, generator=generator).clamp_(1e-10, 1.0)
+        noise = None if sampling.greedy else self._noise(generators, steps)
+        if self.use_cuda_graph:
+            self._replay_graph(grid, mask, logits, first, sampling, noise, on_positions)
+            return grid
         for i, t in enumerate(range(first, self.L)):
             chosen = self._choose(logits, sampling, None if noise is None else noise[i])
             grid[:, :, t] = torch.where(mask[:, :, t] == -1, chosen, mask[:, :, t])
@@ -214,8 +222,7 @@ class DecodeLoop:
     def _graph_step(self) -> None:
         """One position, all on the device: forward the token at `_pos`, choose, write `_pos + 1`."""
         logits = self._forward(self._tokens, self._pos, 1, static=True)
-        noise = None if self._sampling.greedy else torch.rand(
-            (self.B, self.K, self.V), device=self.device).clamp_(1e-10, 1.0)
+        noise = None if self._sampling.greedy else self._noise_buffer.index_select(0, self._pos - self._first)[0]
         chosen = self._choose(logits, self._sampling, noise)  # [B, K]
         nxt = self._pos + 1
         column = self._mask.index_select(2, nxt)  # [B, K, 1]
@@ -224,18 +231,20 @@ class DecodeLoop:
         self._tokens.copy_(new.repeat(2, 1, 1) if self.guidance else new)
         self._pos.add_(1)
 
-    def _replay_graph(self, grid, mask, logits, first, sampling, on_positions) -> None:
-        """Decode positions first..L-1 by replaying one captured step (no host syncs inside)."""
+    def _replay_graph(self, grid, mask, logits, first, sampling, noise, on_positions) -> None:
+        """Decode positions first..L-1 by replaying one captured step (no host syncs inside).
+        noise `[L - first, B, K, V]` (None when greedy) is indexed by position inside the graph."""
         # The first new position comes from the prefill's logits, outside the graph.
-        noise = None if sampling.greedy else torch.rand((self.B, self.K, self.V), device=self.device).clamp_(1e-10, 1.0)
-        chosen = self._choose(logits, sampling, noise)
+        chosen = self._choose(logits, sampling, None if noise is None else noise[0])
         grid[:, :, first] = torch.where(mask[:, :, first] == -1, chosen, mask[:, :, first])
         if self._graph is None or self._graph_sampling != sampling:
             self._grid, self._mask = torch.empty_like(grid), torch.empty_like(mask)
             self._tokens = torch.empty((self.rows, self.K, 1), dtype=torch.long, device=self.device)
             self._pos = torch.zeros(1, dtype=torch.long, device=self.device)
+            self._first = torch.zeros(1, dtype=torch.long, device=self.device)
+            self._noise_buffer = torch.ones((self.L, self.B, self.K, self.V), device=self.device)
             self._sampling, self._graph_sampling = sampling, sampling
-            self._load_graph_state(grid, mask, first)
+            self._load_graph_state(grid, mask, first, noise)
             side = torch.cuda.Stream()
             side.wait_stream(torch.cuda.current_stream())
             with torch.cuda.stream(side):  # warm up kernels and allocator before capture
@@ -243,22 +252,25 @@ class DecodeLoop:
                     self._graph_step()
             torch.cuda.current_stream().wait_stream(side)
             self._graph = torch.cuda.CUDAGraph()
-            self._load_graph_state(grid, mask, first)
+            self._load_graph_state(grid, mask, first, noise)
             with torch.cuda.graph(self._graph):
                 self._graph_step()
-        self._load_graph_state(grid, mask, first)
+        self._load_graph_state(grid, mask, first, noise)
         for t in range(first + 1, self.L):
             self._graph.replay()
             if on_positions is not None:
                 on_positions(t)
         grid.copy_(self._grid)
 
-    def _load_graph_state(self, grid, mask, first) -> None:
+    def _load_graph_state(self, grid, mask, first, noise=None) -> None:
+        if noise is not None:  # position first + j + 1 draws noise row j + 1
+            self._noise_buffer[: noise.shape[0]].copy_(noise)
         self._grid.copy_(grid)
         self._mask.copy_(mask)
         column = grid[:, :, first:first + 1]
         self._tokens.copy_(column.repeat(2, 1, 1) if self.guidance else column)
         self._pos.fill_(first)
+        self._first.fill_(first - 1)
 
     @property
     def frames(self) -> int:
