@@ -17,7 +17,8 @@ import gradio as gr
 import mmgen
 from mmgen.errors import MmgenError
 from mmgen.music import FLAT_NAMES, SUPPORTED_METERS
-from mmgen.request import DURATION_RANGE_S, MAX_PROMPT_CHARS, MAX_SEED
+from mmgen.pipeline import generate_variations
+from mmgen.request import DURATION_RANGE_S, MAX_PROMPT_CHARS, MAX_SEED, MAX_VARIATIONS
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 OUTPUT_ROOT = Path(tempfile.gettempdir()) / "mmgen-studio"
@@ -35,27 +36,38 @@ def decoder_choices() -> tuple[list[tuple[str, str]], str]:
     return choices, "\n".join(missing)
 
 
-def make_track(prompt, duration, bpm, key, meter, seed, decoder, progress=gr.Progress()):
-    """The `generate` API: returns (audio, downloads, plan explanation, seed used)."""
+def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, temperature=1.0, top_k=250,
+               top_p=0.0, guidance=3.0, progress=gr.Progress()):
+    """The `generate` API: returns (take 1..4 audio, downloads, plan explanation, seed used)."""
     request = mmgen.GenerationRequest(
         prompt=prompt or "", duration_s=duration, tempo_bpm=bpm or None,
         key=None if key in (None, "", AUTO) else key, meter=None if meter in (None, "", AUTO) else meter,
-        seed=None if seed in (None, "") else seed, decoder=decoder or "composer")
+        seed=None if seed in (None, "") else seed, decoder=decoder or "composer", variations=variations or 1,
+        temperature=temperature, top_k=top_k, top_p=top_p, guidance_scale=guidance)
     try:
-        track = mmgen.generate(request, progress=lambda f, stage: progress(f, desc=stage))
+        tracks = generate_variations(request, progress=lambda f, stage: progress(f, desc=stage))
         OUTPUT_ROOT.mkdir(parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix="track-", dir=OUTPUT_ROOT))
-        stem = f"mmgen-{track.plan.style}-{track.request.seed}"
-        files = [track.save(folder / f"{stem}{suffix}") for suffix in (".wav", ".mp3")]
-        if track.tokens.kind == "score":
-            files.append(track.save(folder / f"{stem}.mid"))
-        files.append(track.save_report(folder / f"{stem}.json"))
+        files, players = [], []
+        for track in tracks:
+            stem = f"mmgen-{track.plan.style}-{track.request.seed}"
+            take = [track.save(folder / f"{stem}{suffix}") for suffix in (".wav", ".mp3")]
+            if track.tokens.kind == "score":
+                take.append(track.save(folder / f"{stem}.mid"))
+            take.append(track.save_report(folder / f"{stem}.json"))
+            players.append(str(take[0]))
+            files += [str(f) for f in take]
     except MmgenError as error:
         raise gr.Error(str(error), print_exception=False) from None
-    summary = (f"{track.plan.explain()}\n\n*{track.audio.duration_s:.2f} s · "
-               f"{track.mastering.loudness_lufs:.1f} LUFS · seed {track.request.seed} · "
-               f"made in {sum(track.timings_s.values()):.1f} s*")
-    return str(files[0]), [str(f) for f in files], summary, track.request.seed
+    first = tracks[0]
+    takes = "" if len(tracks) == 1 else f" · {len(tracks)} takes, seeds {first.request.seed}–{tracks[-1].request.seed}"
+    summary = (f"{first.plan.explain()}\n\n*{first.audio.duration_s:.2f} s · "
+               f"{first.mastering.loudness_lufs:.1f} LUFS · seed {first.request.seed}{takes} · "
+               f"made in {sum(first.timings_s.values()):.1f} s*")
+    # Take 1 is always shown (a plain path for API callers); takes 2-4 appear when made.
+    audio = [players[0]] + [gr.update(value=players[i] if i < len(players) else None, visible=i < len(players))
+                            for i in range(1, MAX_VARIATIONS)]
+    return (*audio, files, summary, first.request.seed)
 
 
 def build_app() -> gr.Blocks:
@@ -85,16 +97,31 @@ def build_app() -> gr.Blocks:
                     decoder = gr.Dropdown(choices, value=choices[0][1] if choices else None, label="Engine")
                     if unavailable_note:
                         gr.Markdown(unavailable_note)
+                    variations = gr.Slider(1, MAX_VARIATIONS, value=1, step=1, label="Takes",
+                                           info="Several versions at once, each from its own seed.")
+                with gr.Accordion("Advanced: sampling (neural engines)", open=False):
+                    gr.Markdown("These shape how a neural engine such as MusicGen picks each sound token. "
+                                "The composer ignores them.")
+                    with gr.Row():
+                        temperature = gr.Slider(0.05, 3.0, value=1.0, step=0.05, label="Temperature",
+                                                info="Higher = more adventurous")
+                        guidance = gr.Slider(1.0, 15.0, value=3.0, step=0.5, label="Guidance",
+                                             info="How closely to follow the description")
+                    with gr.Row():
+                        top_k = gr.Slider(0, 2048, value=250, step=1, label="Top-k", info="0 = off")
+                        top_p = gr.Slider(0.0, 1.0, value=0.0, step=0.05, label="Top-p", info="0 = off")
                 generate = gr.Button("Generate", variant="primary")
             with gr.Column(scale=4):
-                audio = gr.Audio(label="Your track", type="filepath", interactive=False)
+                players = [gr.Audio(label="Your track" if i == 0 else f"Take {i + 1}", type="filepath",
+                                    interactive=False, visible=i == 0) for i in range(MAX_VARIATIONS)]
                 plan_text = gr.Markdown(label="The plan", value="*The plan of your track will appear here.*")
                 downloads = gr.File(label="Downloads (WAV, MP3, MIDI, report)", file_count="multiple")
         gr.Examples([[e["prompt"], e["duration_s"]] for e in examples], inputs=[prompt, duration],
                     label="Try one")
         dice.click(lambda: random.randint(0, MAX_SEED), outputs=seed, api_visibility="private")
-        generate.click(make_track, inputs=[prompt, duration, bpm, key, meter, seed, decoder],
-                       outputs=[audio, downloads, plan_text, seed], api_name="generate",
+        generate.click(make_track, inputs=[prompt, duration, bpm, key, meter, seed, decoder, variations,
+                                           temperature, top_k, top_p, guidance],
+                       outputs=[*players, downloads, plan_text, seed], api_name="generate",
                        concurrency_limit=1)
     return app
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from .errors import MmgenError
 
@@ -35,13 +36,26 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--loudness", type=float, default=-14.0, metavar="LUFS", help="loudness target (default -14)")
     gen.add_argument("--out", required=True, metavar="FILE", help="output: .wav .mp3 .flac, or .mid for the score")
     gen.add_argument("--report", metavar="FILE.json", help="also save the JSON report")
+    gen.add_argument("--variations", type=int, default=1, metavar="N",
+                     help="1-4 takes, seeds seed..seed+N-1; files are named NAME-1.wav, NAME-2.wav, ...")
+    neural = gen.add_argument_group("sampling (neural decoders such as musicgen)")
+    neural.add_argument("--top-k", type=int, default=250)
+    neural.add_argument("--top-p", type=float, default=0.0)
+    neural.add_argument("--temperature", type=float, default=1.0)
+    neural.add_argument("--guidance", type=float, default=3.0, help="classifier-free guidance scale")
     gen.add_argument("--quiet", action="store_true", help="print nothing but errors")
     sub.add_parser("decoders", help="list the decoders and whether each can run here")
     return parser
 
 
+def _numbered(path: str, index: int, count: int) -> Path:
+    """NAME.wav -> NAME-2.wav when several takes are written."""
+    target = Path(path)
+    return target if count == 1 else target.with_name(f"{target.stem}-{index + 1}{target.suffix}")
+
+
 def _generate(args: argparse.Namespace) -> int:
-    from .pipeline import generate
+    from .pipeline import generate_variations
     from .post.export import OUTPUT_SUFFIXES, check_output_path
     from .request import GenerationRequest
 
@@ -51,17 +65,19 @@ def _generate(args: argparse.Namespace) -> int:
         check_output_path(args.report, (".json",))
     request = GenerationRequest(prompt=args.prompt, duration_s=args.duration, tempo_bpm=args.bpm,
                                 key=args.key, meter=args.meter, seed=args.seed, decoder=args.decoder,
-                                loudness_lufs=args.loudness)
-    track = generate(request)
-    written = track.save(args.out)
-    if args.report:
-        track.save_report(args.report)
-    if not args.quiet:
-        plan = track.plan
-        print(f"{written}  ({track.audio.duration_s:.2f} s, {track.mastering.loudness_lufs:.1f} LUFS, "
-              f"seed {track.request.seed})")
-        print(f"{plan.style_label}, {plan.tempo_bpm:.1f} BPM, {plan.key.name}, {plan.meter.name}: "
-              + " → ".join(f"{s.name}({s.bars})" for s in plan.sections))
+                                loudness_lufs=args.loudness, variations=args.variations, top_k=args.top_k,
+                                top_p=args.top_p, temperature=args.temperature, guidance_scale=args.guidance)
+    tracks = generate_variations(request)
+    for i, track in enumerate(tracks):
+        written = track.save(_numbered(args.out, i, len(tracks)))
+        if args.report:
+            track.save_report(_numbered(args.report, i, len(tracks)))
+        if not args.quiet:
+            plan = track.plan
+            print(f"{written}  ({track.audio.duration_s:.2f} s, {track.mastering.loudness_lufs:.1f} LUFS, "
+                  f"seed {track.request.seed})")
+            print(f"  {plan.style_label}, {plan.tempo_bpm:.1f} BPM, {plan.key.name}, {plan.meter.name}: "
+                  + " → ".join(f"{s.name}({s.bars})" for s in plan.sections))
     return 0
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import platform
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -25,7 +25,7 @@ from .encoders.text import TextFeatures, load_descriptors
 from .plan import MusicPlan, build_plan
 from .post.export import OUTPUT_SUFFIXES, check_output_path, export, write_report
 from .post.master import MasteringReport, master
-from .request import GenerationRequest, validate
+from .request import MAX_SEED, GenerationRequest, validate
 
 # progress(fraction 0..1, stage description)
 ProgressFn = Callable[[float, str], None]
@@ -105,7 +105,19 @@ def make_plan(request: GenerationRequest) -> MusicPlan:
 
 
 def generate(request: GenerationRequest, progress: ProgressFn | None = None) -> Track:
-    """Run steps 1-6. Raises MmgenError subclasses with messages meant for the user."""
+    """Run steps 1-6 for one track (the first take when the request asks for variations).
+    Raises MmgenError subclasses with messages meant for the user."""
+    return generate_variations(request, progress)[0]
+
+
+def variation_seeds(seed: int, count: int) -> list[int]:
+    """Take i uses seed + i: any take can be remade alone with its own seed."""
+    return [(seed + i) % (MAX_SEED + 1) for i in range(count)]
+
+
+def generate_variations(request: GenerationRequest, progress: ProgressFn | None = None) -> list[Track]:
+    """Steps 1-6 for 1-4 takes. Each take is planned and decoded from its own seed; decoders that
+    batch (MusicGen) decode all takes in one batch."""
     timer = _StepTimer(progress)
     with timer.step("validate"):
         request = validate(request)
@@ -113,27 +125,32 @@ def generate(request: GenerationRequest, progress: ProgressFn | None = None) -> 
         codec_name = decoder.default_codec
         codec = registry.get("codec", codec_name)
         descriptors = load_descriptors()
+        takes = [replace(request, seed=seed, variations=1) for seed in variation_seeds(request.seed, request.variations)]
     with timer.step("encode"):
         features, cues = encode_prompt(request.prompt, descriptors)
     with timer.step("plan"):
-        plan: MusicPlan = build_plan(request, features, cues, descriptors, request.seed)
+        plans: list[MusicPlan] = [build_plan(take, features, cues, descriptors, take.seed) for take in takes]
     with timer.step("decode"):
-        tokens = decoder.decode(plan, request.seed)
+        all_tokens = decoder.decode_many(plans, [take.seed for take in takes], sampling=request)
     with timer.step("render"):
-        wave = codec.decode(tokens)
+        waves = [codec.decode(tokens) for tokens in all_tokens]
     with timer.step("master"):
-        mastered, mastering = master(wave, request.loudness_lufs)
-    details = {}
-    if codec_name == "soundfont":
-        details["soundfont"] = codec.soundfont.name
-    if getattr(tokens, "notes", None):
-        details["decoder_notes"] = dict(tokens.notes)
-    if tokens.kind == "audio":  # a neural decoder follows the plan loosely: say what came out
-        from .eval import metrics
-        found_key, _ = metrics.estimate_key(mastered.samples, mastered.sample_rate_hz)
-        details["measured"] = {"tempo_bpm": round(metrics.tempo_bpm(mastered.samples, mastered.sample_rate_hz), 2),
-                               "key": found_key.name}
+        mastered = [master(wave, request.loudness_lufs) for wave in waves]
+    tracks = []
+    for take, plan, tokens, (audio, mastering) in zip(takes, plans, all_tokens, mastered):
+        details = {"variation": f"{len(tracks) + 1} of {len(takes)}"} if len(takes) > 1 else {}
+        if codec_name == "soundfont":
+            details["soundfont"] = codec.soundfont.name
+        if getattr(tokens, "notes", None):
+            details["decoder_notes"] = dict(tokens.notes)
+        if tokens.kind == "audio":  # a neural decoder follows the plan loosely: say what came out
+            from .eval import metrics
+            found_key, _ = metrics.estimate_key(audio.samples, audio.sample_rate_hz)
+            details["measured"] = {"tempo_bpm": round(metrics.tempo_bpm(audio.samples, audio.sample_rate_hz), 2),
+                                   "key": found_key.name}
+        tracks.append(Track(request=take, plan=plan, tokens=tokens, audio=audio, mastering=mastering,
+                            decoder=request.decoder, codec=codec_name, timings_s=dict(timer.timings),
+                            details=details))
     if progress:
         progress(1.0, "Done")
-    return Track(request=request, plan=plan, tokens=tokens, audio=mastered, mastering=mastering,
-                 decoder=request.decoder, codec=codec_name, timings_s=timer.timings, details=details)
+    return tracks

@@ -19,6 +19,9 @@ DURATION_RANGE_S = (5.0, 600.0)
 TEMPO_RANGE_BPM = (30.0, 300.0)
 LOUDNESS_RANGE_LUFS = (-30.0, -6.0)
 MAX_SEED = 2**32 - 1
+MAX_VARIATIONS = 4
+# Sampling controls of neural decoders (the composer has no use for them).
+TOP_K_RANGE, TOP_P_RANGE, TEMPERATURE_RANGE, GUIDANCE_RANGE = (0, 2048), (0.0, 1.0), (0.05, 3.0), (1.0, 15.0)
 
 
 @dataclass
@@ -31,6 +34,11 @@ class GenerationRequest:
     seed: int | None = None
     decoder: str = "composer"
     loudness_lufs: float = -14.0
+    variations: int = 1  # 1-4 takes; take i uses seed + i, so each can be remade on its own
+    top_k: int = 250
+    top_p: float = 0.0
+    temperature: float = 1.0
+    guidance_scale: float = 3.0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -64,7 +72,8 @@ def _in_range(value, bounds: tuple[float, float], what: str, unit: str) -> float
     number = _number(value, what)
     low, high = bounds
     if not low <= number <= high:
-        raise InvalidRequest(f"The {what} must be between {low:g} and {high:g} {unit}; you asked for {number:g}.")
+        raise InvalidRequest(f"The {what} must be between {low:g} and {high:g}{' ' + unit if unit else ''}; "
+                             f"you asked for {number:g}.")
     return number
 
 
@@ -92,5 +101,13 @@ def validate(request: GenerationRequest) -> GenerationRequest:
         raise InvalidRequest(f"The seed must be a whole number between 0 and {MAX_SEED}.")
     decoder = check_text(request.decoder or "composer", "decoder name")
     loudness = _in_range(request.loudness_lufs, LOUDNESS_RANGE_LUFS, "loudness target", "LUFS")
-    return GenerationRequest(prompt=prompt, duration_s=duration, tempo_bpm=tempo, key=key, meter=meter,
-                             seed=int(seed_number), decoder=decoder, loudness_lufs=loudness)
+    variations = _in_range(request.variations, (1, MAX_VARIATIONS), "number of variations", "")
+    top_k = _in_range(request.top_k, TOP_K_RANGE, "top-k", "")
+    if variations != int(variations) or top_k != int(top_k):
+        raise InvalidRequest("The number of variations and top-k must be whole numbers.")
+    return GenerationRequest(
+        prompt=prompt, duration_s=duration, tempo_bpm=tempo, key=key, meter=meter, seed=int(seed_number),
+        decoder=decoder, loudness_lufs=loudness, variations=int(variations), top_k=int(top_k),
+        top_p=_in_range(request.top_p, TOP_P_RANGE, "top-p", ""),
+        temperature=_in_range(request.temperature, TEMPERATURE_RANGE, "temperature", ""),
+        guidance_scale=_in_range(request.guidance_scale, GUIDANCE_RANGE, "guidance scale", ""))

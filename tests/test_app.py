@@ -50,15 +50,28 @@ def client(server):
     return Client(server, verbose=False)
 
 
+def path_of(output):
+    """A player's file: a plain path, or the value of a visibility update (None when hidden)."""
+    return output.get("value") if isinstance(output, dict) else output
+
+
 def test_generate_through_the_api(client):
-    audio, files, summary, seed = client.predict(
+    audio, *others, files, summary, seed = client.predict(
         "bossa nova for a cooking video", 8, None, "A minor", "Auto", 42, "composer", api_name="/generate")
-    assert seed == 42
+    assert seed == 42 and len(others) == 3 and not any(path_of(o) for o in others)  # hidden takes
     info = sf.info(audio)
     assert info.samplerate == 44100 and abs(info.duration - 8.0) <= 0.01
     suffixes = sorted(Path(f).suffix for f in files)
     assert suffixes == [".json", ".mid", ".mp3", ".wav"]
     assert "A minor" in summary and "bossa" in summary.lower()
+
+
+def test_takes_through_the_api(client):
+    *players, files, summary, seed = client.predict(
+        "lofi beat", 6, None, "Auto", "Auto", 7, "composer", 3, 1.0, 250, 0.0, 3.0, api_name="/generate")
+    assert [bool(path_of(p)) for p in players] == [True, True, True, False]
+    assert len([f for f in files if f.endswith(".wav")]) == 3
+    assert "3 takes, seeds 7–9" in summary
 
 
 @pytest.mark.parametrize("args, message", [

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pretty_midi
 import pytest
 import soundfile as sf
@@ -100,3 +101,25 @@ def test_missing_soundfont_is_explained(tmp_path):
     assert result.returncode == 2
     assert "SoundFont" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "x.wav").exists()
+
+
+def test_variations_write_numbered_files(tmp_path):
+    result = run("generate", "--prompt", "folk song", "--duration", "6", "--seed", "4", "--variations", "3",
+                 "--out", str(tmp_path / "take.wav"), "--report", str(tmp_path / "take.json"))
+    assert result.returncode == 0, result.stderr
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["take-1.json", "take-1.wav", "take-2.json", "take-2.wav", "take-3.json", "take-3.wav"]
+    seeds = [json.loads((tmp_path / f"take-{i}.json").read_text())["seed"] for i in (1, 2, 3)]
+    assert seeds == [4, 5, 6]
+    audio = [sf.read(str(tmp_path / f"take-{i}.wav"))[0] for i in (1, 2, 3)]
+    assert not np.allclose(audio[0], audio[1])
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--variations", "5"], "number of variations must be between 1 and 4"),
+    (["--temperature", "0"], "temperature must be between"),
+    (["--top-p", "1.5"], "top-p must be between 0 and 1"),
+])
+def test_sampling_controls_are_checked(tmp_path, args, message):
+    result = run("generate", "--duration", "6", "--out", str(tmp_path / "x.wav"), *args)
+    assert result.returncode == 2 and message in result.stderr

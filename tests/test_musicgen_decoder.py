@@ -136,3 +136,14 @@ def test_stereo_checkpoint_gives_two_channels(tmp_path, monkeypatch):
     assert wave.samples.shape == (2, round(1.2 * 44100))
     assert not np.allclose(wave.samples[0], wave.samples[1])
     checkpoints._checked.clear()
+
+
+def test_variations_decode_in_one_batch(use_tiny):
+    from mmgen.pipeline import generate_variations
+    tracks = generate_variations(GenerationRequest(prompt="funk", duration_s=5, seed=10, decoder="musicgen",
+                                                   variations=3, top_k=50, temperature=1.1))
+    assert [t.request.seed for t in tracks] == [10, 11, 12]
+    codes = [t.tokens.codes for t in tracks]
+    assert not np.array_equal(codes[0], codes[1]) and not np.array_equal(codes[1], codes[2])
+    assert tracks[0].report()["decoder_notes"]["sampling"]["top_k"] == 50
+    assert all(t.audio.samples.shape == (2, 5 * 44100) for t in tracks)
