@@ -32,8 +32,11 @@ def decoder_choices() -> tuple[list[tuple[str, str]], str]:
     """(label, name) of the decoders that can run here, and a note on those that cannot."""
     rows = mmgen.available_decoders()
     choices = [(f"{r['name']} — {r['description'].split(':')[0]}", r["name"]) for r in rows if r["available"]]
-    missing = [f"- **{r['name']}** is not offered: {r['reason']}" for r in rows if not r["available"]]
-    return choices, "\n".join(missing)
+    missing = [f"- **{r['name']}**: {r['reason']}" for r in rows if not r["available"]]
+    if not missing:
+        return choices, ""
+    return choices, ("<details><summary>Engines not offered on this machine "
+                     f"({len(missing)})</summary>\n\n" + "\n".join(missing) + "\n\n</details>")
 
 
 def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, temperature=1.0, top_k=250,
@@ -42,7 +45,8 @@ def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, t
     request = mmgen.GenerationRequest(
         prompt=prompt or "", duration_s=duration, tempo_bpm=bpm or None,
         key=None if key in (None, "", AUTO) else key, meter=None if meter in (None, "", AUTO) else meter,
-        seed=None if seed in (None, "") else seed, decoder=decoder or "composer", variations=variations or 1,
+        seed=None if str(seed or "").strip() == "" else str(seed).strip(), decoder=decoder or "composer",
+        variations=variations or 1,
         temperature=temperature, top_k=top_k, top_p=top_p, guidance_scale=guidance)
     try:
         tracks = generate_variations(request, progress=lambda f, stage: progress(f, desc=stage))
@@ -67,7 +71,7 @@ def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, t
     # Take 1 is always shown (a plain path for API callers); takes 2-4 appear when made.
     audio = [players[0]] + [gr.update(value=players[i] if i < len(players) else None, visible=i < len(players))
                             for i in range(1, MAX_VARIATIONS)]
-    return (*audio, files, summary, first.request.seed)
+    return (*audio, files, summary, str(first.request.seed))
 
 
 def build_app() -> gr.Blocks:
@@ -86,13 +90,13 @@ def build_app() -> gr.Blocks:
                                      info="The track ends exactly here, with a proper ending.")
                 with gr.Accordion("Fine-tune (optional)", open=False):
                     with gr.Row():
-                        bpm = gr.Number(value=None, label="Tempo (BPM)", info="Empty = chosen for you (30–300)",
+                        bpm = gr.Number(value=0, label="Tempo (BPM)", info="0 = chosen for you (30–300)",
                                         minimum=0, maximum=300)
                         key = gr.Dropdown(KEY_CHOICES, value=AUTO, label="Key")
                         meter = gr.Dropdown(METER_CHOICES, value=AUTO, label="Time signature")
                     with gr.Row():
-                        seed = gr.Number(value=None, precision=0, label="Seed",
-                                         info="Same seed + same settings = same music. Empty = surprise me.")
+                        seed = gr.Textbox(value="", label="Seed", placeholder="random",
+                                          info="Same seed + same settings = same music. Empty = surprise me.")
                         dice = gr.Button("🎲 New seed", size="sm")
                     decoder = gr.Dropdown(choices, value=choices[0][1] if choices else None, label="Engine")
                     if unavailable_note:
@@ -118,7 +122,7 @@ def build_app() -> gr.Blocks:
                 downloads = gr.File(label="Downloads (WAV, MP3, MIDI, report)", file_count="multiple")
         gr.Examples([[e["prompt"], e["duration_s"]] for e in examples], inputs=[prompt, duration],
                     label="Try one")
-        dice.click(lambda: random.randint(0, MAX_SEED), outputs=seed, api_visibility="private")
+        dice.click(lambda: str(random.randint(0, MAX_SEED)), outputs=seed, api_visibility="private")
         generate.click(make_track, inputs=[prompt, duration, bpm, key, meter, seed, decoder, variations,
                                            temperature, top_k, top_p, guidance],
                        outputs=[*players, downloads, plan_text, seed], api_name="generate",

@@ -57,8 +57,8 @@ def path_of(output):
 
 def test_generate_through_the_api(client):
     audio, *others, files, summary, seed = client.predict(
-        "bossa nova for a cooking video", 8, None, "A minor", "Auto", 42, "composer", api_name="/generate")
-    assert seed == 42 and len(others) == 3 and not any(path_of(o) for o in others)  # hidden takes
+        "bossa nova for a cooking video", 8, 0, "A minor", "Auto", "42", "composer", api_name="/generate")
+    assert seed == "42" and len(others) == 3 and not any(path_of(o) for o in others)  # hidden takes
     info = sf.info(audio)
     assert info.samplerate == 44100 and abs(info.duration - 8.0) <= 0.01
     suffixes = sorted(Path(f).suffix for f in files)
@@ -68,7 +68,7 @@ def test_generate_through_the_api(client):
 
 def test_takes_through_the_api(client):
     *players, files, summary, seed = client.predict(
-        "lofi beat", 6, None, "Auto", "Auto", 7, "composer", 3, 1.0, 250, 0.0, 3.0, api_name="/generate")
+        "lofi beat", 6, 0, "Auto", "Auto", "7", "composer", 3, 1.0, 250, 0.0, 3.0, api_name="/generate")
     assert [bool(path_of(p)) for p in players] == [True, True, True, False]
     assert len([f for f in files if f.endswith(".wav")]) == 3
     assert "3 takes, seeds 7–9" in summary
@@ -76,14 +76,15 @@ def test_takes_through_the_api(client):
 
 @pytest.mark.parametrize("args, message", [
     # Gradio checks its own component limits first; either message tells the user what to fix.
-    (("lofi", 2, None, "Auto", "Auto", 1, "composer"), "between 5 and 600|less than minimum value 5"),
-    (("lofi", 10, 999, "Auto", "Auto", 1, "composer"), "between 30 and 300|greater than maximum value 300"),
-    (("lofi", 10, 20, "Auto", "Auto", 1, "composer"), "between 30 and 300"),
-    (("x" * 5000, 10, None, "Auto", "Auto", 1, "composer"), "under 2,000"),
-    (("bad \x01 text", 10, None, "Auto", "Auto", 1, "composer"), "control character"),
-    (("lofi", 10, None, "H minor", "Auto", 1, "composer"), "don't know the key|not in the list of choices"),
-    (("lofi", 10, None, "Auto", "7/8", 1, "composer"), "can't write music in|not in the list of choices"),
-    (("lofi", 10, None, "Auto", "Auto", 1, "nope"), "no decoder called|not in the list of choices"),
+    (("lofi", 2, 0, "Auto", "Auto", "1", "composer"), "between 5 and 600|less than minimum value 5"),
+    (("lofi", 10, 999, "Auto", "Auto", "1", "composer"), "between 30 and 300|greater than maximum value 300"),
+    (("lofi", 10, 20, "Auto", "Auto", "1", "composer"), "between 30 and 300"),
+    (("x" * 5000, 10, 0, "Auto", "Auto", "1", "composer"), "under 2,000"),
+    (("bad \x01 text", 10, 0, "Auto", "Auto", "1", "composer"), "control character"),
+    (("lofi", 10, 0, "H minor", "Auto", "1", "composer"), "don't know the key|not in the list of choices"),
+    (("lofi", 10, 0, "Auto", "7/8", "1", "composer"), "can't write music in|not in the list of choices"),
+    (("lofi", 10, 0, "Auto", "Auto", "1", "nope"), "no decoder called|not in the list of choices"),
+    (("lofi", 10, 0, "Auto", "Auto", "seven", "composer"), "seed must be a number"),
 ])
 def test_bad_input_comes_back_as_a_message(client, args, message):
     from gradio_client.exceptions import AppError
@@ -94,3 +95,8 @@ def test_bad_input_comes_back_as_a_message(client, args, message):
 def test_helper_events_are_not_in_the_api(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     assert list(endpoints) == ["/generate"]
+
+
+def test_empty_seed_means_a_new_random_seed(client):
+    seeds = {client.predict("pop", 5, 0, "Auto", "Auto", "", "composer", api_name="/generate")[-1] for _ in range(2)}
+    assert len(seeds) == 2 and all(s.isdigit() for s in seeds)
