@@ -40,14 +40,15 @@ def decoder_choices() -> tuple[list[tuple[str, str]], str]:
 
 
 def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, temperature=1.0, top_k=250,
-               top_p=0.0, guidance=3.0, progress=gr.Progress()):
+               top_p=0.0, guidance=3.0, continue_audio=None, progress=gr.Progress()):
     """The `generate` API: returns (take 1..4 audio, downloads, plan explanation, seed used)."""
     request = mmgen.GenerationRequest(
         prompt=prompt or "", duration_s=duration, tempo_bpm=bpm or None,
         key=None if key in (None, "", AUTO) else key, meter=None if meter in (None, "", AUTO) else meter,
         seed=None if str(seed or "").strip() == "" else str(seed).strip(), decoder=decoder or "composer",
         variations=variations or 1,
-        temperature=temperature, top_k=top_k, top_p=top_p, guidance_scale=guidance)
+        temperature=temperature, top_k=top_k, top_p=top_p, guidance_scale=guidance,
+        continue_audio=continue_audio or None)
     try:
         tracks = generate_variations(request, progress=lambda f, stage: progress(f, desc=stage))
         OUTPUT_ROOT.mkdir(parents=True, exist_ok=True)
@@ -114,6 +115,8 @@ def build_app() -> gr.Blocks:
                     with gr.Row():
                         top_k = gr.Slider(0, 2048, value=250, step=1, label="Top-k", info="0 = off")
                         top_p = gr.Slider(0.0, 1.0, value=0.0, step=0.05, label="Top-p", info="0 = off")
+                    continue_audio = gr.Audio(label="Continue this clip (1–20 s, MusicGen engines)",
+                                              sources=["upload", "microphone"], type="filepath")
                 generate = gr.Button("Generate", variant="primary")
             with gr.Column(scale=4):
                 players = [gr.Audio(label="Your track" if i == 0 else f"Take {i + 1}", type="filepath",
@@ -124,7 +127,7 @@ def build_app() -> gr.Blocks:
                     label="Try one")
         dice.click(lambda: str(random.randint(0, MAX_SEED)), outputs=seed, api_visibility="private")
         generate.click(make_track, inputs=[prompt, duration, bpm, key, meter, seed, decoder, variations,
-                                           temperature, top_k, top_p, guidance],
+                                           temperature, top_k, top_p, guidance, continue_audio],
                        outputs=[*players, downloads, plan_text, seed], api_name="generate",
                        concurrency_limit=1)
     return app

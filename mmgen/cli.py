@@ -36,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--loudness", type=float, default=-14.0, metavar="LUFS", help="loudness target (default -14)")
     gen.add_argument("--out", required=True, metavar="FILE", help="output: .wav .mp3 .flac, or .mid for the score")
     gen.add_argument("--report", metavar="FILE.json", help="also save the JSON report")
+    gen.add_argument("--continue", dest="continue_audio", metavar="AUDIO",
+                     help="start with this clip (1-20 s) and continue it (MusicGen engines)")
     gen.add_argument("--variations", type=int, default=1, metavar="N",
                      help="1-4 takes, seeds seed..seed+N-1; files are named NAME-1.wav, NAME-2.wav, ...")
     neural = gen.add_argument_group("sampling (neural decoders such as musicgen)")
@@ -66,7 +68,8 @@ def _generate(args: argparse.Namespace) -> int:
     request = GenerationRequest(prompt=args.prompt, duration_s=args.duration, tempo_bpm=args.bpm,
                                 key=args.key, meter=args.meter, seed=args.seed, decoder=args.decoder,
                                 loudness_lufs=args.loudness, variations=args.variations, top_k=args.top_k,
-                                top_p=args.top_p, temperature=args.temperature, guidance_scale=args.guidance)
+                                top_p=args.top_p, temperature=args.temperature, guidance_scale=args.guidance,
+                                continue_audio=args.continue_audio)
     tracks = generate_variations(request)
     for i, track in enumerate(tracks):
         written = track.save(_numbered(args.out, i, len(tracks)))

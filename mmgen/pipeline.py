@@ -25,7 +25,11 @@ from .encoders.text import TextFeatures, load_descriptors
 from .plan import MusicPlan, build_plan
 from .post.export import OUTPUT_SUFFIXES, check_output_path, export, write_report
 from .post.master import MasteringReport, master
+from .encoders.audio import load_clip
+from .errors import InvalidRequest
 from .request import MAX_SEED, GenerationRequest, validate
+
+MAX_CONTINUE_S = 20.0  # a clip to continue leaves room in the first 30 s window for new music
 
 # progress(fraction 0..1, stage description)
 ProgressFn = Callable[[float, str], None]
@@ -115,6 +119,17 @@ def variation_seeds(seed: int, count: int) -> list[int]:
     return [(seed + i) % (MAX_SEED + 1) for i in range(count)]
 
 
+def _conditioning(request: GenerationRequest, decoder) -> dict:
+    """Inputs beyond the plan: an audio clip to continue (checked before any work is done)."""
+    if not request.continue_audio:
+        return {}
+    if decoder.token_kind != "audio":
+        raise InvalidRequest(f"The '{request.decoder}' engine writes scores and cannot continue an audio clip; "
+                             "choose a MusicGen engine.")
+    clip = load_clip(request.continue_audio, max_s=min(MAX_CONTINUE_S, request.duration_s - 1.0))
+    return {"continue": clip}
+
+
 def generate_variations(request: GenerationRequest, progress: ProgressFn | None = None) -> list[Track]:
     """Steps 1-6 for 1-4 takes. Each take is planned and decoded from its own seed; decoders that
     batch (MusicGen) decode all takes in one batch."""
@@ -126,12 +141,14 @@ def generate_variations(request: GenerationRequest, progress: ProgressFn | None 
         codec = registry.get("codec", codec_name)
         descriptors = load_descriptors()
         takes = [replace(request, seed=seed, variations=1) for seed in variation_seeds(request.seed, request.variations)]
+        conditioning = _conditioning(request, decoder)
     with timer.step("encode"):
         features, cues = encode_prompt(request.prompt, descriptors)
     with timer.step("plan"):
         plans: list[MusicPlan] = [build_plan(take, features, cues, descriptors, take.seed) for take in takes]
     with timer.step("decode"):
-        all_tokens = decoder.decode_many(plans, [take.seed for take in takes], sampling=request)
+        all_tokens = decoder.decode_many(plans, [take.seed for take in takes], sampling=request,
+                                         conditioning=conditioning)
     with timer.step("render"):
         waves = [codec.decode(tokens) for tokens in all_tokens]
     with timer.step("master"):

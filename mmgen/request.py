@@ -39,6 +39,7 @@ class GenerationRequest:
     top_p: float = 0.0
     temperature: float = 1.0
     guidance_scale: float = 3.0
+    continue_audio: str | None = None  # path of a clip the piece starts with and continues (MusicGen)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -105,8 +106,9 @@ def validate(request: GenerationRequest) -> GenerationRequest:
     top_k = _in_range(request.top_k, TOP_K_RANGE, "top-k", "")
     if variations != int(variations) or top_k != int(top_k):
         raise InvalidRequest("The number of variations and top-k must be whole numbers.")
+    continue_audio = check_text(request.continue_audio, "audio file name") if request.continue_audio else None
     return GenerationRequest(
-        prompt=prompt, duration_s=duration, tempo_bpm=tempo, key=key, meter=meter, seed=int(seed_number),
+        continue_audio=continue_audio or None, prompt=prompt, duration_s=duration, tempo_bpm=tempo, key=key, meter=meter, seed=int(seed_number),
         decoder=decoder, loudness_lufs=loudness, variations=int(variations), top_k=int(top_k),
         top_p=_in_range(request.top_p, TOP_P_RANGE, "top-p", ""),
         temperature=_in_range(request.temperature, TEMPERATURE_RANGE, "temperature", ""),

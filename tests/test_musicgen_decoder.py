@@ -147,3 +147,46 @@ def test_variations_decode_in_one_batch(use_tiny):
     assert not np.array_equal(codes[0], codes[1]) and not np.array_equal(codes[1], codes[2])
     assert tracks[0].report()["decoder_notes"]["sampling"]["top_k"] == 50
     assert all(t.audio.samples.shape == (2, 5 * 44100) for t in tracks)
+
+
+def _write_clip(path, seconds, amplitude=0.3, rate=32000):
+    import soundfile as sf
+    t = np.arange(int(seconds * rate)) / rate
+    sf.write(str(path), (amplitude * np.sin(2 * np.pi * 330 * t)).astype(np.float32), rate)
+    return path
+
+
+def test_continuation_starts_with_the_clip(use_tiny, tmp_path):
+    from mmgen.encoders.audio import load_clip
+    clip = load_clip(_write_clip(tmp_path / "clip.wav", 1.2))
+    decoder = MusicgenDecoder(max_window_s=1.0, context_s=0.4)
+    plan = make_plan(GenerationRequest(prompt="pop", duration_s=5, seed=1))
+    plan.duration_s = 3.0
+    tokens = decoder.decode(plan, seed=2, conditioning={"continue": clip})
+    full_model = decoder.load()[2]
+    clip_codes = MusicgenDecoder.encode_clip(full_model, clip, "cpu").numpy()
+    assert tokens.codes.shape[-1] == 151
+    assert np.array_equal(tokens.codes[:, :, :clip_codes.shape[-1]], clip_codes)
+
+
+def test_continuation_through_the_cli_and_its_errors(use_tiny, tmp_path):
+    env = dict(os.environ, HF_HUB_OFFLINE="1")
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "mmgen", "generate", "--duration", "5", *args], cwd=ROOT,
+                              env=env, capture_output=True, text=True, timeout=120)
+    ok = run("--decoder", "musicgen", "--continue", str(_write_clip(tmp_path / "c.wav", 2)), "--out", str(tmp_path / "o.wav"))
+    assert ok.returncode == 0, ok.stderr
+    (tmp_path / "text.wav").write_text("not audio")
+    (tmp_path / "empty.wav").write_bytes(b"")
+    cases = [("--continue", str(_write_clip(tmp_path / "s.wav", 2, amplitude=0.0)), "silent"),
+             ("--continue", str(_write_clip(tmp_path / "l.wav", 8)), "trim it to 4 s"),
+             ("--continue", str(_write_clip(tmp_path / "short.wav", 0.3)), "at least 1 s"),
+             ("--continue", str(tmp_path / "text.wav"), "can't read"),
+             ("--continue", str(tmp_path / "empty.wav"), "is empty"),
+             ("--continue", str(tmp_path / "nothing.wav"), "can't find")]
+    for flag, path, message in cases:
+        result = run("--decoder", "musicgen", flag, path, "--out", str(tmp_path / "x.wav"))
+        assert result.returncode == 2 and message in result.stderr, (path, result.stderr)
+    composer = run("--continue", str(tmp_path / "c.wav"), "--out", str(tmp_path / "x.wav"))
+    assert composer.returncode == 2 and "cannot continue an audio clip" in composer.stderr
+    assert not (tmp_path / "x.wav").exists()

@@ -24,7 +24,10 @@ class Decoder(ABC):
         """Return tokens whose rendering lasts exactly `plan.duration_s`. Deterministic for a seed."""
 
     def decode_many(self, plans: list[MusicPlan], seeds: list[int], sampling=None,
+                    conditioning: dict | None = None,
                     progress: ProgressFn | None = None) -> list[ScoreTokens | AudioTokens]:
         """One take per (plan, seed). `sampling` carries top_k / top_p / temperature /
-        guidance_scale for decoders that sample. Decoders that can batch override this."""
-        return [self.decode(plan, seed, progress=progress) for plan, seed in zip(plans, seeds)]
+        guidance_scale for decoders that sample; `conditioning` extra inputs such as
+        {"continue": AudioClip}. Decoders that can batch override this."""
+        return [self.decode(plan, seed, conditioning=conditioning, progress=progress)
+                for plan, seed in zip(plans, seeds)]

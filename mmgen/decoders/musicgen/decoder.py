@@ -80,7 +80,23 @@ class MusicgenDecoder(Decoder):
 
     def decode(self, plan: MusicPlan, seed: int, conditioning: dict | None = None,
                progress: ProgressFn | None = None) -> AudioTokens:
-        return self.decode_many([plan], [seed], progress=progress)[0]
+        return self.decode_many([plan], [seed], conditioning=conditioning, progress=progress)[0]
+
+    @staticmethod
+    def encode_clip(full_model, clip, device):
+        """An AudioClip -> EnCodec codes `[1, K, P]` at the model's rate (mono clips feed both
+        channels of stereo models, as transformers does)."""
+        import soxr
+        import torch
+
+        rate = full_model.config.audio_encoder.sampling_rate
+        samples = soxr.resample(clip.samples, clip.sample_rate_hz, rate).astype(np.float32)
+        values = torch.from_numpy(samples)[None, None].to(device, next(full_model.audio_encoder.parameters()).dtype)
+        with torch.inference_mode():
+            codes = full_model.audio_encoder.encode(values).audio_codes[0]  # [1, K, P]
+        if full_model.decoder.config.audio_channels == 2:
+            codes = codes.repeat_interleave(2, dim=1)
+        return codes
 
     def sampling_for(self, request) -> SamplingConfig:
         if request is None:
@@ -89,8 +105,9 @@ class MusicgenDecoder(Decoder):
                               guidance_scale=request.guidance_scale)
 
     def decode_many(self, plans: list[MusicPlan], seeds: list[int], sampling=None,
-                    progress: ProgressFn | None = None) -> list[AudioTokens]:
-        """All takes in one batch; row i draws its randomness from its own seed."""
+                    conditioning: dict | None = None, progress: ProgressFn | None = None) -> list[AudioTokens]:
+        """All takes in one batch; row i draws its randomness from its own seed. With
+        conditioning {"continue": AudioClip} every take starts with the clip and continues it."""
         import torch
 
         model, tokenizer, full_model, device = self.load()
@@ -106,17 +123,23 @@ class MusicgenDecoder(Decoder):
         generator_device = device if device in ("cpu", "cuda") else "cpu"
         generators = [torch.Generator(device=generator_device).manual_seed(seed) for seed in seeds]
 
+        clip = (conditioning or {}).get("continue")
+        clip_codes = None if clip is None else self.encode_clip(full_model, clip, device).repeat(len(plans), 1, 1)
         codes = None  # [B, K, frames so far]
         while codes is None or codes.shape[-1] < total:
             done = 0 if codes is None else codes.shape[-1]
-            last = done + (window - (0 if codes is None else context)) >= total
+            prompt = clip_codes if codes is None else codes[:, :, -context:]
+            primed = 0 if prompt is None else prompt.shape[-1]
+            # Positions in this window: the primed codes plus new ones, never past the end. A long
+            # clip may stretch the first window so it still adds window - context new frames.
+            size = window if prompt is None else min(primed + total - done, max(window, primed + window - context))
+            last = done + size - primed >= total
             text = tokenizer(outros if last else captions, return_tensors="pt", padding=True).to(device)
-            prompt = None if codes is None else codes[:, :, -context:]
-            loop = DecodeLoop(model, batch=len(plans), max_positions=window + K // channels,
+            loop = DecodeLoop(model, batch=len(plans), max_positions=size + K // channels,
                               guidance=config.guidance_scale > 1)
             loop.set_condition(encode_text(model, text["input_ids"], text["attention_mask"]), text["attention_mask"])
             new = loop.undelay(loop.generate(config, prompt=prompt, generator=generators))
-            codes = new if codes is None else torch.cat([codes, new[:, :, context:]], dim=-1)
+            codes = new if codes is None else torch.cat([codes, new[:, :, primed:]], dim=-1)
             if progress:
                 progress(min(1.0, codes.shape[-1] / total), "Generating audio tokens")
         codes = codes[:, :, :total].cpu().numpy().astype(np.int64)
