@@ -84,7 +84,7 @@ class _Arrangement:
     # ---- the bars --------------------------------------------------------------------------
 
     def write(self) -> ScoreTokens:
-        plan, meter, bpb = self.plan, self.meter, self.meter.beats_per_bar
+        plan, meter = self.plan, self.meter
         chords = self.chords_per_bar()
         energies = plan.bar_energies()
         peak = max(energies)
