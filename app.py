@@ -28,14 +28,30 @@ METER_CHOICES = [AUTO] + list(SUPPORTED_METERS)
 MAX_QUEUE = int(os.environ.get("MMGEN_MAX_QUEUE", "16"))
 
 
-def decoder_choices() -> tuple[list[tuple[str, str]], str]:
-    """(label, name) of the decoders that can run here, and a note on those that cannot."""
+# Measured by benchmarks/transformer_decode.py on a 2-core CPU (int8 path): 10 s of audio in 15 s.
+CPU_SECONDS_PER_AUDIO_SECOND = 1.5
+
+
+def decoder_choices() -> tuple[list[tuple[str, str]], str, str]:
+    """(label, name) of the decoders that can run here, the default, and a note on the others.
+    MusicGen is the default only with a GPU; on a CPU it is offered with its time cost."""
+    import torch
+
+    gpu = torch.cuda.is_available()
     rows = mmgen.available_decoders()
-    choices = [(f"{r['name']} — {r['description'].split(':')[0]}", r["name"]) for r in rows if r["available"]]
+    choices = []
+    for r in rows:
+        if r["available"]:
+            label = f"{r['name']} — {r['description'].split(':')[0]}"
+            if not r["offline"] and not gpu:
+                label += f" (on this CPU about {CPU_SECONDS_PER_AUDIO_SECOND:g} s per second of music)"
+            choices.append((label, r["name"]))
+    names = [name for _, name in choices]
+    default = "musicgen" if gpu and "musicgen" in names else (names[0] if names else None)
     missing = [f"- **{r['name']}**: {r['reason']}" for r in rows if not r["available"]]
     if not missing:
-        return choices, ""
-    return choices, ("<details><summary>Engines not offered on this machine "
+        return choices, default, ""
+    return choices, default, ("<details><summary>Engines not offered on this machine "
                      f"({len(missing)})</summary>\n\n" + "\n".join(missing) + "\n\n</details>")
 
 
@@ -77,7 +93,7 @@ def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, t
 
 def build_app() -> gr.Blocks:
     examples = json.loads((ASSETS / "examples.json").read_text(encoding="utf-8"))
-    choices, unavailable_note = decoder_choices()
+    choices, default_decoder, unavailable_note = decoder_choices()
     with gr.Blocks(title="mmgen studio", delete_cache=(1800, 3600)) as app:
         gr.Markdown("# mmgen studio\nDescribe the music your video needs; get a finished track: "
                     "exact length, on tempo, with a real ending, mastered to streaming loudness.")
@@ -99,7 +115,7 @@ def build_app() -> gr.Blocks:
                         seed = gr.Textbox(value="", label="Seed", placeholder="random",
                                           info="Same seed + same settings = same music. Empty = surprise me.")
                         dice = gr.Button("🎲 New seed", size="sm")
-                    decoder = gr.Dropdown(choices, value=choices[0][1] if choices else None, label="Engine")
+                    decoder = gr.Dropdown(choices, value=default_decoder, label="Engine")
                     if unavailable_note:
                         gr.Markdown(unavailable_note)
                     variations = gr.Slider(1, MAX_VARIATIONS, value=1, step=1, label="Takes",

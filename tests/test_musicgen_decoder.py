@@ -190,3 +190,14 @@ def test_continuation_through_the_cli_and_its_errors(use_tiny, tmp_path):
     composer = run("--continue", str(tmp_path / "c.wav"), "--out", str(tmp_path / "x.wav"))
     assert composer.returncode == 2 and "cannot continue an audio clip" in composer.stderr
     assert not (tmp_path / "x.wav").exists()
+
+
+def test_app_offers_musicgen_with_an_honest_cpu_estimate(use_tiny):
+    import importlib
+    import torch
+    app = importlib.import_module("app")
+    choices, default, note = app.decoder_choices()
+    labels = dict((name, label) for label, name in choices)
+    assert "musicgen" in labels
+    if not torch.cuda.is_available():
+        assert default == "composer" and "per second of music" in labels["musicgen"]
