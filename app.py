@@ -81,7 +81,10 @@ def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, t
     except MmgenError as error:
         raise gr.Error(str(error), print_exception=False) from None
     first = tracks[0]
-    takes = "" if len(tracks) == 1 else f" · {len(tracks)} takes, seeds {first.request.seed}–{tracks[-1].request.seed}"
+    seeds = sorted(track.request.seed for track in tracks)
+    takes = "" if len(tracks) == 1 else f" · {len(tracks)} takes, seeds {seeds[0]}–{seeds[-1]}"
+    if "clap_score" in first.details:
+        takes += f" · best match to the description first (CLAP {first.details['clap_score']:.2f})"
     summary = (f"{first.plan.explain()}\n\n*{first.audio.duration_s:.2f} s · "
                f"{first.mastering.loudness_lufs:.1f} LUFS · seed {first.request.seed}{takes} · "
                f"made in {sum(first.timings_s.values()):.1f} s*")

@@ -36,6 +36,7 @@ ProgressFn = Callable[[float, str], None]
 STAGES = {"validate": (0.0, "Checking the request"), "encode": (0.05, "Reading the description"),
           "plan": (0.15, "Planning the music"), "decode": (0.25, "Composing"),
           "render": (0.5, "Rendering the instruments"), "master": (0.85, "Mastering"),
+          "score": (0.92, "Scoring the takes"),
           "export": (0.95, "Saving files")}
 
 
@@ -153,9 +154,13 @@ def generate_variations(request: GenerationRequest, progress: ProgressFn | None 
         waves = [codec.decode(tokens) for tokens in all_tokens]
     with timer.step("master"):
         mastered = [master(wave, request.loudness_lufs) for wave in waves]
+    with timer.step("score"):
+        scores = _clap_scores(request, plans, mastered)
     tracks = []
     for take, plan, tokens, (audio, mastering) in zip(takes, plans, all_tokens, mastered):
         details = {"variation": f"{len(tracks) + 1} of {len(takes)}"} if len(takes) > 1 else {}
+        if scores:
+            details["clap_score"] = round(scores[len(tracks)], 4)
         if codec_name == "soundfont":
             details["soundfont"] = codec.soundfont.name
         if getattr(tokens, "notes", None):
@@ -168,6 +173,19 @@ def generate_variations(request: GenerationRequest, progress: ProgressFn | None 
         tracks.append(Track(request=take, plan=plan, tokens=tokens, audio=audio, mastering=mastering,
                             decoder=request.decoder, codec=codec_name, timings_s=dict(timer.timings),
                             details=details))
+    if scores:  # best match to the description first
+        tracks.sort(key=lambda track: -track.details["clap_score"])
     if progress:
         progress(1.0, "Done")
     return tracks
+
+
+def _clap_scores(request: GenerationRequest, plans: list[MusicPlan], mastered) -> list[float]:
+    """CLAP text-audio similarity of each take, when CLAP weights are on this machine."""
+    from .eval.clap import clap_scorer
+
+    scorer = clap_scorer()
+    if scorer is None:
+        return []
+    return [scorer.score(audio.samples, audio.sample_rate_hz, request.prompt or plan.style_label)
+            for plan, (audio, _) in zip(plans, mastered)]
