@@ -6,6 +6,7 @@
   4 decode    plan                -> tokens (score or audio codes)
   5 render    tokens              -> waveform (the decoder's codec)
   6 master    waveform            -> loudness-normalised, peak-safe audio
+    (score)   audio + description -> CLAP score, when its weights are present; takes ranked
   7 export    (Track.save)        -> wav / mp3 / flac / mid + JSON report
 """
 
@@ -157,19 +158,8 @@ def generate_variations(request: GenerationRequest, progress: ProgressFn | None 
     with timer.step("score"):
         scores = _clap_scores(request, plans, mastered)
     tracks = []
-    for take, plan, tokens, (audio, mastering) in zip(takes, plans, all_tokens, mastered):
-        details = {"variation": f"{len(tracks) + 1} of {len(takes)}"} if len(takes) > 1 else {}
-        if scores:
-            details["clap_score"] = round(scores[len(tracks)], 4)
-        if codec_name == "soundfont":
-            details["soundfont"] = codec.soundfont.name
-        if getattr(tokens, "notes", None):
-            details["decoder_notes"] = dict(tokens.notes)
-        if tokens.kind == "audio":  # a neural decoder follows the plan loosely: say what came out
-            from .eval import metrics
-            found_key, _ = metrics.estimate_key(audio.samples, audio.sample_rate_hz)
-            details["measured"] = {"tempo_bpm": round(metrics.tempo_bpm(audio.samples, audio.sample_rate_hz), 2),
-                                   "key": found_key.name}
+    for i, (take, plan, tokens, (audio, mastering)) in enumerate(zip(takes, plans, all_tokens, mastered)):
+        details = _details(i, len(takes), scores, codec_name, codec, tokens, audio)
         tracks.append(Track(request=take, plan=plan, tokens=tokens, audio=audio, mastering=mastering,
                             decoder=request.decoder, codec=codec_name, timings_s=dict(timer.timings),
                             details=details))
@@ -178,6 +168,24 @@ def generate_variations(request: GenerationRequest, progress: ProgressFn | None 
     if progress:
         progress(1.0, "Done")
     return tracks
+
+
+def _details(index: int, count: int, scores: list[float], codec_name: str, codec, tokens, audio) -> dict:
+    """What the report says beyond the plan: take number, CLAP score, SoundFont, decoder notes,
+    and for neural decoders (which follow the plan loosely) the tempo and key measured."""
+    details = {"variation": f"{index + 1} of {count}"} if count > 1 else {}
+    if scores:
+        details["clap_score"] = round(scores[index], 4)
+    if codec_name == "soundfont":
+        details["soundfont"] = codec.soundfont.name
+    if getattr(tokens, "notes", None):
+        details["decoder_notes"] = dict(tokens.notes)
+    if tokens.kind == "audio":
+        from .eval import metrics
+        found_key, _ = metrics.estimate_key(audio.samples, audio.sample_rate_hz)
+        details["measured"] = {"tempo_bpm": round(metrics.tempo_bpm(audio.samples, audio.sample_rate_hz), 2),
+                               "key": found_key.name}
+    return details
 
 
 def _clap_scores(request: GenerationRequest, plans: list[MusicPlan], mastered) -> list[float]:
