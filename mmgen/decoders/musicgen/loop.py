@@ -98,6 +98,10 @@ class DecodeLoop:
 
     # ---- the network, one or more positions at a time -----------------------------------------
 
+    def _rows(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Tokens `[B, K, T]` -> the network's rows: [cond; uncond] share tokens under guidance."""
+        return tokens.repeat(2, 1, 1) if self.guidance else tokens
+
     def _forward(self, tokens: torch.Tensor, start: int | torch.Tensor, length: int, static: bool) -> torch.Tensor:
         """tokens `[rows, K, T]` at positions start..start+T-1 -> logits `[rows, K, V]` of the last.
 
@@ -198,7 +202,7 @@ class DecodeLoop:
         grid = torch.where(mask == -1, torch.full_like(mask, self.pad_id), mask)
         first = int((mask[0, 0] == -1).nonzero()[0, 0]) if (mask[0, 0] == -1).any() else self.L
         # Prefill everything known (the start token and any prompt) in one forward.
-        rows = grid[:, :, :first].repeat(2, 1, 1) if self.guidance else grid[:, :, :first]
+        rows = self._rows(grid[:, :, :first])
         logits = self._forward(rows, 0, first, static=False)
         if first >= self.L:
             return grid
@@ -213,7 +217,7 @@ class DecodeLoop:
             if on_positions is not None:
                 on_positions(t)
             if t + 1 < self.L:
-                rows = grid[:, :, t:t + 1].repeat(2, 1, 1) if self.guidance else grid[:, :, t:t + 1]
+                rows = self._rows(grid[:, :, t:t + 1])
                 logits = self._forward(rows, t, 1, static=False)
         return grid
 
@@ -228,7 +232,7 @@ class DecodeLoop:
         column = self._mask.index_select(2, nxt)  # [B, K, 1]
         new = torch.where(column == -1, chosen[..., None], column)
         self._grid.index_copy_(2, nxt, new)
-        self._tokens.copy_(new.repeat(2, 1, 1) if self.guidance else new)
+        self._tokens.copy_(self._rows(new))
         self._pos.add_(1)
 
     def _replay_graph(self, grid, mask, logits, first, sampling, noise, on_positions) -> None:
@@ -268,7 +272,7 @@ class DecodeLoop:
         self._grid.copy_(grid)
         self._mask.copy_(mask)
         column = grid[:, :, first:first + 1]
-        self._tokens.copy_(column.repeat(2, 1, 1) if self.guidance else column)
+        self._tokens.copy_(self._rows(column))
         self._pos.fill_(first)
         self._first.fill_(first - 1)
 
