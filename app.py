@@ -55,8 +55,16 @@ def decoder_choices() -> tuple[list[tuple[str, str]], str, str]:
                      f"({len(missing)})</summary>\n\n" + "\n".join(missing) + "\n\n</details>")
 
 
+def _clip_arguments(decoder: str, clip: str | None) -> dict:
+    """An uploaded clip is a melody to follow for melody engines, else a clip to continue."""
+    if not clip:
+        return {}
+    uses = {row["name"]: row["clip_use"] for row in mmgen.available_decoders()}
+    return {"melody_audio": clip} if uses.get(decoder) == "melody" else {"continue_audio": clip}
+
+
 def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, temperature=1.0, top_k=250,
-               top_p=0.0, guidance=3.0, continue_audio=None, progress=gr.Progress()):
+               top_p=0.0, guidance=3.0, audio_clip=None, progress=gr.Progress()):
     """The `generate` API: returns (take 1..4 audio, downloads, plan explanation, seed used)."""
     request = mmgen.GenerationRequest(
         prompt=prompt or "", duration_s=duration, tempo_bpm=bpm or None,
@@ -64,7 +72,7 @@ def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, t
         seed=None if str(seed or "").strip() == "" else str(seed).strip(), decoder=decoder or "composer",
         variations=variations or 1,
         temperature=temperature, top_k=top_k, top_p=top_p, guidance_scale=guidance,
-        continue_audio=continue_audio or None)
+        **_clip_arguments(decoder or "composer", audio_clip))
     try:
         tracks = generate_variations(request, progress=lambda f, stage: progress(f, desc=stage))
         OUTPUT_ROOT.mkdir(parents=True, exist_ok=True)
@@ -134,8 +142,9 @@ def build_app() -> gr.Blocks:
                     with gr.Row():
                         top_k = gr.Slider(0, 2048, value=250, step=1, label="Top-k", info="0 = off")
                         top_p = gr.Slider(0.0, 1.0, value=0.0, step=0.05, label="Top-p", info="0 = off")
-                    continue_audio = gr.Audio(label="Continue this clip (1–20 s, MusicGen engines)",
-                                              sources=["upload", "microphone"], type="filepath")
+                    audio_clip = gr.Audio(label="Your clip: a melody to follow (melody engines, up to 30 s) "
+                                                "or music to continue (other MusicGen engines, up to 20 s)",
+                                          sources=["upload", "microphone"], type="filepath")
                 generate = gr.Button("Generate", variant="primary")
             with gr.Column(scale=4):
                 players = [gr.Audio(label="Your track" if i == 0 else f"Take {i + 1}", type="filepath",
@@ -146,7 +155,7 @@ def build_app() -> gr.Blocks:
                     label="Try one")
         dice.click(lambda: str(random.randint(0, MAX_SEED)), outputs=seed, api_visibility="private")
         generate.click(make_track, inputs=[prompt, duration, bpm, key, meter, seed, decoder, variations,
-                                           temperature, top_k, top_p, guidance, continue_audio],
+                                           temperature, top_k, top_p, guidance, audio_clip],
                        outputs=[*players, downloads, plan_text, seed], api_name="generate",
                        concurrency_limit=1)
     return app

@@ -19,14 +19,16 @@ def generate(request, progress=None):
 
 
 def available_decoders() -> list[dict]:
-    """Each decoder with its availability and, when unavailable, the reason."""
+    """Each decoder with its availability, the reason when unavailable, and what an uploaded clip
+    does with it (clip_use: "continue", "melody" or None)."""
     from . import registry
 
     rows = []
     for entry in registry.entries("decoder"):
         status = entry.check()
         rows.append({"name": entry.name, "available": status.ok, "reason": status.reason,
-                     "offline": entry.offline, "description": entry.description})
+                     "offline": entry.offline, "description": entry.description,
+                     "clip_use": entry.clip_use})
     return rows
 
 

@@ -38,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--report", metavar="FILE.json", help="also save the JSON report")
     gen.add_argument("--continue", dest="continue_audio", metavar="AUDIO",
                      help="start with this clip (1-20 s) and continue it (MusicGen engines)")
+    gen.add_argument("--melody", dest="melody_audio", metavar="AUDIO",
+                     help="follow the melody of this clip (1-30 s; musicgen-melody engines)")
     gen.add_argument("--variations", type=int, default=1, metavar="N",
                      help="1-4 takes, seeds seed..seed+N-1; files are named NAME-1.wav, NAME-2.wav, ...")
     neural = gen.add_argument_group("sampling (neural decoders such as musicgen)")
@@ -69,7 +71,7 @@ def _generate(args: argparse.Namespace) -> int:
                                 key=args.key, meter=args.meter, seed=args.seed, decoder=args.decoder,
                                 loudness_lufs=args.loudness, variations=args.variations, top_k=args.top_k,
                                 top_p=args.top_p, temperature=args.temperature, guidance_scale=args.guidance,
-                                continue_audio=args.continue_audio)
+                                continue_audio=args.continue_audio, melody_audio=args.melody_audio)
     tracks = generate_variations(request)
     for i, track in enumerate(tracks):
         written = track.save(_numbered(args.out, i, len(tracks)))

@@ -31,6 +31,7 @@ from .errors import InvalidRequest
 from .request import MAX_SEED, GenerationRequest, validate
 
 MAX_CONTINUE_S = 20.0  # a clip to continue leaves room in the first 30 s window for new music
+MAX_MELODY_S = 30.0  # MusicGen-Melody reads 30 s of chroma per window; shorter melodies loop
 
 # progress(fraction 0..1, stage description)
 ProgressFn = Callable[[float, str], None]
@@ -122,7 +123,13 @@ def variation_seeds(seed: int, count: int) -> list[int]:
 
 
 def _conditioning(request: GenerationRequest, decoder) -> dict:
-    """Inputs beyond the plan: an audio clip to continue (checked before any work is done)."""
+    """Inputs beyond the plan: an audio clip to continue or a melody to follow (checked before
+    any work is done)."""
+    if request.melody_audio:
+        if not getattr(decoder, "follows_melody", False):
+            raise InvalidRequest(f"The '{request.decoder}' engine cannot follow a melody; choose a "
+                                 "musicgen-melody engine, or use the clip as one to continue.")
+        return {"melody": load_clip(request.melody_audio, max_s=MAX_MELODY_S)}
     if not request.continue_audio:
         return {}
     if decoder.token_kind != "audio":

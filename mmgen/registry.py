@@ -30,6 +30,7 @@ class Entry:
     description: str
     check: Callable[[], Availability]
     offline: bool  # runs with no downloaded weights
+    clip_use: str | None = None  # what an uploaded audio clip does: "continue", "melody" or nothing
 
     def load_class(self):
         module_name, class_name = self.target.split(":")
@@ -46,8 +47,8 @@ def _always() -> Availability:
 
 
 def register(kind: str, name: str, target: str, description: str,
-             check: Callable[[], Availability] = _always, offline: bool = True) -> None:
-    _ENTRIES[(kind, name)] = Entry(kind, name, target, description, check, offline)
+             check: Callable[[], Availability] = _always, offline: bool = True, clip_use: str | None = None) -> None:
+    _ENTRIES[(kind, name)] = Entry(kind, name, target, description, check, offline, clip_use)
 
 
 def entries(kind: str) -> list[Entry]:

@@ -40,6 +40,7 @@ class GenerationRequest:
     temperature: float = 1.0
     guidance_scale: float = 3.0
     continue_audio: str | None = None  # path of a clip the piece starts with and continues (MusicGen)
+    melody_audio: str | None = None  # path of a clip whose melody the piece follows (MusicGen-Melody)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -107,8 +108,11 @@ def validate(request: GenerationRequest) -> GenerationRequest:
     if variations != int(variations) or top_k != int(top_k):
         raise InvalidRequest("The number of variations and top-k must be whole numbers.")
     continue_audio = check_text(request.continue_audio, "audio file name") if request.continue_audio else None
+    melody_audio = check_text(request.melody_audio, "audio file name") if request.melody_audio else None
+    if continue_audio and melody_audio:
+        raise InvalidRequest("Give either a clip to continue or a melody to follow, not both.")
     return GenerationRequest(
-        continue_audio=continue_audio or None, prompt=prompt, duration_s=duration, tempo_bpm=tempo, key=key, meter=meter, seed=int(seed_number),
+        continue_audio=continue_audio or None, melody_audio=melody_audio or None, prompt=prompt, duration_s=duration, tempo_bpm=tempo, key=key, meter=meter, seed=int(seed_number),
         decoder=decoder, loudness_lufs=loudness, variations=int(variations), top_k=int(top_k),
         top_p=_in_range(request.top_p, TOP_P_RANGE, "top-p", ""),
         temperature=_in_range(request.temperature, TEMPERATURE_RANGE, "temperature", ""),

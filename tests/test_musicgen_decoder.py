@@ -15,7 +15,7 @@ from mmgen.decoders.musicgen import checkpoints
 from mmgen.decoders.musicgen.captions import caption_for
 from mmgen.decoders.musicgen.debug import save_debug_checkpoint
 from mmgen.decoders.musicgen.decoder import MusicgenDecoder
-from mmgen.errors import GenerationFailed, Unavailable
+from mmgen.errors import GenerationFailed, InvalidRequest, Unavailable
 from mmgen.pipeline import make_plan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -189,6 +189,8 @@ def test_continuation_through_the_cli_and_its_errors(use_tiny, tmp_path):
         assert result.returncode == 2 and message in result.stderr, (path, result.stderr)
     composer = run("--continue", str(tmp_path / "c.wav"), "--out", str(tmp_path / "x.wav"))
     assert composer.returncode == 2 and "cannot continue an audio clip" in composer.stderr
+    no_melody = run("--melody", str(tmp_path / "c.wav"), "--out", str(tmp_path / "x.wav"))
+    assert no_melody.returncode == 2 and "cannot follow a melody" in no_melody.stderr
     assert not (tmp_path / "x.wav").exists()
 
 
@@ -201,3 +203,67 @@ def test_app_offers_musicgen_with_an_honest_cpu_estimate(use_tiny):
     assert "musicgen" in labels
     if not torch.cuda.is_available():
         assert default == "composer" and "per second of music" in labels["musicgen"]
+    # One upload box: a melody to follow for melody engines, a clip to continue for the others.
+    assert app._clip_arguments("musicgen-melody", "tune.wav") == {"melody_audio": "tune.wav"}
+    assert app._clip_arguments("musicgen", "tune.wav") == {"continue_audio": "tune.wav"}
+    assert app._clip_arguments("musicgen", None) == {}
+
+
+@pytest.fixture()
+def use_tiny_melody(tmp_path_factory, monkeypatch):
+    folder = save_debug_checkpoint(tmp_path_factory.mktemp("melody-tiny"), seed=5, melody=True)
+    monkeypatch.setenv("MMGEN_MUSICGEN_MELODY_PATH", str(folder))
+    checkpoints._checked.clear()
+    yield folder
+    checkpoints._checked.clear()
+
+
+def _write_melody(path, notes_hz, note_s=0.5, rate=32000):
+    """A plain sine melody, one note after another."""
+    import soundfile as sf
+    t = np.arange(int(note_s * rate)) / rate
+    wave = np.concatenate([0.3 * np.sin(2 * np.pi * f * t) for f in notes_hz]).astype(np.float32)
+    sf.write(str(path), wave, rate)
+    return path
+
+
+def test_melody_chroma_follows_the_clip_and_loops(use_tiny_melody, tmp_path):
+    from mmgen.decoders.musicgen.decoder import MusicgenMelody
+    from mmgen.encoders.audio import load_clip
+    decoder = MusicgenMelody()
+    features = decoder.load()[4]
+    clip = load_clip(_write_melody(tmp_path / "a.wav", [440.0] * 8))  # 4 s of A
+    chroma = MusicgenDecoder.melody_chroma(features, clip, features.sampling_rate / features.hop_length, 40.0)
+    frames_per_s = features.sampling_rate / features.hop_length
+    assert chroma.shape == (1, int(np.ceil(70 * frames_per_s)), 12)  # the piece plus one window, looped
+    assert int(chroma[0, 5].argmax()) == 9  # A is pitch class 9
+
+
+def test_melody_engine_through_the_pipeline(use_tiny_melody, tmp_path):
+    melody = _write_melody(tmp_path / "tune.wav", [262, 294, 330, 349, 392, 440])
+    track = generate(GenerationRequest(prompt="folk", duration_s=5, seed=3, decoder="musicgen-melody",
+                                       melody_audio=str(melody)))
+    assert track.audio.samples.shape == (2, 5 * 44100)
+    assert track.report()["decoder_notes"]["checkpoint"] == "musicgen-melody"
+    other = _write_melody(tmp_path / "other.wav", [370, 466, 554, 370, 466, 554])
+    changed = generate(GenerationRequest(prompt="folk", duration_s=5, seed=3, decoder="musicgen-melody",
+                                         melody_audio=str(other)))
+    assert not np.array_equal(track.tokens.codes, changed.tokens.codes)  # the melody steers the tokens
+
+
+def test_melody_windows_continue_with_exact_length(use_tiny_melody, tmp_path):
+    from mmgen.decoders.musicgen.decoder import MusicgenMelody
+    from mmgen.encoders.audio import load_clip
+    plan = make_plan(GenerationRequest(prompt="folk", duration_s=5, seed=1))
+    plan.duration_s = 2.3
+    clip = load_clip(_write_melody(tmp_path / "m.wav", [262, 330, 392]))
+    tokens = MusicgenMelody(max_window_s=1.0, context_s=0.4).decode(plan, seed=1, conditioning={"melody": clip})
+    assert tokens.codes.shape == (1, 4, int(np.ceil(2.3 * 50)) + 1)
+
+
+def test_melody_needs_a_melody_engine(tmp_path):
+    melody = _write_melody(tmp_path / "tune.wav", [262, 294, 330])
+    with pytest.raises(InvalidRequest, match="cannot follow a melody"):
+        generate(GenerationRequest(prompt="folk", duration_s=5, decoder="composer", melody_audio=str(melody)))
+    with pytest.raises(InvalidRequest, match="not both"):
+        generate(GenerationRequest(prompt="folk", duration_s=5, melody_audio=str(melody), continue_audio=str(melody)))

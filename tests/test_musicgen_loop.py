@@ -5,8 +5,8 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from mmgen.decoders.musicgen.debug import build_model, tiny_config
-from mmgen.decoders.musicgen.loop import DecodeLoop, SamplingConfig, encode_text
+from mmgen.decoders.musicgen.debug import build_model, tiny_config, tiny_melody_config
+from mmgen.decoders.musicgen.loop import DecodeLoop, SamplingConfig, encode_text, melody_prefix
 from mmgen.decoders.musicgen.quantize import quantize_for_cpu
 
 K = 4
@@ -23,7 +23,7 @@ def text():
     return ids, (ids != 0).long()
 
 
-def stock(model, ids, mask, frames, guidance, prompt=None):
+def stock(model, ids, mask, frames, guidance, prompt=None, **inputs):
     captured = {}
 
     def capture(codes, *args, **kwargs):
@@ -35,7 +35,8 @@ def stock(model, ids, mask, frames, guidance, prompt=None):
     try:
         with torch.inference_mode():
             model.generate(input_ids=ids, attention_mask=mask, do_sample=False, guidance_scale=guidance,
-                           max_new_tokens=frames + K - 1 - (0 if prompt is None else prompt.shape[-1]), **extra)
+                           max_new_tokens=frames + K - 1 - (0 if prompt is None else prompt.shape[-1]), **extra,
+                           **inputs)
     finally:
         model.audio_encoder.decode = original
     return captured["codes"]
@@ -118,6 +119,40 @@ def test_stereo_greedy_tokens_equal_stock(text):
     assert torch.equal(loop.undelay(grid), expected)
 
 
+@pytest.fixture(scope="module")
+def melody_model():
+    return build_model(tiny_melody_config(), seed=2)
+
+
+@pytest.mark.parametrize("guidance", [1.0, 3.0])
+@pytest.mark.parametrize("with_chroma", [False, True])
+def test_melody_greedy_tokens_equal_stock(melody_model, text, guidance, with_chroma):
+    """MusicGen-Melody: chroma + text as a prefix of the decoder's own sequence, no cross-attention."""
+    ids, mask = text
+    chroma = torch.rand(2, 9, 12) if with_chroma else None  # 9 frames, looped to chroma_length
+    extra = {} if chroma is None else {"input_features": chroma}
+    expected = stock(melody_model, ids, mask, 24, guidance, **extra)
+    loop = DecodeLoop(melody_model, batch=2, max_positions=24 + K, guidance=guidance > 1)
+    loop.set_prefix(*melody_prefix(melody_model, ids, mask, chroma))
+    got = loop.undelay(loop.generate(SamplingConfig(greedy=True, guidance_scale=guidance)))
+    assert torch.equal(got, expected)
+
+
+def test_melody_changes_the_music(melody_model, text):
+    ids, mask = text
+
+    def greedy(chroma):
+        loop = DecodeLoop(melody_model, batch=2, max_positions=20 + K, guidance=True)
+        loop.set_prefix(*melody_prefix(melody_model, ids, mask, chroma))
+        return loop.undelay(loop.generate(SamplingConfig(greedy=True)))
+
+    c_major = torch.zeros(2, 4, 12)
+    c_major[:, :, [0, 4, 7]] = 1
+    f_sharp = torch.zeros(2, 4, 12)
+    f_sharp[:, :, [6, 10, 1]] = 1
+    assert not torch.equal(greedy(c_major), greedy(f_sharp))
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_cuda_graph_path_equals_eager_path(text):
     """The captured step draws the same tokens as the eager loop, greedy and sampled."""
@@ -131,3 +166,10 @@ def test_cuda_graph_path_equals_eager_path(text):
             gens = [torch.Generator(device="cuda").manual_seed(s) for s in (1, 2)]
             grids.append(loop.generate(sampling, generator=gens))
         assert torch.equal(grids[0], grids[1])
+    melody = build_model(tiny_melody_config(), seed=2).cuda()
+    chroma, grids = torch.rand(2, 9, 12, device="cuda"), []
+    for graph in (False, True):
+        loop = DecodeLoop(melody, batch=2, max_positions=30, guidance=True, use_cuda_graph=graph)
+        loop.set_prefix(*melody_prefix(melody, ids, mask, chroma))
+        grids.append(loop.generate(SamplingConfig(greedy=True)))
+    assert torch.equal(grids[0], grids[1])

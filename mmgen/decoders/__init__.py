@@ -29,10 +29,15 @@ def _register_musicgen() -> None:
         "musicgen-medium": ("MusicgenMedium", "musicgen-medium", "MusicGen medium (1.5B). Needs its weights and a GPU."),
         "musicgen-large": ("MusicgenLarge", "musicgen-large", "MusicGen large (3.3B). Needs its weights and a GPU."),
         "musicgen-stereo": ("MusicgenStereo", "musicgen-stereo-small", "MusicGen small, stereo. Needs its weights."),
+        "musicgen-melody": ("MusicgenMelody", "musicgen-melody", "MusicGen melody (1.5B): follows the melody of "
+                            "a clip you upload or hum, and the text. Needs its weights and a GPU."),
+        "musicgen-stereo-melody": ("MusicgenStereoMelody", "musicgen-stereo-melody",
+                                   "MusicGen melody, stereo. Needs its weights and a GPU."),
     }
     for name, (cls, checkpoint, description) in variants.items():
         register("decoder", name, f"mmgen.decoders.musicgen.decoder:{cls}", description,
-                 check=availability_check(checkpoint), offline=False)
+                 check=availability_check(checkpoint), offline=False,
+                 clip_use="melody" if "melody" in checkpoint else "continue")
 
 
 _register_musicgen()

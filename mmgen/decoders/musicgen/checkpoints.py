@@ -21,14 +21,21 @@ CHECKPOINTS = {  # registry name -> hub repository
     "musicgen-stereo-small": "facebook/musicgen-stereo-small",
     "musicgen-stereo-medium": "facebook/musicgen-stereo-medium",
     "musicgen-stereo-large": "facebook/musicgen-stereo-large",
+    "musicgen-melody": "facebook/musicgen-melody",
+    "musicgen-stereo-melody": "facebook/musicgen-stereo-melody",
+}
+LOCAL_OVERRIDES = {  # checkpoint -> environment variable naming a local folder with its files
+    "musicgen-small": "MMGEN_MUSICGEN_PATH",
+    "musicgen-melody": "MMGEN_MUSICGEN_MELODY_PATH",
 }
 _checked: dict[str, tuple[float, Availability, Path | str | None]] = {}
 
 
 def local_folder(name: str) -> Path | None:
     """A folder holding the checkpoint's config and weights, if there is one on this machine."""
-    if name == "musicgen-small" and os.environ.get("MMGEN_MUSICGEN_PATH"):
-        return local_override("MMGEN_MUSICGEN_PATH")
+    variable = LOCAL_OVERRIDES.get(name)
+    if variable and os.environ.get(variable):
+        return local_override(variable)
     return cached_folder(CHECKPOINTS[name])
 
 

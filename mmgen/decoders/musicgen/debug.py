@@ -30,6 +30,24 @@ def tiny_config(stereo: bool = False):
     return MusicgenConfig(text_encoder=dict(TINY_TEXT), audio_encoder=dict(TINY_CODEC), decoder=decoder)
 
 
+def tiny_melody_config():
+    """Tiny MusicGen-Melody: the same tiny parts, the decoder prefix-conditioned on chroma + text."""
+    from transformers import MusicgenMelodyConfig
+
+    decoder = dict(TINY_DECODER, model_type="musicgen_melody_decoder")
+    return MusicgenMelodyConfig(text_encoder=dict(TINY_TEXT), audio_encoder=dict(TINY_CODEC), decoder=decoder,
+                                num_chroma=12, chroma_length=40)
+
+
+def model_class(config):
+    """The conditional-generation class for a MusicGen or MusicGen-Melody config."""
+    import transformers
+
+    if config.model_type == "musicgen_melody":
+        return transformers.MusicgenMelodyForConditionalGeneration
+    return transformers.MusicgenForConditionalGeneration
+
+
 def musicgen_small_config():
     """The real facebook/musicgen-small config (T5-base, EnCodec 32 kHz, 24-layer decoder)."""
     from transformers import MusicgenConfig
@@ -38,12 +56,12 @@ def musicgen_small_config():
 
 
 def build_model(config, seed: int = 0):
-    """A MusicgenForConditionalGeneration with seeded random weights, in eval mode."""
+    """A MusicGen (or MusicGen-Melody) model with seeded random weights, in eval mode."""
     import torch
-    from transformers import GenerationConfig, MusicgenForConditionalGeneration
+    from transformers import GenerationConfig
 
     torch.manual_seed(seed)
-    model = MusicgenForConditionalGeneration(config).float().eval()  # the reference config says fp16
+    model = model_class(config)(config).float().eval()  # the reference config says fp16
     with torch.no_grad():  # EnCodec's codebooks are zero buffers until trained: give them values
         for layer in model.audio_encoder.quantizer.layers:
             layer.codebook.embed.normal_()
@@ -67,10 +85,15 @@ def build_tokenizer():
     return PreTrainedTokenizerFast(tokenizer_object=core, pad_token="<pad>", eos_token="</s>", unk_token="<unk>")
 
 
-def save_debug_checkpoint(folder: str | Path, seed: int = 0, stereo: bool = False) -> Path:
-    """Write a loadable tiny checkpoint (model, generation config, tokenizer) to `folder`."""
+def save_debug_checkpoint(folder: str | Path, seed: int = 0, stereo: bool = False, melody: bool = False) -> Path:
+    """Write a loadable tiny checkpoint (model, generation config, tokenizer; for melody also the
+    chroma feature extractor) to `folder`."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    build_model(tiny_config(stereo), seed).save_pretrained(folder)
+    build_model(tiny_melody_config() if melody else tiny_config(stereo), seed).save_pretrained(folder)
     build_tokenizer().save_pretrained(folder)
+    if melody:
+        from transformers import MusicgenMelodyFeatureExtractor
+
+        MusicgenMelodyFeatureExtractor().save_pretrained(folder)
     return folder

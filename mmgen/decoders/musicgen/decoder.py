@@ -3,6 +3,9 @@
 Generation runs in windows of at most 30 s (MusicGen's training length). Each later window is
 primed with the last 10 s of codes and continues them, so the piece is one continuous token
 stream; the last window is conditioned as an outro. The model loads once per process, lazily.
+
+The melody checkpoints (MusicGen-Melody) also take a melody clip: its chromagram, looped over the
+piece, conditions each window on the part of the melody that window covers.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from ...tokens import AudioTokens
 from ..base import Decoder, ProgressFn
 from .captions import caption_for
 from .checkpoints import locate
-from .loop import DecodeLoop, SamplingConfig, encode_text
+from .loop import DecodeLoop, SamplingConfig, encode_text, melody_prefix
 
 
 def pick_device() -> str:
@@ -39,6 +42,7 @@ class MusicgenDecoder(Decoder):
     token_kind = "audio"
     default_codec = "encodec"
     checkpoint = "musicgen-small"
+    follows_melody = False  # True for the MusicGen-Melody checkpoints
 
     def __init__(self, max_window_s: float = 30.0, context_s: float = 10.0,
                  sampling: SamplingConfig | None = None) -> None:
@@ -50,7 +54,8 @@ class MusicgenDecoder(Decoder):
     # ---- loading -------------------------------------------------------------------------------
 
     def load(self):
-        """(model used for decoding, tokenizer, full-precision model, device): loaded once."""
+        """(model used for decoding, tokenizer, full-precision model, device, chroma feature
+        extractor or None): loaded once."""
         with self._lock:
             if self._loaded is None:
                 self._loaded = self._load()
@@ -58,7 +63,7 @@ class MusicgenDecoder(Decoder):
 
     def _load(self):
         import torch
-        from transformers import AutoTokenizer, MusicgenForConditionalGeneration
+        import transformers
 
         status, source = locate(self.checkpoint)
         if not status.ok:
@@ -68,13 +73,16 @@ class MusicgenDecoder(Decoder):
         if device == "cuda":
             dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
         dtype = getattr(torch, os.environ.get("MMGEN_DTYPE", ""), dtype)
-        tokenizer = AutoTokenizer.from_pretrained(source)
-        model = MusicgenForConditionalGeneration.from_pretrained(source, dtype=dtype).to(device).eval()
+        tokenizer = transformers.AutoTokenizer.from_pretrained(source)
+        model_class = (transformers.MusicgenMelodyForConditionalGeneration if self.follows_melody
+                       else transformers.MusicgenForConditionalGeneration)
+        model = model_class.from_pretrained(source, dtype=dtype).to(device).eval()
+        features = transformers.AutoFeatureExtractor.from_pretrained(source) if self.follows_melody else None
         fast = model
         if device == "cpu" and os.environ.get("MMGEN_CPU_INT8", "1") == "1":
             from .quantize import quantize_for_cpu
             fast = quantize_for_cpu(model)  # see benchmarks/transformer_decode.py
-        return fast, tokenizer, model, device
+        return fast, tokenizer, model, device, features
 
     # ---- decoding ------------------------------------------------------------------------------
 
@@ -98,6 +106,29 @@ class MusicgenDecoder(Decoder):
             codes = codes.repeat_interleave(2, dim=1)
         return codes
 
+    @staticmethod
+    def melody_chroma(features, clip, frames_per_s: float, total_s: float):
+        """An AudioClip -> its chromagram `[1, C, 12]` looped to cover `total_s` (plus one window),
+        at the feature extractor's frame rate (32 kHz / 4096 hop = 7.8 frames a second)."""
+        import soxr
+
+        samples = soxr.resample(clip.samples, clip.sample_rate_hz, features.sampling_rate).astype(np.float32)
+        chroma = features(samples, sampling_rate=features.sampling_rate, return_tensors="pt").input_features
+        needed = math.ceil((total_s + 30.0) * frames_per_s)
+        return chroma.repeat(1, -(-needed // chroma.shape[1]), 1)[:, :needed]
+
+    def _condition(self, loop: DecodeLoop, model, text, melody, window_start_s: float) -> None:
+        """Set the window's condition: text by cross-attention, or (melody checkpoints) a prefix of
+        the melody's chroma from this window's start, then text."""
+        if not self.follows_melody:
+            loop.set_condition(encode_text(model, text["input_ids"], text["attention_mask"]), text["attention_mask"])
+            return
+        chroma = None
+        if melody is not None:
+            first = round(window_start_s * melody["frames_per_s"])
+            chroma = melody["chroma"][:, first:].repeat(loop.B, 1, 1)
+        loop.set_prefix(*melody_prefix(model, text["input_ids"], text["attention_mask"], chroma))
+
     def sampling_for(self, request) -> SamplingConfig:
         if request is None:
             return self.sampling
@@ -107,10 +138,11 @@ class MusicgenDecoder(Decoder):
     def decode_many(self, plans: list[MusicPlan], seeds: list[int], sampling=None,
                     conditioning: dict | None = None, progress: ProgressFn | None = None) -> list[AudioTokens]:
         """All takes in one batch; row i draws its randomness from its own seed. With
-        conditioning {"continue": AudioClip} every take starts with the clip and continues it."""
+        conditioning {"continue": AudioClip} every take starts with the clip and continues it;
+        with {"melody": AudioClip} (melody checkpoints) every take follows the clip's melody."""
         import torch
 
-        model, tokenizer, full_model, device = self.load()
+        model, tokenizer, full_model, device, features = self.load()
         config = self.sampling_for(sampling)
         frame_rate = full_model.config.audio_encoder.frame_rate
         K = full_model.decoder.config.num_codebooks
@@ -125,6 +157,11 @@ class MusicgenDecoder(Decoder):
 
         clip = (conditioning or {}).get("continue")
         clip_codes = None if clip is None else self.encode_clip(full_model, clip, device).repeat(len(plans), 1, 1)
+        melody = (conditioning or {}).get("melody")
+        if melody is not None:
+            frames_per_s = features.sampling_rate / features.hop_length
+            melody = {"chroma": self.melody_chroma(features, melody, frames_per_s, plans[0].duration_s),
+                      "frames_per_s": frames_per_s}
         codes = None  # [B, K, frames so far]
         while codes is None or codes.shape[-1] < total:
             done = 0 if codes is None else codes.shape[-1]
@@ -137,7 +174,7 @@ class MusicgenDecoder(Decoder):
             text = tokenizer(outros if last else captions, return_tensors="pt", padding=True).to(device)
             loop = DecodeLoop(model, batch=len(plans), max_positions=size + K // channels,
                               guidance=config.guidance_scale > 1)
-            loop.set_condition(encode_text(model, text["input_ids"], text["attention_mask"]), text["attention_mask"])
+            self._condition(loop, model, text, melody, (done - primed) / frame_rate)
             new = loop.undelay(loop.generate(config, prompt=prompt, generator=generators))
             codes = new if codes is None else torch.cat([codes, new[:, :, primed:]], dim=-1)
             if progress:
@@ -161,3 +198,13 @@ class MusicgenLarge(MusicgenDecoder):
 
 class MusicgenStereo(MusicgenDecoder):
     checkpoint = "musicgen-stereo-small"
+
+
+class MusicgenMelody(MusicgenDecoder):
+    checkpoint = "musicgen-melody"
+    follows_melody = True
+
+
+class MusicgenStereoMelody(MusicgenDecoder):
+    checkpoint = "musicgen-stereo-melody"
+    follows_melody = True

@@ -5,14 +5,17 @@ pattern over the whole sequence every step, and has no static-cache or captured 
 keeps the model and its weights and replaces only the loop:
 
 - a KV cache preallocated for the whole window, written in place;
-- the cross-attention keys/values of the text condition computed once;
+- the condition computed once: cross-attention keys/values of the text (MusicGen), or a prefix of
+  chroma + text states run through the self-attention cache once (MusicGen-Melody, which has no
+  cross-attention and prepends its condition to the decoder's input);
 - the delay pattern built once (with transformers' own `build_delay_pattern_mask`);
 - classifier-free guidance as one batched forward of [cond; uncond] rows;
 - sampling on the device (top-k / top-p / temperature by the Gumbel-max trick), no host sync;
 - on CUDA, the whole decode step captured once in a CUDA graph and replayed.
 
 Shapes: B batch, K codebooks, V codebook size, L positions (frames + K for the delay pattern),
-D hidden size, H heads, Dh = D / H, S text tokens. Greedy decoding gives exactly stock's tokens.
+D hidden size, H heads, Dh = D / H, S text tokens, P prefix positions (melody: chroma frames + S).
+Greedy decoding gives exactly stock's tokens.
 """
 
 from __future__ import annotations
@@ -29,9 +32,36 @@ def encode_text(model, input_ids: torch.Tensor, attention_mask: torch.Tensor) ->
     width when the widths differ (as `MusicgenForConditionalGeneration.forward` does)."""
     hidden = model.text_encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
     if (model.text_encoder.config.hidden_size != model.decoder.config.hidden_size
-            and model.decoder.config.cross_attention_hidden_size is None):
+            and getattr(model.decoder.config, "cross_attention_hidden_size", None) is None):
         hidden = model.enc_to_dec_proj(hidden)
     return hidden
+
+
+@torch.inference_mode()
+def melody_prefix(model, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                  chroma: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """MusicGen-Melody's condition as its decoder sees it: (prefix, null prefix), each `[B, P, D]`
+    with P = chroma_length + S, as `MusicgenMelodyForConditionalGeneration.generate` builds them.
+
+    chroma `[B, C, 12]` (from the model's feature extractor), or None for text only. The null
+    chroma is a constant one-hot C; the null text is zeros. Chroma is looped or cut to
+    chroma_length frames (235, 30 s)."""
+    text = encode_text(model, input_ids, attention_mask) * attention_mask[..., None].to(model.dtype)
+    B, dtype = input_ids.shape[0], next(model.parameters()).dtype
+    null = torch.zeros((B, 1 if chroma is None else chroma.shape[1], model.config.num_chroma),
+                       device=text.device, dtype=dtype)
+    null[:, :, 0] = 1
+
+    def project(features: torch.Tensor) -> torch.Tensor:  # [B, C, 12] -> [B, chroma_length, D]
+        if model.config.num_chroma != model.decoder.config.hidden_size:
+            features = model.audio_enc_to_dec_proj(features)
+        n = model.config.chroma_length
+        if features.shape[1] < n:
+            features = features.repeat(1, -(-n // features.shape[1]), 1)
+        return features[:, :n]
+
+    audio = null if chroma is None else chroma.to(text.device, dtype)
+    return torch.cat([project(audio), text], 1), torch.cat([project(null), torch.zeros_like(text)], 1)
 
 
 @dataclass
@@ -47,7 +77,9 @@ class DecodeLoop:
     """One generation window: prefill an optional prompt, then decode position by position.
 
     Built for a fixed batch and length so every buffer is allocated once (and, on CUDA, the step
-    can be captured). `model` is a `MusicgenForConditionalGeneration` in eval mode.
+    can be captured). `model` is a `MusicgenForConditionalGeneration` (condition with
+    `set_condition`) or a `MusicgenMelodyForConditionalGeneration` (condition with `set_prefix`),
+    in eval mode.
     """
 
     def __init__(self, model, batch: int, max_positions: int, guidance: bool, use_cuda_graph: bool | None = None):
@@ -70,18 +102,30 @@ class DecodeLoop:
         self.rows = 2 * batch if guidance else batch  # [cond; uncond]
         p = next(model.parameters())
         self.device, self.dtype = p.device, p.dtype
-        shape = (len(self.core.layers), self.rows, self.H, self.L, self.Dh)
+        self.has_cross_attention = hasattr(self.core.layers[0], "encoder_attn")
+        self.use_cuda_graph = (self.device.type == "cuda") if use_cuda_graph is None else use_cuda_graph
+        self.prefix = None  # [rows, P, D] for prefix-conditioned models, until prefilled
+        self._allocate(0)
+
+    def _allocate(self, prefix_len: int) -> None:
+        """KV cache for P prefix positions then the L token positions; token t sits at P + t."""
+        self.P, size = prefix_len, prefix_len + self.L
+        shape = (len(self.core.layers), self.rows, self.H, size, self.Dh)
         self.k_cache = torch.zeros(shape, device=self.device, dtype=self.dtype)
         self.v_cache = torch.zeros(shape, device=self.device, dtype=self.dtype)
-        self.positions = self.core.embed_positions.weights[: self.L].to(self.device, self.dtype)  # [L, D]
-        self.use_cuda_graph = (self.device.type == "cuda") if use_cuda_graph is None else use_cuda_graph
+        table = self.core.embed_positions
+        weights = table.weights if table.weights.shape[0] >= size else table.get_embedding(size, self.D)
+        self.positions = weights[:size].to(self.device, self.dtype)  # [P + L, D]
         self._graph = None
 
     # ---- condition ---------------------------------------------------------------------------
 
     @torch.inference_mode()
     def set_condition(self, encoder_hidden: torch.Tensor, encoder_mask: torch.Tensor) -> None:
-        """encoder_hidden `[B, S, D]` already projected to the decoder width; encoder_mask `[B, S]`."""
+        """Cross-attention condition (MusicGen). encoder_hidden `[B, S, D]` already projected to the
+        decoder width; encoder_mask `[B, S]`."""
+        if not self.has_cross_attention:
+            raise TypeError("this model is prefix-conditioned: use set_prefix")
         if self.guidance:  # the null condition: zero states, all masked (as transformers does)
             encoder_hidden = torch.cat([encoder_hidden, torch.zeros_like(encoder_hidden)], 0)
             encoder_mask = torch.cat([encoder_mask, torch.zeros_like(encoder_mask)], 0)
@@ -96,24 +140,39 @@ class DecodeLoop:
         self.cross_mask = ((1.0 - encoder_mask.to(self.dtype)) * torch.finfo(self.dtype).min)[:, None, None, :]
         self._graph = None
 
+    @torch.inference_mode()
+    def set_prefix(self, prefix: torch.Tensor, null_prefix: torch.Tensor | None = None) -> None:
+        """Prefix condition (MusicGen-Melody): prefix `[B, P, D]` of chroma then text states, as the
+        model's decoder sees them; under guidance `null_prefix` `[B, P, D]` is the unconditional one.
+        The prefix is attended causally with no padding mask, as transformers does."""
+        if self.guidance:
+            prefix = torch.cat([prefix, null_prefix], 0)
+        self._allocate(prefix.shape[1])
+        self.prefix = prefix.to(self.dtype)
+
     # ---- the network, one or more positions at a time -----------------------------------------
 
     def _rows(self, tokens: torch.Tensor) -> torch.Tensor:
         """Tokens `[B, K, T]` -> the network's rows: [cond; uncond] share tokens under guidance."""
         return tokens.repeat(2, 1, 1) if self.guidance else tokens
 
-    def _forward(self, tokens: torch.Tensor, start: int | torch.Tensor, length: int, static: bool) -> torch.Tensor:
-        """tokens `[rows, K, T]` at positions start..start+T-1 -> logits `[rows, K, V]` of the last.
+    def _forward(self, tokens: torch.Tensor, start: int | torch.Tensor, static: bool,
+                 prefix: torch.Tensor | None = None) -> torch.Tensor:
+        """tokens `[rows, K, T]` at grid positions start..start+T-1 -> logits `[rows, K, V]` of the
+        last. With `prefix` `[rows, P, D]` (the prefill at start 0) the prefix goes first.
 
         `static` attends over the whole preallocated cache with a mask (fixed shapes, for CUDA
         graphs, `start` a device tensor); otherwise over the filled part only.
         """
-        T = tokens.shape[-1]
         h = sum(self.core.embed_tokens[k](tokens[:, k]) for k in range(self.K))  # [rows, T, D]
+        start = start + self.P  # cache position of the first token
+        if prefix is not None:
+            h, start = torch.cat([prefix, h], dim=1), 0
+        T = h.shape[1]
         if static:
             pos = start + torch.arange(T, device=self.device)
             h = h + self.positions.index_select(0, pos)
-            valid = torch.arange(self.L, device=self.device)[None, :] <= pos[:, None]  # [T, L]
+            valid = torch.arange(self.P + self.L, device=self.device)[None, :] <= pos[:, None]  # [T, P + L]
         else:
             h = h + self.positions[start:start + T]
             end = start + T
@@ -136,13 +195,14 @@ class DecodeLoop:
             x = F.scaled_dot_product_attention(q, keys, values, attn_mask=valid, scale=sa.scaling)
             h = residual + sa.out_proj(x.transpose(1, 2).reshape(self.rows, T, self.D))
 
-            residual = h
-            x = layer.encoder_attn_layer_norm(h)
-            ca = layer.encoder_attn
-            q = ca.q_proj(x).view(self.rows, T, self.H, self.Dh).transpose(1, 2)
-            x = F.scaled_dot_product_attention(q, self.cross_k[i], self.cross_v[i], attn_mask=self.cross_mask,
-                                               scale=ca.scaling)
-            h = residual + ca.out_proj(x.transpose(1, 2).reshape(self.rows, T, self.D))
+            if self.has_cross_attention:
+                residual = h
+                x = layer.encoder_attn_layer_norm(h)
+                ca = layer.encoder_attn
+                q = ca.q_proj(x).view(self.rows, T, self.H, self.Dh).transpose(1, 2)
+                x = F.scaled_dot_product_attention(q, self.cross_k[i], self.cross_v[i], attn_mask=self.cross_mask,
+                                                   scale=ca.scaling)
+                h = residual + ca.out_proj(x.transpose(1, 2).reshape(self.rows, T, self.D))
 
             residual = h
             x = layer.final_layer_norm(h)
@@ -203,7 +263,7 @@ class DecodeLoop:
         first = int((mask[0, 0] == -1).nonzero()[0, 0]) if (mask[0, 0] == -1).any() else self.L
         # Prefill everything known (the start token and any prompt) in one forward.
         rows = self._rows(grid[:, :, :first])
-        logits = self._forward(rows, 0, first, static=False)
+        logits = self._forward(rows, 0, static=False, prefix=self.prefix)
         if first >= self.L:
             return grid
         steps = self.L - first
@@ -218,14 +278,14 @@ class DecodeLoop:
                 on_positions(t)
             if t + 1 < self.L:
                 rows = self._rows(grid[:, :, t:t + 1])
-                logits = self._forward(rows, t, 1, static=False)
+                logits = self._forward(rows, t, static=False)
         return grid
 
     # ---- CUDA graph ----------------------------------------------------------------------------
 
     def _graph_step(self) -> None:
         """One position, all on the device: forward the token at `_pos`, choose, write `_pos + 1`."""
-        logits = self._forward(self._tokens, self._pos, 1, static=True)
+        logits = self._forward(self._tokens, self._pos, static=True)
         noise = None if self._sampling.greedy else self._noise_buffer.index_select(0, self._pos - self._first)[0]
         chosen = self._choose(logits, self._sampling, noise)  # [B, K]
         nxt = self._pos + 1
