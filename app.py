@@ -80,9 +80,7 @@ def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, t
         files, players = [], []
         for track in tracks:
             stem = f"mmgen-{track.plan.style}-{track.request.seed}"
-            take = [track.save(folder / f"{stem}{suffix}") for suffix in (".wav", ".mp3")]
-            if track.tokens.kind == "score":
-                take.append(track.save(folder / f"{stem}.mid"))
+            take = [track.save(folder / f"{stem}{suffix}") for suffix in track.formats() if suffix != ".flac"]
             take.append(track.save_report(folder / f"{stem}.json"))
             players.append(str(take[0]))
             files += [str(f) for f in take]

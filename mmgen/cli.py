@@ -34,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, help="same seed, same music (random when omitted)")
     gen.add_argument("--decoder", default="composer", help="see: python -m mmgen decoders")
     gen.add_argument("--loudness", type=float, default=-14.0, metavar="LUFS", help="loudness target (default -14)")
-    gen.add_argument("--out", required=True, metavar="FILE", help="output: .wav .mp3 .flac, or .mid for the score")
+    gen.add_argument("--out", required=True, metavar="FILE", help="output: .wav .mp3 .flac, .mid for the score, .ecdc for EnCodec 24/48 kHz tokens")
     gen.add_argument("--report", metavar="FILE.json", help="also save the JSON report")
     gen.add_argument("--continue", dest="continue_audio", metavar="AUDIO",
                      help="start with this clip (1-20 s) and continue it (MusicGen engines)")

@@ -57,12 +57,19 @@ class Track:
     details: dict = field(default_factory=dict)
 
     def save(self, path: str | Path) -> Path:
-        """Write the track (format by suffix: .wav .mp3 .flac, or .mid for the score)."""
+        """Write the track (format by suffix: .wav .mp3 .flac, .mid for the score, .ecdc for tokens)."""
         target = check_output_path(path, OUTPUT_SUFFIXES)
         started = time.perf_counter()
         written = export(target, self.audio, self.tokens)
         self.timings_s["export"] = round(self.timings_s.get("export", 0.0) + time.perf_counter() - started, 4)
         return written
+
+    def formats(self) -> list[str]:
+        """The file suffixes this track can be saved as: audio, plus the score or the tokens."""
+        from .codecs.ecdc import supports_ecdc
+
+        extra = [".mid"] if self.tokens.kind == "score" else [".ecdc"] if supports_ecdc(self.tokens) else []
+        return [".wav", ".mp3", ".flac", *extra]
 
     def save_report(self, path: str | Path) -> Path:
         return write_report(self.report(), check_output_path(path, (".json",)))

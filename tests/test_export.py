@@ -62,3 +62,7 @@ def test_midi_export_is_readable(tmp_path, make_track):
     midi = pretty_midi.PrettyMIDI(str(track.save(tmp_path / "w.mid")))
     assert midi.time_signature_changes[0].numerator == 3
     assert {i.name for i in midi.instruments} >= {"melody", "bass", "chords"}
+    assert track.formats() == [".wav", ".mp3", ".flac", ".mid"]
+    with pytest.raises(InvalidRequest, match="cannot be saved as .ecdc"):
+        track.save(tmp_path / "w.ecdc")
+    assert not (tmp_path / "w.ecdc").exists()

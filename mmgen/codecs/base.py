@@ -24,6 +24,21 @@ class Waveform:
         return self.samples.shape[0]
 
 
+OUTPUT_RATE_HZ = 44100
+
+
+def finished_waveform(audio: np.ndarray, rate_hz: int, end_s: float) -> Waveform:
+    """A codec's raw audio `[C, N]` -> 44.1 kHz stereo cut or padded to exactly `end_s`."""
+    import soxr
+
+    audio = soxr.resample(audio.T, rate_hz, OUTPUT_RATE_HZ).T.astype(np.float32)
+    if audio.shape[0] == 1:
+        audio = np.repeat(audio, 2, axis=0)
+    length = int(round(end_s * OUTPUT_RATE_HZ))
+    audio = audio[:, :length] if audio.shape[1] >= length else np.pad(audio, ((0, 0), (0, length - audio.shape[1])))
+    return Waveform(np.ascontiguousarray(audio), OUTPUT_RATE_HZ)
+
+
 class Codec(ABC):
     token_kind: str = "score"
 

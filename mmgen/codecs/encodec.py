@@ -11,9 +11,7 @@ import numpy as np
 
 from ..errors import GenerationFailed
 from ..tokens import AudioTokens
-from .base import Codec, Waveform
-
-OUTPUT_RATE_HZ = 44100
+from .base import Codec, Waveform, finished_waveform
 WINDOW_FRAMES = 1500  # 30 s at 50 frames/s
 OVERLAP_FRAMES = 25  # 0.5 s decoded twice and crossfaded
 
@@ -33,7 +31,6 @@ class EncodecCodec(Codec):
 
     def decode(self, tokens: AudioTokens) -> Waveform:
         """codes `[B, K*C, T]` -> waveform `[2, round(end_s * 44100)]` of the first batch item."""
-        import soxr
         import torch
 
         model = tokens.codec_model
@@ -41,13 +38,7 @@ class EncodecCodec(Codec):
         codes = torch.as_tensor(tokens.codes[:1])
         channels = [codes[:, c::tokens.channels] for c in range(tokens.channels)]  # stereo interleaves
         audio = np.stack([self._decode_windows(model, ch) for ch in channels])  # [C, N]
-        rate = model.config.sampling_rate
-        audio = soxr.resample(audio.T, rate, OUTPUT_RATE_HZ).T.astype(np.float32)
-        if audio.shape[0] == 1:
-            audio = np.repeat(audio, 2, axis=0)
-        length = int(round(tokens.end_s * OUTPUT_RATE_HZ))
-        audio = audio[:, :length] if audio.shape[1] >= length else np.pad(audio, ((0, 0), (0, length - audio.shape[1])))
-        return Waveform(np.ascontiguousarray(audio), OUTPUT_RATE_HZ)
+        return finished_waveform(audio, model.config.sampling_rate, tokens.end_s)
 
     @staticmethod
     def _decode_windows(model, codes, window_frames: int = WINDOW_FRAMES,

@@ -1,4 +1,4 @@
-"""Export: audio files (WAV, MP3, FLAC), the score as MIDI, and the JSON report.
+"""Export: audio files (WAV, MP3, FLAC), the score as MIDI, EnCodec tokens as .ecdc, the report.
 
 Every file is written to a temporary name beside its target and renamed into place, so a failure
 never leaves a half-written file behind.
@@ -20,7 +20,8 @@ from ..tokens import ScoreTokens
 
 AUDIO_FORMATS = {".wav": ("WAV", "PCM_24"), ".flac": ("FLAC", "PCM_24"), ".mp3": ("MP3", "MPEG_LAYER_III")}
 SCORE_FORMATS = (".mid", ".midi")
-OUTPUT_SUFFIXES = tuple(AUDIO_FORMATS) + SCORE_FORMATS
+TOKEN_FORMATS = (".ecdc",)
+OUTPUT_SUFFIXES = tuple(AUDIO_FORMATS) + SCORE_FORMATS + TOKEN_FORMATS
 
 
 def check_output_path(path: str | os.PathLike, allowed: tuple[str, ...] = OUTPUT_SUFFIXES) -> Path:
@@ -66,6 +67,13 @@ def write_midi(tokens: ScoreTokens, path: str | os.PathLike) -> Path:
     return _atomic_write(Path(path), lambda tmp: tokens.to_midi().write(tmp))
 
 
+def write_ecdc(tokens, path: str | os.PathLike) -> Path:
+    from ..codecs.ecdc import ecdc_bytes
+
+    data = ecdc_bytes(tokens)  # refuses tokens the format cannot hold, before anything is written
+    return _atomic_write(Path(path), lambda tmp: Path(tmp).write_bytes(data))
+
+
 def write_report(report: dict, path: str | os.PathLike) -> Path:
     def write(tmp: str) -> None:
         with open(tmp, "w", encoding="utf-8") as f:
@@ -75,8 +83,10 @@ def write_report(report: dict, path: str | os.PathLike) -> Path:
 
 
 def export(path: str | os.PathLike, wave: Waveform | None, tokens) -> Path:
-    """Write `path` in the format its suffix names (audio, or the score as MIDI)."""
+    """Write `path` in the format its suffix names (audio, the score as MIDI, tokens as .ecdc)."""
     target = Path(path)
+    if target.suffix.lower() in TOKEN_FORMATS:
+        return write_ecdc(tokens, target)
     if target.suffix.lower() in SCORE_FORMATS:
         if not isinstance(tokens, ScoreTokens):
             raise InvalidRequest("This decoder makes audio directly, so there is no score to save as MIDI.")
