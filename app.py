@@ -6,16 +6,22 @@ python app.py  -> http://127.0.0.1:7860 (GRADIO_SERVER_NAME / GRADIO_SERVER_PORT
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import queue
 import random
 import tempfile
+import threading
 from pathlib import Path
 
 import gradio as gr
+import numpy as np
+import soundfile as sf
 
 import mmgen
 from mmgen.errors import MmgenError
+from mmgen.ffmpeg import system_ffmpeg
 from mmgen.music import FLAT_NAMES, SUPPORTED_METERS
 from mmgen.pipeline import generate_variations
 from mmgen.request import DURATION_RANGE_S, MAX_PROMPT_CHARS, MAX_SEED, MAX_VARIATIONS
@@ -63,9 +69,57 @@ def _clip_arguments(decoder: str, clip: str | None) -> dict:
     return {"melody_audio": clip} if uses.get(decoder) == "melody" else {"continue_audio": clip}
 
 
+def _streams(decoder: str | None) -> bool:
+    """Whether an engine plays while it generates: the neural audio-token engines do, where
+    Gradio can stream audio (it needs ffmpeg and ffprobe installed)."""
+    return system_ffmpeg() and any(row["name"] == decoder and not row["offline"] for row in mmgen.available_decoders())
+
+
+def _wav_bytes(audio: np.ndarray, rate_hz: int = 44100) -> bytes:
+    """Float audio `[C, n]` -> 16-bit WAV bytes, the form Gradio streams best."""
+    out = io.BytesIO()
+    sf.write(out, np.clip(audio.T, -1.0, 1.0), rate_hz, format="WAV", subtype="PCM_16")
+    return out.getvalue()
+
+
+def _run_streaming(request, progress):
+    """Run the pipeline in a worker thread; yield take 1's preview audio as it comes, then the
+    tracks (or raise the pipeline's error here, in the request's thread)."""
+    pieces: queue.Queue = queue.Queue()
+    outcome: dict = {}
+
+    def work() -> None:
+        try:
+            outcome["tracks"] = generate_variations(request, progress=lambda f, stage: progress(f, desc=stage),
+                                                    preview=pieces.put if system_ffmpeg() else None)
+        except BaseException as error:  # handed to the request's thread below
+            outcome["error"] = error
+        finally:
+            pieces.put(None)
+
+    threading.Thread(target=work, name="mmgen-generate", daemon=True).start()
+    finished = False
+    while not finished:
+        waiting, item = [], pieces.get()  # block for the next piece, then take all that queued up
+        while True:
+            if item is None:
+                finished = True
+                break
+            waiting.append(item)
+            if pieces.empty():
+                break
+            item = pieces.get()
+        if waiting:
+            yield np.concatenate(waiting, axis=-1)
+    if "error" in outcome:
+        raise outcome["error"]
+    yield outcome["tracks"]
+
+
 def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, temperature=1.0, top_k=250,
                top_p=0.0, guidance=3.0, audio_clip=None, progress=gr.Progress()):
-    """The `generate` API: returns (take 1..4 audio, downloads, plan explanation, seed used)."""
+    """The `generate` API: yields live preview audio while a streaming engine works, then
+    (take 1..4 audio, downloads, plan explanation, seed used, live preview)."""
     request = mmgen.GenerationRequest(
         prompt=prompt or "", duration_s=duration, tempo_bpm=bpm or None,
         key=None if key in (None, "", AUTO) else key, meter=None if meter in (None, "", AUTO) else meter,
@@ -73,8 +127,13 @@ def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, t
         variations=variations or 1,
         temperature=temperature, top_k=top_k, top_p=top_p, guidance_scale=guidance,
         **_clip_arguments(decoder or "composer", audio_clip))
+    keep = [gr.skip()] * (MAX_VARIATIONS + 3)
     try:
-        tracks = generate_variations(request, progress=lambda f, stage: progress(f, desc=stage))
+        for result in _run_streaming(request, progress):
+            if isinstance(result, np.ndarray):
+                yield (*keep, _wav_bytes(result))
+            else:
+                tracks = result
         OUTPUT_ROOT.mkdir(parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix="track-", dir=OUTPUT_ROOT))
         files, players = [], []
@@ -97,7 +156,7 @@ def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, t
     # Take 1 is always shown (a plain path for API callers); takes 2-4 appear when made.
     audio = [players[0]] + [gr.update(value=players[i] if i < len(players) else None, visible=i < len(players))
                             for i in range(1, MAX_VARIATIONS)]
-    return (*audio, files, summary, str(first.request.seed))
+    yield (*audio, files, summary, str(first.request.seed), gr.skip())
 
 
 def build_app() -> gr.Blocks:
@@ -145,6 +204,9 @@ def build_app() -> gr.Blocks:
                                           sources=["upload", "microphone"], type="filepath")
                 generate = gr.Button("Generate", variant="primary")
             with gr.Column(scale=4):
+                live = gr.Audio(label="Live preview: plays while the rest is generated (not yet mastered)",
+                                streaming=True, autoplay=True, interactive=False,
+                                visible=_streams(default_decoder))
                 players = [gr.Audio(label="Your track" if i == 0 else f"Take {i + 1}", type="filepath",
                                     interactive=False, visible=i == 0) for i in range(MAX_VARIATIONS)]
                 plan_text = gr.Markdown(label="The plan", value="*The plan of your track will appear here.*")
@@ -154,8 +216,10 @@ def build_app() -> gr.Blocks:
         dice.click(lambda: str(random.randint(0, MAX_SEED)), outputs=seed, api_visibility="private")
         generate.click(make_track, inputs=[prompt, duration, bpm, key, meter, seed, decoder, variations,
                                            temperature, top_k, top_p, guidance, audio_clip],
-                       outputs=[*players, downloads, plan_text, seed], api_name="generate",
+                       outputs=[*players, downloads, plan_text, seed, live], api_name="generate",
                        concurrency_limit=1)
+        decoder.change(lambda name: gr.update(visible=_streams(name)), inputs=decoder, outputs=live,
+                       api_visibility="private")
     return app
 
 

@@ -19,8 +19,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from . import __version__, registry
 from .codecs.base import Waveform
+from .codecs.encodec import PreviewStream
 from .encoders.cues import PromptCues, parse_cues
 from .encoders.text import TextFeatures, load_descriptors
 from .plan import MusicPlan, build_plan
@@ -146,9 +149,13 @@ def _conditioning(request: GenerationRequest, decoder) -> dict:
     return {"continue": clip}
 
 
-def generate_variations(request: GenerationRequest, progress: ProgressFn | None = None) -> list[Track]:
+def generate_variations(request: GenerationRequest, progress: ProgressFn | None = None,
+                        preview: Callable[[np.ndarray], None] | None = None) -> list[Track]:
     """Steps 1-6 for 1-4 takes. Each take is planned and decoded from its own seed; decoders that
-    batch (MusicGen) decode all takes in one batch."""
+    batch (MusicGen) decode all takes in one batch.
+
+    `preview` (optional) receives take 1's audio `[2, n]` at 44.1 kHz piece by piece while a
+    streaming decoder (MusicGen) is still generating, for playback before the track is done."""
     timer = _StepTimer(progress)
     with timer.step("validate"):
         request = validate(request)
@@ -163,8 +170,11 @@ def generate_variations(request: GenerationRequest, progress: ProgressFn | None 
     with timer.step("plan"):
         plans: list[MusicPlan] = [build_plan(take, features, cues, descriptors, take.seed) for take in takes]
     with timer.step("decode"):
+        stream = PreviewStream(preview) if preview and decoder.token_kind == "audio" else None
         all_tokens = decoder.decode_many(plans, [take.seed for take in takes], sampling=request,
-                                         conditioning=conditioning)
+                                         conditioning=conditioning, on_frames=stream and stream.on_frames)
+        if stream:
+            stream.finish()
     with timer.step("render"):
         waves = [codec.decode(tokens) for tokens in all_tokens]
     with timer.step("master"):

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 
+from mmgen.ffmpeg import system_ffmpeg
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -20,9 +22,12 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server():
+def server(tmp_path_factory):
+    from mmgen.decoders.musicgen.debug import save_debug_checkpoint
     port = free_port()
-    env = dict(os.environ, HF_HUB_OFFLINE="1", GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False")
+    tiny = save_debug_checkpoint(tmp_path_factory.mktemp("musicgen-tiny"))  # a real, tiny MusicGen to stream
+    env = dict(os.environ, HF_HUB_OFFLINE="1", GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False",
+               MMGEN_MUSICGEN_PATH=str(tiny))
     env.pop("SPACE_ID", None)
     process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -56,7 +61,7 @@ def path_of(output):
 
 
 def test_generate_through_the_api(client):
-    audio, *others, files, summary, seed = client.predict(
+    audio, *others, files, summary, seed, live = client.predict(
         "bossa nova for a cooking video", 8, 0, "A minor", "Auto", "42", "composer", api_name="/generate")
     assert seed == "42" and len(others) == 3 and not any(path_of(o) for o in others)  # hidden takes
     info = sf.info(audio)
@@ -67,7 +72,7 @@ def test_generate_through_the_api(client):
 
 
 def test_takes_through_the_api(client):
-    *players, files, summary, seed = client.predict(
+    *players, files, summary, seed, live = client.predict(
         "lofi beat", 6, 0, "Auto", "Auto", "7", "composer", 3, 1.0, 250, 0.0, 3.0, api_name="/generate")
     assert [bool(path_of(p)) for p in players] == [True, True, True, False]
     assert len([f for f in files if f.endswith(".wav")]) == 3
@@ -98,5 +103,17 @@ def test_helper_events_are_not_in_the_api(client):
 
 
 def test_empty_seed_means_a_new_random_seed(client):
-    seeds = {client.predict("pop", 5, 0, "Auto", "Auto", "", "composer", api_name="/generate")[-1] for _ in range(2)}
+    seeds = {client.predict("pop", 5, 0, "Auto", "Auto", "", "composer", api_name="/generate")[-2] for _ in range(2)}
     assert len(seeds) == 2 and all(s.isdigit() for s in seeds)
+
+
+@pytest.mark.skipif(not system_ffmpeg(), reason="Gradio streams audio through ffmpeg and ffprobe (apt install ffmpeg)")
+def test_musicgen_streams_a_live_preview(client):
+    """A streaming engine sends take 1 piece by piece (an HLS playlist of AAC segments) before
+    the finished track arrives."""
+    job = client.submit("jazz", 5, 0, "Auto", "Auto", "3", "musicgen", api_name="/generate")
+    final = job.result(timeout=300)
+    updates = job.outputs()
+    streamed = [update[-1] for update in updates[:-1]]
+    assert len(streamed) >= 3 and all(str(s).endswith("playlist.m3u8") for s in streamed)
+    assert updates[-1][-2] == "3" and sf.info(final[0]).duration == pytest.approx(5.0, abs=0.01)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from mmgen import GenerationRequest, generate, registry
-from mmgen.codecs.encodec import EncodecCodec
+from mmgen.codecs.encodec import EncodecCodec, EncodecStream, decode_in_windows
 from mmgen.decoders.musicgen import checkpoints
 from mmgen.decoders.musicgen.captions import caption_for
 from mmgen.decoders.musicgen.debug import save_debug_checkpoint
@@ -59,7 +59,7 @@ def test_windowed_generation_exact_length_and_seamless(use_tiny, duration_s):
     model = tokens.codec_model
     with torch.inference_mode():
         whole = model.decode(torch.as_tensor(tokens.codes)[None], [None]).audio_values[0, 0].numpy()
-    windowed = EncodecCodec._decode_windows(model, torch.as_tensor(tokens.codes), window_frames=40, overlap_frames=8)
+    windowed = decode_in_windows(model, torch.as_tensor(tokens.codes), window_frames=40, overlap_frames=8)[0]
     n = min(len(whole), len(windowed))
     assert np.max(np.abs(whole[:n] - windowed[:n])) <= 0.01 * np.max(np.abs(whole))
 
@@ -267,3 +267,47 @@ def test_melody_needs_a_melody_engine(tmp_path):
         generate(GenerationRequest(prompt="folk", duration_s=5, decoder="composer", melody_audio=str(melody)))
     with pytest.raises(InvalidRequest, match="not both"):
         generate(GenerationRequest(prompt="folk", duration_s=5, melody_audio=str(melody), continue_audio=str(melody)))
+
+
+def test_streamed_frames_are_the_tokens_in_order(use_tiny):
+    """Across windows every frame is streamed exactly once, in order, before decoding ends."""
+    decoder = MusicgenDecoder(max_window_s=1.0, context_s=0.4)
+    plan = make_plan(GenerationRequest(prompt="ambient", duration_s=5, seed=3))
+    plan.duration_s = 2.7
+    pieces = []
+    tokens = decoder.decode_many([plan], [3], on_frames=lambda codes, model, channels: pieces.append(codes))[0]
+    assert len(pieces) > 3 and all(p.shape[-1] >= 1 for p in pieces)
+    assert np.array_equal(np.concatenate([p.numpy() for p in pieces], axis=-1), tokens.codes)
+
+
+def test_stream_decoding_matches_whole_decoding(use_tiny):
+    """Uneven pushes decode only their new frames and still join without a seam."""
+    import torch
+    decoder = MusicgenDecoder(max_window_s=1.0, context_s=0.4)
+    plan = make_plan(GenerationRequest(prompt="ambient", duration_s=5, seed=3))
+    plan.duration_s = 3.0
+    tokens = decoder.decode(plan, seed=5)
+    model, codes = tokens.codec_model, torch.as_tensor(tokens.codes)
+    with torch.inference_mode():
+        whole = model.decode(codes[None], [None]).audio_values[0, 0].numpy()
+    stream = EncodecStream(model, overlap_frames=8)
+    decoded_frames, parts, start = [], [], 0
+    for size in (7, 30, 13, 50, 1, 80):
+        piece = codes[:, :, start:start + size]
+        decoded_frames.append(piece.shape[-1] + (0 if start == 0 else min(8, start)))
+        parts.append(stream.push(piece))
+        start += size
+    streamed = np.concatenate([*parts, stream.finish()], axis=-1)[0]
+    assert streamed.shape == (codes.shape[-1] * 640,)
+    assert max(decoded_frames) <= 80 + 8  # never the whole prefix again
+    assert np.max(np.abs(whole - streamed)) <= 0.02 * np.max(np.abs(whole))
+
+
+def test_pipeline_preview_plays_before_the_end(use_tiny):
+    from mmgen.pipeline import generate_variations
+    heard = []
+    track = generate_variations(GenerationRequest(prompt="jazz", duration_s=5, seed=2, decoder="musicgen"),
+                                preview=heard.append)[0]
+    assert len(heard) >= 4 and all(piece.shape[0] == 2 for piece in heard)
+    total = sum(piece.shape[-1] for piece in heard)
+    assert abs(total - track.audio.samples.shape[-1]) <= 0.03 * 44100  # the whole take, unmastered

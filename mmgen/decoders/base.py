@@ -10,6 +10,9 @@ from ..tokens import AudioTokens, ScoreTokens
 
 # progress(fraction_done 0..1, message) — lets long decoders report inside their step.
 ProgressFn = Callable[[float, str], None]
+# on_frames(codes [B, K, n], codec_model, channels) — audio-token decoders that stream pass on
+# each run of finished frames as soon as it is known.
+FramesFn = Callable[[object, object, int], None]
 
 
 class Decoder(ABC):
@@ -24,10 +27,11 @@ class Decoder(ABC):
         """Return tokens whose rendering lasts exactly `plan.duration_s`. Deterministic for a seed."""
 
     def decode_many(self, plans: list[MusicPlan], seeds: list[int], sampling=None,
-                    conditioning: dict | None = None,
-                    progress: ProgressFn | None = None) -> list[ScoreTokens | AudioTokens]:
+                    conditioning: dict | None = None, progress: ProgressFn | None = None,
+                    on_frames: FramesFn | None = None) -> list[ScoreTokens | AudioTokens]:
         """One take per (plan, seed). `sampling` carries top_k / top_p / temperature /
         guidance_scale for decoders that sample; `conditioning` extra inputs such as
-        {"continue": AudioClip}. Decoders that can batch override this."""
+        {"continue": AudioClip}; `on_frames` is for decoders that stream (others ignore it).
+        Decoders that can batch override this."""
         return [self.decode(plan, seed, conditioning=conditioning, progress=progress)
                 for plan, seed in zip(plans, seeds)]

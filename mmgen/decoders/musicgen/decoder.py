@@ -19,10 +19,13 @@ import numpy as np
 from ...errors import Unavailable
 from ...plan import MusicPlan
 from ...tokens import AudioTokens
-from ..base import Decoder, ProgressFn
+from ..base import Decoder, FramesFn, ProgressFn
 from .captions import caption_for
 from .checkpoints import locate
 from .loop import DecodeLoop, SamplingConfig, encode_text, melody_prefix
+
+
+STREAM_CHUNK_S = 1.0  # how much new music each streamed piece carries
 
 
 def pick_device() -> str:
@@ -136,10 +139,15 @@ class MusicgenDecoder(Decoder):
                               guidance_scale=request.guidance_scale)
 
     def decode_many(self, plans: list[MusicPlan], seeds: list[int], sampling=None,
-                    conditioning: dict | None = None, progress: ProgressFn | None = None) -> list[AudioTokens]:
+                    conditioning: dict | None = None, progress: ProgressFn | None = None,
+                    on_frames: FramesFn | None = None) -> list[AudioTokens]:
         """All takes in one batch; row i draws its randomness from its own seed. With
         conditioning {"continue": AudioClip} every take starts with the clip and continues it;
-        with {"melody": AudioClip} (melody checkpoints) every take follows the clip's melody."""
+        with {"melody": AudioClip} (melody checkpoints) every take follows the clip's melody.
+
+        `on_frames(codes, codec_model, channels)` (optional) receives the aligned codes
+        `[B, K, n]` of each run of newly finished frames, in order, each frame once, about every
+        STREAM_CHUNK_S seconds of music: enough to play the music while the rest is generated."""
         import torch
 
         model, tokenizer, full_model, device, features = self.load()
@@ -163,6 +171,17 @@ class MusicgenDecoder(Decoder):
             melody = {"chroma": self.melody_chroma(features, melody, frames_per_s, plans[0].duration_s),
                       "frames_per_s": frames_per_s}
         codes = None  # [B, K, frames so far]
+        sent = 0  # frames already given to on_frames
+
+        def send(loop: DecodeLoop, grid, base: int, upto: int) -> None:
+            """Pass frames sent..upto (whole piece) of this window (first frame at `base`) on."""
+            nonlocal sent
+            upto = min(upto, total)
+            if on_frames is not None and upto > sent:
+                on_frames(loop.undelay(grid, sent - base, upto - base).cpu(), full_model.audio_encoder, channels)
+                sent = upto
+
+        chunk = int(STREAM_CHUNK_S * frame_rate)
         while codes is None or codes.shape[-1] < total:
             done = 0 if codes is None else codes.shape[-1]
             prompt = clip_codes if codes is None else codes[:, :, -context:]
@@ -175,7 +194,16 @@ class MusicgenDecoder(Decoder):
             loop = DecodeLoop(model, batch=len(plans), max_positions=size + K // channels,
                               guidance=config.guidance_scale > 1)
             self._condition(loop, model, text, melody, (done - primed) / frame_rate)
-            new = loop.undelay(loop.generate(config, prompt=prompt, generator=generators))
+            base = done - primed  # the window's first frame in the piece
+
+            def on_positions(t, grid, loop=loop, base=base):
+                if base + loop.complete_frames(t) - sent >= chunk:
+                    send(loop, grid, base, base + loop.complete_frames(t))
+
+            grid = loop.generate(config, prompt=prompt, generator=generators,
+                                 on_positions=on_positions if on_frames else None)
+            send(loop, grid, base, base + loop.frames)
+            new = loop.undelay(grid)
             codes = new if codes is None else torch.cat([codes, new[:, :, primed:]], dim=-1)
             if progress:
                 progress(min(1.0, codes.shape[-1] / total), "Generating audio tokens")

@@ -255,7 +255,8 @@ class DecodeLoop:
         one for all rows, or one per batch row.
 
         Returns the delayed token grid `[B, K, L]` (column 0 is the start token). `on_positions`
-        (optional) is called with each new position index, for streaming.
+        (optional) is called as `on_positions(t, grid)` once position t is filled, with the grid
+        being written (on the device), for streaming.
         """
         generators = generator if isinstance(generator, (list, tuple)) else [generator] * self.B
         mask = self.pattern(prompt)
@@ -275,7 +276,7 @@ class DecodeLoop:
             chosen = self._choose(logits, sampling, None if noise is None else noise[i])
             grid[:, :, t] = torch.where(mask[:, :, t] == -1, chosen, mask[:, :, t])
             if on_positions is not None:
-                on_positions(t)
+                on_positions(t, grid)
             if t + 1 < self.L:
                 rows = self._rows(grid[:, :, t:t + 1])
                 logits = self._forward(rows, t, static=False)
@@ -301,6 +302,8 @@ class DecodeLoop:
         # The first new position comes from the prefill's logits, outside the graph.
         chosen = self._choose(logits, sampling, None if noise is None else noise[0])
         grid[:, :, first] = torch.where(mask[:, :, first] == -1, chosen, mask[:, :, first])
+        if on_positions is not None:
+            on_positions(first, grid)
         if self._graph is None or self._graph_sampling != sampling:
             self._grid, self._mask = torch.empty_like(grid), torch.empty_like(mask)
             self._tokens = torch.empty((self.rows, self.K, 1), dtype=torch.long, device=self.device)
@@ -323,7 +326,7 @@ class DecodeLoop:
         for t in range(first + 1, self.L):
             self._graph.replay()
             if on_positions is not None:
-                on_positions(t)
+                on_positions(t, self._grid)
         grid.copy_(self._grid)
 
     def _load_graph_state(self, grid, mask, first, noise=None) -> None:
@@ -341,7 +344,12 @@ class DecodeLoop:
         """Aligned frames a window of L positions yields (the delay pattern takes K/channels)."""
         return self.L - self.K // self.channels
 
-    def undelay(self, grid: torch.Tensor) -> torch.Tensor:
-        """Delayed grid `[B, K, L]` -> aligned codes `[B, K, frames]` (codebook k shifted back by
-        its delay + 1 for the start token)."""
-        return torch.stack([grid[:, k, d + 1:d + 1 + self.frames] for k, d in enumerate(self.delays)], dim=1)
+    def complete_frames(self, t: int) -> int:
+        """Aligned frames whose every codebook is known once position t is filled."""
+        return max(0, min(self.frames, t + 1 - self.K // self.channels))
+
+    def undelay(self, grid: torch.Tensor, start: int = 0, end: int | None = None) -> torch.Tensor:
+        """Delayed grid `[B, K, L]` -> aligned codes `[B, K, end - start]` of frames start..end-1
+        (all by default): codebook k shifted back by its delay + 1 for the start token."""
+        end = self.frames if end is None else end
+        return torch.stack([grid[:, k, d + 1 + start:d + 1 + end] for k, d in enumerate(self.delays)], dim=1)
