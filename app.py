@@ -32,6 +32,7 @@ AUTO = "Auto"
 KEY_CHOICES = [AUTO] + [f"{n} {m}" for m in ("major", "minor") for n in FLAT_NAMES]
 METER_CHOICES = [AUTO] + list(SUPPORTED_METERS)
 MAX_QUEUE = int(os.environ.get("MMGEN_MAX_QUEUE", "16"))
+MAX_UPLOAD = "200mb"  # videos; pictures and audio clips are far smaller
 
 
 # Measured by benchmarks/transformer_decode.py on a 2-core CPU (int8 path): 10 s of audio in 15 s.
@@ -116,22 +117,44 @@ def _run_streaming(request, progress):
     yield outcome["tracks"]
 
 
+SOURCES = ("text", "image", "video")
+
+
+def _media_arguments(source: str, image, video, cuts, video_audio) -> dict:
+    """Only the selected tab's media go into the request ("auto": whichever file was given)."""
+    if source not in (*SOURCES, "auto"):
+        raise gr.Error(f"Unknown source {source!r}; use one of {', '.join(SOURCES)}.", print_exception=False)
+    use_image = bool(image) and source in ("image", "auto") and not (source == "auto" and video)
+    use_video = bool(video) and source in ("video", "auto")
+    if source == "image" and not image:
+        raise gr.Error("Add a picture first (drop it on the picture box), or switch to the Text tab.",
+                       print_exception=False)
+    if source == "video" and not video:
+        raise gr.Error("Add a video first (drop it on the video box), or switch to the Text tab.", print_exception=False)
+    return {"image_path": image if use_image else None, "video_path": video if use_video else None,
+            "cuts_s": cuts or None, "video_audio": video_audio or "auto"}
+
+
 def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, temperature=1.0, top_k=250,
-               top_p=0.0, guidance=3.0, audio_clip=None, progress=gr.Progress()):
+               top_p=0.0, guidance=3.0, audio_clip=None, image=None, video=None, cuts="", video_audio="auto",
+               source="auto", progress=gr.Progress()):
     """The `generate` API: yields live preview audio while a streaming engine works, then
-    (take 1..4 audio, downloads, plan explanation, seed used, live preview)."""
+    (take 1..4 audio, downloads, plan explanation, seed used, live preview, scored video).
+    `source` picks the input: text, image, video, or auto (the video or picture given, if any)."""
+    media = _media_arguments(source, image, video, cuts, video_audio)
     request = mmgen.GenerationRequest(
         prompt=prompt or "", duration_s=duration, tempo_bpm=bpm or None,
         key=None if key in (None, "", AUTO) else key, meter=None if meter in (None, "", AUTO) else meter,
         seed=None if str(seed or "").strip() == "" else str(seed).strip(), decoder=decoder or "composer",
         variations=variations or 1,
         temperature=temperature, top_k=top_k, top_p=top_p, guidance_scale=guidance,
-        **_clip_arguments(decoder or "composer", audio_clip))
+        **_clip_arguments(decoder or "composer", audio_clip), **media)
     keep = [gr.skip()] * (MAX_VARIATIONS + 3)
+    scored_video = None
     try:
         for result in _run_streaming(request, progress):
             if isinstance(result, np.ndarray):
-                yield (*keep, _wav_bytes(result))
+                yield (*keep, _wav_bytes(result), gr.skip())
             else:
                 tracks = result
         OUTPUT_ROOT.mkdir(parents=True, exist_ok=True)
@@ -139,8 +162,11 @@ def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, t
         files, players = [], []
         for track in tracks:
             stem = f"mmgen-{track.plan.style}-{track.request.seed}"
-            take = [track.save(folder / f"{stem}{suffix}") for suffix in track.formats() if suffix != ".flac"]
+            take = [track.save(folder / f"{stem}{suffix}") for suffix in track.formats() if suffix not in (".flac", ".mp4")]
             take.append(track.save_report(folder / f"{stem}.json"))
+            if track.video is not None and scored_video is None:  # the best take under the video
+                scored_video = str(track.save(folder / f"{stem}.mp4"))
+                take.append(scored_video)
             players.append(str(take[0]))
             files += [str(f) for f in take]
     except MmgenError as error:
@@ -156,7 +182,8 @@ def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, t
     # Take 1 is always shown (a plain path for API callers); takes 2-4 appear when made.
     audio = [players[0]] + [gr.update(value=players[i] if i < len(players) else None, visible=i < len(players))
                             for i in range(1, MAX_VARIATIONS)]
-    yield (*audio, files, summary, str(first.request.seed), gr.skip())
+    yield (*audio, files, summary, str(first.request.seed), gr.skip(),
+           gr.update(value=scored_video, visible=scored_video is not None))
 
 
 def build_app() -> gr.Blocks:
@@ -167,12 +194,31 @@ def build_app() -> gr.Blocks:
                     "exact length, on tempo, with a real ending, mastered to streaming loudness.")
         with gr.Row():
             with gr.Column(scale=3):
+                # Which tab is showing (hidden, but part of the API: "auto" uses whatever file is given).
+                source = gr.Textbox(value="auto", visible=False, label="Source")
+                with gr.Tabs():
+                    with gr.Tab("Text", id="text") as text_tab:
+                        gr.Markdown("Describe the music below and choose its length.")
+                    with gr.Tab("Image", id="image") as image_tab:
+                        image = gr.Image(label="Your picture (a photo or a storyboard frame)", type="filepath",
+                                         sources=["upload", "clipboard"], height=220)
+                        gr.Markdown("The music takes its mood, energy and key from the picture's light and "
+                                    "colour; words below refine it.")
+                    with gr.Tab("Video", id="video") as video_tab:
+                        video = gr.Video(label="Your video (the music will be exactly as long)", sources=["upload"],
+                                         height=220)
+                        cuts = gr.Textbox(value="", label="Cut times to hit (optional)", placeholder="e.g. 3.2, 7.9, 12.4",
+                                          info="Seconds. Empty = the cuts mmgen finds in the video.")
+                        video_audio = gr.Radio([("Automatic (keep speech, duck the music under it)", "auto"),
+                                                ("Music only", "music"), ("Keep the original sound quietly", "mix"),
+                                                ("Keep the original sound in front", "duck")],
+                                               value="auto", label="The video's own sound")
                 prompt = gr.Textbox(label="Describe the music", lines=3, max_length=MAX_PROMPT_CHARS,
                                     placeholder="e.g. chill lofi beat for a cooking video, in D minor",
                                     info="Style, mood, instruments, what it is for. Tempo (\"96 bpm\"), "
                                          "key (\"in D minor\") and time (\"3/4\", \"waltz\") are understood too.")
                 duration = gr.Slider(*DURATION_RANGE_S, value=30, step=0.5, label="Length (seconds)",
-                                     info="The track ends exactly here, with a proper ending.")
+                                     info="The track ends exactly here, with a proper ending (a video sets its own).")
                 with gr.Accordion("Fine-tune (optional)", open=False):
                     with gr.Row():
                         bpm = gr.Number(value=0, label="Tempo (BPM)", info="0 = chosen for you (30–300)",
@@ -209,14 +255,18 @@ def build_app() -> gr.Blocks:
                                 visible=_streams(default_decoder))
                 players = [gr.Audio(label="Your track" if i == 0 else f"Take {i + 1}", type="filepath",
                                     interactive=False, visible=i == 0) for i in range(MAX_VARIATIONS)]
+                scored = gr.Video(label="Your video with its soundtrack", visible=False, interactive=False)
                 plan_text = gr.Markdown(label="The plan", value="*The plan of your track will appear here.*")
-                downloads = gr.File(label="Downloads (WAV, MP3, MIDI, report)", file_count="multiple")
+                downloads = gr.File(label="Downloads (WAV, MP3, MIDI, MP4, report)", file_count="multiple")
         gr.Examples([[e["prompt"], e["duration_s"]] for e in examples], inputs=[prompt, duration],
                     label="Try one")
         dice.click(lambda: str(random.randint(0, MAX_SEED)), outputs=seed, api_visibility="private")
+        for tab, name in ((text_tab, "text"), (image_tab, "image"), (video_tab, "video")):
+            tab.select(lambda name=name: name, outputs=source, api_visibility="private")
         generate.click(make_track, inputs=[prompt, duration, bpm, key, meter, seed, decoder, variations,
-                                           temperature, top_k, top_p, guidance, audio_clip],
-                       outputs=[*players, downloads, plan_text, seed, live], api_name="generate",
+                                           temperature, top_k, top_p, guidance, audio_clip, image, video, cuts,
+                                           video_audio, source],
+                       outputs=[*players, downloads, plan_text, seed, live, scored], api_name="generate",
                        concurrency_limit=1)
         decoder.change(lambda name: gr.update(visible=_streams(name)), inputs=decoder, outputs=live,
                        api_visibility="private")
@@ -228,7 +278,7 @@ def main() -> None:
     port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
     app = build_app()
     app.queue(max_size=MAX_QUEUE, default_concurrency_limit=1)
-    app.launch(server_name=host, server_port=port, show_error=False, max_file_size="20mb")
+    app.launch(server_name=host, server_port=port, show_error=False, max_file_size=MAX_UPLOAD)
 
 
 if __name__ == "__main__":

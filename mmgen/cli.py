@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import MmgenError
+from .errors import InvalidRequest, MmgenError
 
 EXIT_USAGE = 2
 
@@ -27,19 +27,31 @@ def _parser() -> argparse.ArgumentParser:
     gen = sub.add_parser("generate", help="make a track", description=(
         "Make a track. The plan (tempo, key, form) is printed; --report saves everything as JSON."))
     gen.add_argument("--prompt", default="", help='what the music should be, e.g. "lofi beat for a cooking video"')
-    gen.add_argument("--duration", type=float, required=True, metavar="SECONDS", help="exact length, 5 to 600")
+    gen.add_argument("--duration", type=float, metavar="SECONDS",
+                     help="exact length, 5 to 600 (with --video: the video's length)")
     gen.add_argument("--bpm", type=float, help="tempo override, 30 to 300")
     gen.add_argument("--key", help='key override, e.g. "D minor", "Bb major", "F#m"')
     gen.add_argument("--meter", help="time signature override: 2/4 3/4 4/4 5/4 6/8 12/8")
     gen.add_argument("--seed", type=int, help="same seed, same music (random when omitted)")
     gen.add_argument("--decoder", default="composer", help="see: python -m mmgen decoders")
     gen.add_argument("--loudness", type=float, default=-14.0, metavar="LUFS", help="loudness target (default -14)")
-    gen.add_argument("--out", required=True, metavar="FILE", help="output: .wav .mp3 .flac, .mid for the score, .ecdc for EnCodec 24/48 kHz tokens")
+    gen.add_argument("--out", required=True, metavar="FILE",
+                     help="output: .wav .mp3 .flac, .mid for the score, .ecdc for EnCodec 24/48 kHz tokens, "
+                          ".mp4 for the --video with the music as its sound")
     gen.add_argument("--report", metavar="FILE.json", help="also save the JSON report")
     gen.add_argument("--continue", dest="continue_audio", metavar="AUDIO",
                      help="start with this clip (1-20 s) and continue it (MusicGen engines)")
     gen.add_argument("--melody", dest="melody_audio", metavar="AUDIO",
                      help="follow the melody of this clip (1-30 s; musicgen-melody engines)")
+    media = gen.add_argument_group("pictures and video")
+    media.add_argument("--image", dest="image_path", metavar="PATH", help="a picture the music should fit")
+    media.add_argument("--video", dest="video_path", metavar="PATH",
+                       help="a video to score: the music is exactly as long, with its cuts on the beat")
+    media.add_argument("--cuts", metavar="TIMES", help='times in seconds the music should mark, e.g. "3.2,7.9" '
+                       "(with --video: instead of the cuts found)")
+    media.add_argument("--video-audio", default="auto", choices=("auto", "music", "mix", "duck"),
+                       help="the video's own sound in the .mp4: auto (duck the music under speech, else drop "
+                            "it), music (drop it), mix (keep it quietly under), duck (keep it in front)")
     gen.add_argument("--variations", type=int, default=1, metavar="N",
                      help="1-4 takes, seeds seed..seed+N-1; files are named NAME-1.wav, NAME-2.wav, ...")
     neural = gen.add_argument_group("sampling (neural decoders such as musicgen)")
@@ -63,15 +75,21 @@ def _generate(args: argparse.Namespace) -> int:
     from .post.export import OUTPUT_SUFFIXES, check_output_path
     from .request import GenerationRequest
 
-    # Check the destinations before spending any time on the music.
+    # Check the inputs and destinations before spending any time on the music.
+    if args.duration is None and not args.video_path:
+        raise InvalidRequest("Give the length with --duration SECONDS (or score a video with --video).")
+    if args.out.lower().endswith(".mp4") and not args.video_path:
+        raise InvalidRequest("An .mp4 needs a video to put the music under; give one with --video.")
     check_output_path(args.out, OUTPUT_SUFFIXES)
     if args.report:
         check_output_path(args.report, (".json",))
-    request = GenerationRequest(prompt=args.prompt, duration_s=args.duration, tempo_bpm=args.bpm,
+    request = GenerationRequest(prompt=args.prompt, duration_s=args.duration or 30.0, tempo_bpm=args.bpm,
                                 key=args.key, meter=args.meter, seed=args.seed, decoder=args.decoder,
                                 loudness_lufs=args.loudness, variations=args.variations, top_k=args.top_k,
                                 top_p=args.top_p, temperature=args.temperature, guidance_scale=args.guidance,
-                                continue_audio=args.continue_audio, melody_audio=args.melody_audio)
+                                continue_audio=args.continue_audio, melody_audio=args.melody_audio,
+                                image_path=args.image_path, video_path=args.video_path, cuts_s=args.cuts,
+                                video_audio=args.video_audio)
     tracks = generate_variations(request)
     for i, track in enumerate(tracks):
         written = track.save(_numbered(args.out, i, len(tracks)))

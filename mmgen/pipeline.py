@@ -25,6 +25,7 @@ from . import __version__, registry
 from .codecs.base import Waveform
 from .codecs.encodec import PreviewStream
 from .encoders.cues import PromptCues, parse_cues
+from .encoders.reading import Reading
 from .encoders.text import TextFeatures, load_descriptors
 from .plan import MusicPlan, build_plan
 from .post.export import OUTPUT_SUFFIXES, check_output_path, export, write_report
@@ -58,12 +59,18 @@ class Track:
     codec: str
     timings_s: dict[str, float] = field(default_factory=dict)
     details: dict = field(default_factory=dict)
+    video: object = None  # the VideoInfo of the video the track was made for
+    video_audio: str = "music"  # what its own sound does in the .mp4: music | mix | duck
 
     def save(self, path: str | Path) -> Path:
         """Write the track (format by suffix: .wav .mp3 .flac, .mid for the score, .ecdc for tokens)."""
         target = check_output_path(path, OUTPUT_SUFFIXES)
         started = time.perf_counter()
-        written = export(target, self.audio, self.tokens)
+        if target.suffix.lower() == ".mp4":
+            from .post.video import mux_track
+            written = mux_track(self, target)
+        else:
+            written = export(target, self.audio, self.tokens)
         self.timings_s["export"] = round(self.timings_s.get("export", 0.0) + time.perf_counter() - started, 4)
         return written
 
@@ -72,7 +79,7 @@ class Track:
         from .codecs.ecdc import supports_ecdc
 
         extra = [".mid"] if self.tokens.kind == "score" else [".ecdc"] if supports_ecdc(self.tokens) else []
-        return [".wav", ".mp3", ".flac", *extra]
+        return [".wav", ".mp3", ".flac", *extra, *([".mp4"] if self.video is not None else [])]
 
     def save_report(self, path: str | Path) -> Path:
         return write_report(self.report(), check_output_path(path, (".json",)))
@@ -113,12 +120,25 @@ def encode_prompt(prompt: str, descriptors: dict) -> tuple[TextFeatures | None, 
     return features, parse_cues(prompt, descriptors)
 
 
+def encode_media(request: GenerationRequest, descriptors: dict) -> tuple[Reading | None, object]:
+    """Step 2 for a picture or a video: (its reading, the video's VideoInfo or None)."""
+    if request.image_path:
+        from .encoders.image import read_image
+        return read_image(request.image_path, descriptors), None
+    if request.video_path:
+        from .encoders.video import analyse_video
+        analysis = analyse_video(request.video_path, descriptors)
+        return analysis.reading, analysis.info
+    return None, None
+
+
 def make_plan(request: GenerationRequest) -> MusicPlan:
     """Steps 1-3 only: the plan a request would get, without composing it."""
     request = validate(request)
     descriptors = load_descriptors()
     features, cues = encode_prompt(request.prompt, descriptors)
-    return build_plan(request, features, cues, descriptors, request.seed)
+    reading, _ = encode_media(request, descriptors)
+    return build_plan(request, features, cues, descriptors, request.seed, reading)
 
 
 def generate(request: GenerationRequest, progress: ProgressFn | None = None) -> Track:
@@ -167,8 +187,9 @@ def generate_variations(request: GenerationRequest, progress: ProgressFn | None 
         conditioning = _conditioning(request, decoder)
     with timer.step("encode"):
         features, cues = encode_prompt(request.prompt, descriptors)
+        reading, video = encode_media(request, descriptors)
     with timer.step("plan"):
-        plans: list[MusicPlan] = [build_plan(take, features, cues, descriptors, take.seed) for take in takes]
+        plans: list[MusicPlan] = [build_plan(take, features, cues, descriptors, take.seed, reading) for take in takes]
     with timer.step("decode"):
         stream = PreviewStream(preview) if preview and decoder.token_kind == "audio" else None
         all_tokens = decoder.decode_many(plans, [take.seed for take in takes], sampling=request,
@@ -183,10 +204,10 @@ def generate_variations(request: GenerationRequest, progress: ProgressFn | None 
         scores = _clap_scores(request, plans, mastered)
     tracks = []
     for i, (take, plan, tokens, (audio, mastering)) in enumerate(zip(takes, plans, all_tokens, mastered)):
-        details = _details(i, len(takes), scores, codec_name, codec, tokens, audio)
+        details = _details(i, len(takes), scores, codec_name, codec, tokens, audio, plan, reading)
         tracks.append(Track(request=take, plan=plan, tokens=tokens, audio=audio, mastering=mastering,
                             decoder=request.decoder, codec=codec_name, timings_s=dict(timer.timings),
-                            details=details))
+                            details=details, video=video, video_audio=_video_audio(request, reading)))
     if scores:  # best match to the description first
         tracks.sort(key=lambda track: -track.details["clap_score"])
     if progress:
@@ -194,10 +215,21 @@ def generate_variations(request: GenerationRequest, progress: ProgressFn | None 
     return tracks
 
 
-def _details(index: int, count: int, scores: list[float], codec_name: str, codec, tokens, audio) -> dict:
+def _video_audio(request: GenerationRequest, reading: Reading | None) -> str:
+    """What happens to a video's own sound: as asked, or (auto) the music ducks under speech."""
+    if request.video_audio != "auto":
+        return request.video_audio
+    return "duck" if reading is not None and reading.details.get("speech") else "music"
+
+
+def _details(index: int, count: int, scores: list[float], codec_name: str, codec, tokens, audio,
+             plan: MusicPlan, reading: Reading | None) -> dict:
     """What the report says beyond the plan: take number, CLAP score, SoundFont, decoder notes,
-    and for neural decoders (which follow the plan loosely) the tempo and key measured."""
+    the picture or video read, for neural decoders (which follow the plan loosely) the tempo and
+    key measured, and where there are cuts how far each lands from a measured beat."""
     details = {"variation": f"{index + 1} of {count}"} if count > 1 else {}
+    if reading is not None:
+        details["media"] = dict(reading.details)
     if scores:
         details["clap_score"] = round(scores[index], 4)
     if codec_name == "soundfont":
@@ -209,6 +241,10 @@ def _details(index: int, count: int, scores: list[float], codec_name: str, codec
         found_key, _ = metrics.estimate_key(audio.samples, audio.sample_rate_hz)
         details["measured"] = {"tempo_bpm": round(metrics.tempo_bpm(audio.samples, audio.sample_rate_hz), 2),
                                "key": found_key.name}
+    if plan.cuts_s:
+        from .eval import metrics
+        distances = metrics.cut_to_beat_s(plan.cuts_s, metrics.beat_times(audio.samples, audio.sample_rate_hz))
+        details.setdefault("measured", {})["cut_to_nearest_beat_ms"] = [round(1000 * d, 1) for d in distances]
     return details
 
 

@@ -1,22 +1,25 @@
 """MusicPlan: the explicit, inspectable description of the piece every decoder follows.
 
-Timeline: the music runs for `total_bars` bars (the first may be a pickup that starts
-`pickup_offset_beats` into the bar), then the final chord lands on a downbeat at `final_chord_s`
-and rings for `ring_s`, so that final_chord_s + ring_s == duration_s exactly.
+Timeline: after an optional lead-in of `lead_in_s` (videos: so cuts land on beats) the music
+runs for `total_bars` bars (the first may be a pickup that starts `pickup_offset_beats` into the
+bar), then the final chord lands on a downbeat at `final_chord_s` and rings for `ring_s`, so that
+final_chord_s + ring_s == duration_s exactly.
 """
 
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .encoders.cues import PromptCues
+from .encoders.reading import Reading, blend_scores
 from .encoders.text import TextFeatures
 from .music import Key, Meter, parse_key, parse_meter
 from .request import GenerationRequest
+from .timeline import (BeatGrid, bar_energies_from_curve, beat_time, fit_duration, fit_to_cuts,
+                       section_bounds_at_cuts)
 
 DEFAULT_STYLE = "pop"
 # Scores are similarities above each descriptor's neutral baseline (see encoders/text.py).
@@ -24,7 +27,7 @@ STYLE_MATCH_MIN = 0.05  # below this the prompt says nothing about style
 USE_MATCH_MIN = 0.12  # a use ("cooking video") must clear this, and be near the best use
 KEYWORD_BONUS = 0.35  # a style named outright ("jazz") beats a vaguer semantic match
 USE_WEIGHT = 1.0  # how much a matched use ("cooking video") pulls toward its styles and moods
-MAX_TEMPO_NUDGE = 0.04  # an inferred tempo may move this much to end on a whole bar
+VIDEO_TEMPO_SPREAD = 0.2  # for a video, tempos this far outside the style's range may fit the cuts
 COMFORTABLE_TONICS = {"major": [0, 2, 5, 7, 9, 10, 3], "minor": [9, 2, 4, 7, 0, 5, 11]}
 
 
@@ -67,6 +70,10 @@ class MusicPlan:
     energy: float  # overall 0..1
     arc: str
     reasons: dict[str, str] = field(default_factory=dict)
+    lead_in_s: float = 0.0  # the first beat's time (videos: so the cuts land on beats)
+    tempo_pins: list[tuple[float, float]] = field(default_factory=list)  # (beat, s): cuts hit by bending the tempo
+    cuts_s: list[float] = field(default_factory=list)  # a video's main cuts (or the user's)
+    picture_energies: list[float] | None = None  # per bar 0..1, from a video's motion and light
 
     @property
     def beat_s(self) -> float:
@@ -82,7 +89,11 @@ class MusicPlan:
 
     @property
     def final_chord_s(self) -> float:
-        return self.final_chord_beat * self.beat_s
+        return self.beat_time(self.final_chord_beat)
+
+    def beat_time(self, beat: float) -> float:
+        """Seconds from the start of the audio to counted beat `beat` (see timeline.beat_time)."""
+        return beat_time(beat, self.tempo_bpm, self.lead_in_s, self.tempo_pins)
 
     @property
     def phrase_bars(self) -> int:
@@ -93,20 +104,25 @@ class MusicPlan:
         return bar * self.meter.beats_per_bar - self.pickup_offset_beats
 
     def bar_energies(self) -> list[float]:
-        """Energy 0..1 of each bar: its section's level, ramping through build sections,
-        smoothed across section boundaries."""
+        """Energy 0..1 of each bar: its section's level, ramping through build sections (or, for
+        a video, following the picture's energy), smoothed across section boundaries."""
         per_bar = []
+        picture = self.picture_energies
+        peak = max(picture) if picture else 1.0
         for section in self.sections:
             for i in range(section.bars):
-                ramp = (i + 1) / section.bars if section.role == "build" else 1.0
-                per_bar.append(section.energy * (0.8 + 0.2 * ramp))
+                if picture:
+                    shape = 0.6 + 0.4 * picture[min(section.start_bar + i, len(picture) - 1)] / max(peak, 1e-6)
+                else:
+                    shape = 0.8 + 0.2 * ((i + 1) / section.bars if section.role == "build" else 1.0)
+                per_bar.append(section.energy * shape)
         smoothed = np.convolve(np.pad(per_bar, 1, mode="edge"), [0.25, 0.5, 0.25], mode="valid")
         return [float(e) for e in smoothed]
 
     def energy_curve(self) -> list[tuple[float, float]]:
         """(time_s, energy 0..1) at each bar start, then the decay of the final chord."""
         energies = self.bar_energies()
-        points = [(max(0.0, self.bar_start_beat(b) * self.beat_s), e) for b, e in enumerate(energies)]
+        points = [(max(0.0, self.beat_time(self.bar_start_beat(b))), e) for b, e in enumerate(energies)]
         points.append((self.final_chord_s, energies[-1]))
         points.append((self.duration_s, 0.0))
         return points
@@ -126,7 +142,8 @@ class MusicPlan:
             "sections": [s.to_dict() for s in self.sections], "total_bars": self.total_bars,
             "pickup_offset_beats": self.pickup_offset_beats, "final_chord_s": round(self.final_chord_s, 4),
             "ring_s": round(self.ring_s, 4), "swing": self.swing, "energy": round(self.energy, 3),
-            "arc": self.arc,
+            "arc": self.arc, "lead_in_s": round(self.lead_in_s, 4), "cuts_s": [round(c, 3) for c in self.cuts_s],
+            "tempo_pins": [[b, round(t, 4)] for b, t in self.tempo_pins],
             "energy_curve": [[round(t, 3), round(e, 3)] for t, e in self.energy_curve()],
             "reasons": self.reasons,
         }
@@ -135,7 +152,8 @@ class MusicPlan:
         """The plan in plain words: what was chosen and why (Markdown)."""
         r = self.reasons
         form = " → ".join(f"{s.name} ({s.bars} bar{'s' if s.bars != 1 else ''})" for s in self.sections)
-        lines = [
+        lines = [f"**What it read:** {r['picture'][0].upper()}{r['picture'][1:]}."] if r.get("picture") else []
+        lines += [
             f"**Style:** {self.style_label} — {r.get('style', '')}",
             f"**Mood:** {', '.join(self.moods) or 'neutral'} — {r.get('mood', '')}",
             f"**Tempo:** {self.tempo_bpm:.1f} BPM — {r.get('tempo', '')}",
@@ -153,38 +171,93 @@ class MusicPlan:
 
 
 def build_plan(request: GenerationRequest, features: TextFeatures | None, cues: PromptCues,
-               descriptors: dict, seed: int) -> MusicPlan:
-    """Overrides from the request win over explicit prompt cues, which win over inference."""
+               descriptors: dict, seed: int, reading: Reading | None = None) -> MusicPlan:
+    """Overrides from the request win over explicit prompt cues, which win over inference from
+    the prompt and from a picture or video's `reading` (averaged when both are given)."""
     rng = random.Random(f"plan:{seed}")  # a stream of its own, decorrelated from the decoder's
     reasons: dict[str, str] = {}
-    style, uses = _choose_style(features, cues, descriptors, reasons)
+    source = "the description"
+    if reading is not None:
+        source = reading.details.get("label", "the picture") + (" and the description" if features else "")
+        embedding = features.embedding if features is not None else np.zeros(384, np.float32)
+        features = TextFeatures(embedding=embedding, scores=blend_scores(features and features.scores, reading))
+        reasons.update(reading.reasons)
+    style, uses = _choose_style(features, cues, descriptors, reasons, source)
     style_info = descriptors["styles"][style]
-    moods = _choose_moods(features, descriptors, uses, style_info, reasons)
+    moods = _choose_moods(features, descriptors, uses, style_info, reasons, source)
     mood_info = [descriptors["moods"][m] for m in moods]
     valence = (float(np.mean([m["valence"] for m in mood_info])) if mood_info else 0.3) + style_info.get("valence", 0.0)
     arousal = float(np.mean([m["arousal"] for m in mood_info])) if mood_info else style_info["energy"]
+    if reading is not None:  # the picture's own reading, not only the moods it won
+        valence, arousal = (valence + reading.valence) / 2, (arousal + reading.arousal) / 2
 
     meter = _choose_meter(request, cues, style_info, reasons)
     key = _choose_key(request, cues, valence, rng, reasons)
     tempo, tempo_fixed = _choose_tempo(request, cues, style_info, arousal, meter, reasons)
     instruments = _choose_instruments(cues, style_info, descriptors, reasons)
+    energy = float(np.clip(0.5 * style_info["energy"] + 0.5 * arousal, 0.05, 1.0))
 
     ring_target = min(style_info["ring_s"], 0.4 * request.duration_s)
-    tempo, total_bars, offset, ring = _fit_duration(request.duration_s, tempo, tempo_fixed, meter, ring_target)
-    energy = float(np.clip(0.5 * style_info["energy"] + 0.5 * arousal, 0.05, 1.0))
-    bar_s = meter.beats_per_bar * 60.0 / tempo
-    sections = _layout_sections(total_bars, style_info["arc"], energy, bar_s)
+    cuts = list(request.cuts_s or (reading.cuts_s if reading else []))
+    picture_energies = None
+    if cuts or (reading is not None and reading.duration_s):
+        grid = _fit_video(request, cuts, tempo, tempo_fixed, style_info, meter, ring_target, reasons)
+        starts = section_bounds_at_cuts(cuts, grid, meter)
+        picture_energies = bar_energies_from_curve(reading.energy_s if reading else [], grid, meter) or None
+        sections = _sections_from_starts(starts, grid.total_bars, style_info["arc"], energy, picture_energies)
+    else:
+        grid = fit_duration(request.duration_s, tempo, tempo_fixed, meter, ring_target)
+        sections = _layout_sections(grid.total_bars, style_info["arc"], energy, meter.beats_per_bar * 60.0 / grid.tempo_bpm)
     return MusicPlan(
-        prompt=request.prompt, duration_s=request.duration_s, tempo_bpm=tempo, key=key, meter=meter,
+        prompt=request.prompt, duration_s=request.duration_s, tempo_bpm=grid.tempo_bpm, key=key, meter=meter,
         style=style, style_label=style_info["label"], moods=moods, uses=uses,
         instruments=instruments, instrument_names=list(cues.instruments), sections=sections,
-        total_bars=total_bars, pickup_offset_beats=offset, ring_s=ring,
+        total_bars=grid.total_bars, pickup_offset_beats=grid.pickup_offset_beats, ring_s=grid.ring_s,
         swing=style_info["swing"], energy=energy, arc=style_info["arc"], reasons=reasons,
+        lead_in_s=grid.lead_in_s, tempo_pins=grid.pins, cuts_s=cuts, picture_energies=picture_energies,
     )
 
 
+def _fit_video(request, cuts, tempo, tempo_fixed, style_info, meter, ring_target, reasons) -> BeatGrid:
+    """Tempo and lead-in that put the cuts on beats; a tempo you set is kept."""
+    low, high = style_info["tempo"]
+    low, high = low * (1 - VIDEO_TEMPO_SPREAD), high * (1 + VIDEO_TEMPO_SPREAD)
+    if meter.is_compound:
+        low, high = low / 1.5, high / 1.5
+    grid, distances = fit_to_cuts(request.duration_s, cuts, (max(40.0, low), min(220.0, high)), meter,
+                                  ring_target, fixed_tempo=tempo if tempo_fixed else None)
+    if distances:
+        hits = sum(d <= 0.04 for d in distances)
+        reasons["tempo"] = (reasons["tempo"] if tempo_fixed else "chosen so the cuts fall on the beat") + (
+            f": {hits} of {len(distances)} cuts on a beat"
+            + (f" ({len(grid.pins)} by easing the tempo by at most 8 % before them)" if grid.pins else "")
+            + (f", the music starting {grid.lead_in_s:.2f} s in" if grid.lead_in_s > 0.005 else ""))
+    return grid
+
+
+def _sections_from_starts(starts: list[int], total_bars: int, arc: str, energy: float,
+                          picture: list[float] | None) -> list[Section]:
+    """Sections starting at the given bars (a video's cuts): the first is an intro when short,
+    the rest follow the style's arc; each section's energy follows the picture's there."""
+    bounds = starts + [total_bars]
+    labels, seen, sections = ARC_LABELS[arc], {}, []
+    peak = max(picture) if picture else 1.0
+    for i, (start, end) in enumerate(zip(bounds, bounds[1:])):
+        if i == 0 and len(bounds) > 2 and end - start <= 4:
+            name, role = "Intro", "intro"
+        else:
+            label = labels[min(len(seen), len(labels) - 1)] if arc == "build" else labels[sum(seen.values()) % len(labels)]
+            seen[label] = seen.get(label, 0) + 1
+            name, role = label + "'" * (seen[label] - 1), LABEL_ROLE[label]
+        level = ROLE_ENERGY[role]
+        if picture:
+            level = 0.45 + 0.6 * float(np.mean(picture[start:end])) / max(peak, 1e-6)
+        sections.append(Section(name, role, start, end - start, float(np.clip(energy * level * 1.1, 0.05, 1.0))))
+    return sections
+
+
 def _choose_style(features: TextFeatures | None, cues: PromptCues, descriptors: dict,
-                  reasons: dict) -> tuple[str, list[str]]:
+                  reasons: dict, source: str = "the description") -> tuple[str, list[str]]:
     if features is None:
         reasons["style"] = "no description was given, so a light, neutral pop arrangement"
         return DEFAULT_STYLE, []
@@ -202,16 +275,16 @@ def _choose_style(features: TextFeatures | None, cues: PromptCues, descriptors: 
         reasons["style"] = f'you wrote "{cues.styles[style]}"'
         return style, uses
     if total < STYLE_MATCH_MIN:
-        reasons["style"] = "the description names no style clearly, so a light, neutral pop arrangement"
+        reasons["style"] = f"{source} suggests no style clearly, so a light, neutral pop arrangement"
         return DEFAULT_STYLE, uses
-    why = f"the description reads closest to {descriptors['styles'][style]['label']} (score {direct:+.2f})"
+    why = f"{source} reads closest to {descriptors['styles'][style]['label']} (score {direct:+.2f})"
     if uses and total > direct + 1e-6:
-        why = f"a usual choice for {' and '.join(uses)}, which the description reads as"
+        why = f"a usual choice for {' and '.join(uses)}, which {source} reads as"
     reasons["style"] = why
     return style, uses
 
 
-def _choose_moods(features, descriptors, uses, style_info, reasons) -> list[str]:
+def _choose_moods(features, descriptors, uses, style_info, reasons, source="the description") -> list[str]:
     if features is None:
         reasons["mood"] = "no description was given"
         return []
@@ -221,10 +294,10 @@ def _choose_moods(features, descriptors, uses, style_info, reasons) -> list[str]
             totals[mood] += USE_WEIGHT * features.scores["uses"][use]
     ranked = sorted(totals.items(), key=lambda kv: -kv[1])
     if ranked[0][1] < STYLE_MATCH_MIN:
-        reasons["mood"] = "the description names no mood, so the style's own character"
+        reasons["mood"] = f"{source} suggests no mood, so the style's own character"
         return []
     moods = [ranked[0][0]] + [m for m, s in ranked[1:2] if s >= max(0.1, ranked[0][1] - 0.05)]
-    reasons["mood"] = "the description reads as " + " and ".join(moods) + (
+    reasons["mood"] = f"{source} reads as " + " and ".join(moods) + (
         f" (as suits {' and '.join(uses)})" if uses else "")
     return moods
 
@@ -290,26 +363,6 @@ def _choose_instruments(cues, style_info, descriptors, reasons) -> dict[str, int
     else:
         reasons["instruments"] = f"the usual {style_info['label']} line-up"
     return instruments
-
-
-def _fit_duration(duration_s, tempo, tempo_fixed, meter, ring_target) -> tuple[float, int, float, float]:
-    """Choose (tempo, total_bars, pickup_offset_beats, ring_s) so the piece fills the duration.
-
-    An inferred tempo may move by up to 4 % so the music fills whole bars; otherwise the first bar
-    becomes a pickup, so the final chord still lands on a downbeat and rings to the exact end.
-    """
-    bpb = meter.beats_per_bar
-    music_s = duration_s - ring_target
-    if not tempo_fixed:
-        bars = max(1, round(music_s * tempo / 60.0 / bpb))
-        fitted = bars * bpb * 60.0 / music_s
-        if abs(fitted / tempo - 1) <= MAX_TEMPO_NUDGE:
-            return fitted, bars, 0.0, ring_target
-    beat_s = 60.0 / tempo
-    beats = max(1, math.floor(music_s / beat_s + 1e-9))
-    bars = math.ceil(beats / bpb)
-    offset = float(bars * bpb - beats)
-    return tempo, bars, offset, duration_s - beats * beat_s
 
 
 ARC_LABELS = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import unicodedata
 from dataclasses import asdict, dataclass
 
@@ -20,6 +21,7 @@ TEMPO_RANGE_BPM = (30.0, 300.0)
 LOUDNESS_RANGE_LUFS = (-30.0, -6.0)
 MAX_SEED = 2**32 - 1
 MAX_VARIATIONS = 4
+MAX_CUTS = 200
 # Sampling controls of neural decoders (the composer has no use for them).
 TOP_K_RANGE, TOP_P_RANGE, TEMPERATURE_RANGE, GUIDANCE_RANGE = (0, 2048), (0.0, 1.0), (0.05, 3.0), (1.0, 15.0)
 
@@ -41,6 +43,10 @@ class GenerationRequest:
     guidance_scale: float = 3.0
     continue_audio: str | None = None  # path of a clip the piece starts with and continues (MusicGen)
     melody_audio: str | None = None  # path of a clip whose melody the piece follows (MusicGen-Melody)
+    image_path: str | None = None  # a picture the music should fit
+    video_path: str | None = None  # a video to score: the duration then comes from the video
+    cuts_s: list[float] | str | None = None  # times (s) the music should mark, e.g. "3.2, 7.9"
+    video_audio: str = "auto"  # the video's own sound: auto | music (drop it) | mix (keep it under) | duck
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -79,13 +85,42 @@ def _in_range(value, bounds: tuple[float, float], what: str, unit: str) -> float
     return number
 
 
+def _file_name(path, what: str) -> str | None:
+    return (check_text(str(path), what) or None) if path else None
+
+
+def parse_cuts(cuts, duration_s: float) -> list[float]:
+    """"3.2, 7.9" or [3.2, 7.9] -> sorted distinct times inside the piece, or InvalidRequest."""
+    if cuts in (None, "", []):
+        return []
+    items = [c for c in re.split(r"[,;\s]+", check_text(cuts, "cut times"))] if isinstance(cuts, str) else list(cuts)
+    times = sorted({round(_number(c, "cut time"), 4) for c in items if str(c).strip()})
+    if len(times) > MAX_CUTS:
+        raise InvalidRequest(f"That is {len(times)} cut times; please give at most {MAX_CUTS}.")
+    outside = [t for t in times if not 0 < t < duration_s]
+    if outside:
+        raise InvalidRequest(f"The cut at {outside[0]:g} s is outside the piece (0 to {duration_s:g} s).")
+    return times
+
+
 def validate(request: GenerationRequest) -> GenerationRequest:
     """Return a normalised copy of the request, or raise InvalidRequest saying what to fix."""
     prompt = check_text(request.prompt or "", "description")
     if len(prompt) > MAX_PROMPT_CHARS:
         raise InvalidRequest(f"The description is {len(prompt):,} characters long; "
                              f"please keep it under {MAX_PROMPT_CHARS:,}.")
-    duration = _in_range(request.duration_s, DURATION_RANGE_S, "duration", "seconds")
+    image, video = _file_name(request.image_path, "image file name"), _file_name(request.video_path, "video file name")
+    if image and video:
+        raise InvalidRequest("Give a picture or a video, not both.")
+    if video:  # the music is exactly as long as the video
+        from .encoders.video import probe_video
+        duration = probe_video(video).duration_s
+    else:
+        duration = _in_range(request.duration_s, DURATION_RANGE_S, "duration", "seconds")
+    cuts = parse_cuts(request.cuts_s, duration)
+    from .post.video import AUDIO_MODES
+    if request.video_audio not in AUDIO_MODES:
+        raise InvalidRequest(f"The video sound must be one of {', '.join(AUDIO_MODES)}, not {request.video_audio!r}.")
     tempo = None
     if request.tempo_bpm not in (None, "", 0):
         tempo = _in_range(request.tempo_bpm, TEMPO_RANGE_BPM, "tempo", "BPM")
@@ -112,7 +147,9 @@ def validate(request: GenerationRequest) -> GenerationRequest:
     if continue_audio and melody_audio:
         raise InvalidRequest("Give either a clip to continue or a melody to follow, not both.")
     return GenerationRequest(
-        continue_audio=continue_audio or None, melody_audio=melody_audio or None, prompt=prompt, duration_s=duration, tempo_bpm=tempo, key=key, meter=meter, seed=int(seed_number),
+        continue_audio=continue_audio or None, melody_audio=melody_audio or None, image_path=image, video_path=video,
+        cuts_s=cuts, video_audio=request.video_audio,
+        prompt=prompt, duration_s=duration, tempo_bpm=tempo, key=key, meter=meter, seed=int(seed_number),
         decoder=decoder, loudness_lufs=loudness, variations=int(variations), top_k=int(top_k),
         top_p=_in_range(request.top_p, TOP_P_RANGE, "top-p", ""),
         temperature=_in_range(request.temperature, TEMPERATURE_RANGE, "temperature", ""),

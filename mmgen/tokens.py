@@ -45,7 +45,8 @@ class Part:
 @dataclass
 class ScoreTokens:
     """A multi-track score at one tempo. Times are in counted beats (see `Meter`); a beat lasts
-    60 / tempo_bpm seconds. `end_s` is the exact length the rendered audio must have."""
+    60 / tempo_bpm seconds and beat 0 sounds at `start_s`. `end_s` is the exact length the
+    rendered audio must have."""
 
     tempo_bpm: float
     quarters_per_beat: float
@@ -53,9 +54,13 @@ class ScoreTokens:
     parts: list[Part]
     end_s: float
     kind: str = "score"
+    start_s: float = 0.0  # a lead-in before beat 0 (videos: so the cuts land on beats)
+    tempo_pins: list[tuple[float, float]] = field(default_factory=list)  # (beat, s) the tempo bends to
 
     def beat_to_s(self, beat: float) -> float:
-        return beat * 60.0 / self.tempo_bpm
+        from .timeline import beat_time
+
+        return beat_time(beat, self.tempo_bpm, self.start_s, self.tempo_pins)
 
     @property
     def note_count(self) -> int:

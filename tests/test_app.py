@@ -61,7 +61,7 @@ def path_of(output):
 
 
 def test_generate_through_the_api(client):
-    audio, *others, files, summary, seed, live = client.predict(
+    audio, *others, files, summary, seed, live, scored = client.predict(
         "bossa nova for a cooking video", 8, 0, "A minor", "Auto", "42", "composer", api_name="/generate")
     assert seed == "42" and len(others) == 3 and not any(path_of(o) for o in others)  # hidden takes
     info = sf.info(audio)
@@ -72,7 +72,7 @@ def test_generate_through_the_api(client):
 
 
 def test_takes_through_the_api(client):
-    *players, files, summary, seed, live = client.predict(
+    *players, files, summary, seed, live, scored = client.predict(
         "lofi beat", 6, 0, "Auto", "Auto", "7", "composer", 3, 1.0, 250, 0.0, 3.0, api_name="/generate")
     assert [bool(path_of(p)) for p in players] == [True, True, True, False]
     assert len([f for f in files if f.endswith(".wav")]) == 3
@@ -103,7 +103,7 @@ def test_helper_events_are_not_in_the_api(client):
 
 
 def test_empty_seed_means_a_new_random_seed(client):
-    seeds = {client.predict("pop", 5, 0, "Auto", "Auto", "", "composer", api_name="/generate")[-2] for _ in range(2)}
+    seeds = {client.predict("pop", 5, 0, "Auto", "Auto", "", "composer", api_name="/generate")[-3] for _ in range(2)}
     assert len(seeds) == 2 and all(s.isdigit() for s in seeds)
 
 
@@ -114,6 +114,28 @@ def test_musicgen_streams_a_live_preview(client):
     job = client.submit("jazz", 5, 0, "Auto", "Auto", "3", "musicgen", api_name="/generate")
     final = job.result(timeout=300)
     updates = job.outputs()
-    streamed = [update[-1] for update in updates[:-1]]
-    assert len(streamed) >= 3 and all(str(s).endswith("playlist.m3u8") for s in streamed)
-    assert updates[-1][-2] == "3" and sf.info(final[0]).duration == pytest.approx(5.0, abs=0.01)
+    streamed = [update[-2] for update in updates[:-1]]  # pieces that queue up meanwhile are sent together
+    assert len(streamed) >= 2 and all(str(s).endswith("playlist.m3u8") for s in streamed)
+    assert updates[-1][-3] == "3" and sf.info(final[0]).duration == pytest.approx(5.0, abs=0.01)
+
+
+def test_a_video_comes_back_with_its_soundtrack(client, tmp_path):
+    from gradio_client import handle_file
+    from media import make_video
+
+    from mmgen.encoders.video import probe_video
+    edit = make_video(tmp_path / "edit.mp4", [2.4, 3.2, 2.4])
+    result = client.predict("", 30, 0, "Auto", "Auto", "8", "composer", 1, 1.0, 250, 0.0, 3.0, None, None,
+                            handle_file(str(edit)), "", "auto", "video", api_name="/generate")
+    audio, *_, files, summary, seed, live, scored = result
+    scored_path = path_of(scored)
+    assert abs(probe_video(scored_path).duration_s - probe_video(edit).duration_s) <= 1 / 25
+    assert sf.info(audio).duration == pytest.approx(8.0, abs=0.01)
+    assert any(f.endswith(".mp4") for f in files) and "cuts on a beat" in summary
+
+
+def test_a_missing_picture_is_explained(client):
+    from gradio_client.exceptions import AppError
+    with pytest.raises(AppError, match="Add a picture first"):
+        client.predict("", 10, 0, "Auto", "Auto", "1", "composer", 1, 1.0, 250, 0.0, 3.0, None, None, None, "",
+                       "auto", "image", api_name="/generate")

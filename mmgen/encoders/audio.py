@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InvalidRequest
+from .files import check_file
 
 MIN_CLIP_S, MAX_CLIP_S = 1.0, 30.0
 SILENCE_DBFS = -60.0
@@ -29,11 +30,7 @@ def load_clip(path: str | Path, max_s: float = MAX_CLIP_S) -> AudioClip:
     """Decode an audio file to mono float32, or raise InvalidRequest saying what is wrong."""
     import soundfile as sf
 
-    file = Path(path)
-    if not file.is_file():
-        raise InvalidRequest(f"I can't find the audio file '{file.name}'.")
-    if file.stat().st_size == 0:
-        raise InvalidRequest(f"The audio file '{file.name}' is empty.")
+    file = check_file(path, "audio file")
     try:
         data, rate = sf.read(str(file), dtype="float32", always_2d=True)  # [N, C]
     except Exception:

@@ -59,6 +59,22 @@ def tempo_bpm(samples: np.ndarray, rate: int) -> float:
     return float(np.atleast_1d(tempo)[0])
 
 
+def beat_times(samples: np.ndarray, rate: int) -> np.ndarray:
+    """Beat times in seconds found by librosa's beat tracker (hop 256 at 22.05 kHz: 12 ms)."""
+    import librosa
+
+    y = librosa.resample(_mono(samples).astype(np.float32), orig_sr=rate, target_sr=22050)
+    _, beats = librosa.beat.beat_track(y=y, sr=22050, hop_length=256, units="time")
+    return np.asarray(beats, dtype=float)
+
+
+def cut_to_beat_s(cuts_s: list[float], beats_s: np.ndarray) -> list[float]:
+    """For each cut, the distance in seconds to the nearest measured beat (inf when none)."""
+    if len(beats_s) == 0:
+        return [float("inf")] * len(cuts_s)
+    return [float(np.min(np.abs(beats_s - cut))) for cut in cuts_s]
+
+
 def tempo_matches(measured: float, planned: float, tolerance: float = 0.03) -> bool:
     """Within tolerance of the planned tempo, or of its half or double (beat trackers often
     lock onto the half-note or eighth-note pulse)."""

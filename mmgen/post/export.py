@@ -21,7 +21,8 @@ from ..tokens import ScoreTokens
 AUDIO_FORMATS = {".wav": ("WAV", "PCM_24"), ".flac": ("FLAC", "PCM_24"), ".mp3": ("MP3", "MPEG_LAYER_III")}
 SCORE_FORMATS = (".mid", ".midi")
 TOKEN_FORMATS = (".ecdc",)
-OUTPUT_SUFFIXES = tuple(AUDIO_FORMATS) + SCORE_FORMATS + TOKEN_FORMATS
+VIDEO_FORMATS = (".mp4",)  # the video the track was made for, with the track as its sound
+OUTPUT_SUFFIXES = tuple(AUDIO_FORMATS) + SCORE_FORMATS + TOKEN_FORMATS + VIDEO_FORMATS
 
 
 def check_output_path(path: str | os.PathLike, allowed: tuple[str, ...] = OUTPUT_SUFFIXES) -> Path:

@@ -128,7 +128,8 @@ class _Arrangement:
             for part in parts:
                 _swing(part, plan.swing, self.style.swing_unit)
         return ScoreTokens(tempo_bpm=plan.tempo_bpm, quarters_per_beat=meter.quarters_per_beat,
-                           meter=meter.name, parts=parts, end_s=plan.duration_s)
+                           meter=meter.name, parts=parts, end_s=plan.duration_s, start_s=plan.lead_in_s,
+                           tempo_pins=list(plan.tempo_pins))
 
     def _melody_bar(self, section, in_section, chord, bar_beat, energy, motifs, last_bar) -> None:
         track = self.parts["melody"]
