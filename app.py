@@ -117,11 +117,11 @@ def _run_streaming(request, progress):
     yield outcome["tracks"]
 
 
-SOURCES = ("text", "image", "video")
+SOURCES = ("text", "image", "lyrics", "video")
 
 
-def _media_arguments(source: str, image, video, cuts, video_audio) -> dict:
-    """Only the selected tab's media go into the request ("auto": whichever file was given)."""
+def _media_arguments(source: str, image, video, cuts, video_audio, lyrics="") -> dict:
+    """Only the selected tab's inputs go into the request ("auto": whichever was given)."""
     if source not in (*SOURCES, "auto"):
         raise gr.Error(f"Unknown source {source!r}; use one of {', '.join(SOURCES)}.", print_exception=False)
     use_image = bool(image) and source in ("image", "auto") and not (source == "auto" and video)
@@ -131,19 +131,23 @@ def _media_arguments(source: str, image, video, cuts, video_audio) -> dict:
                        print_exception=False)
     if source == "video" and not video:
         raise gr.Error("Add a video first (drop it on the video box), or switch to the Text tab.", print_exception=False)
+    use_lyrics = bool((lyrics or "").strip()) and source in ("lyrics", "auto") and not (use_image or use_video)
+    if source == "lyrics" and not use_lyrics:
+        raise gr.Error("Write or paste the lyrics first, or switch to the Text tab.", print_exception=False)
     return {"image_path": image if use_image else None, "video_path": video if use_video else None,
-            "cuts_s": cuts or None, "video_audio": video_audio or "auto"}
+            "cuts_s": (cuts or None) if use_video or source == "auto" else None, "video_audio": video_audio or "auto",
+            "lyrics": lyrics if use_lyrics else None}
 
 
 def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, temperature=1.0, top_k=250,
                top_p=0.0, guidance=3.0, audio_clip=None, image=None, video=None, cuts="", video_audio="auto",
-               source="auto", progress=gr.Progress()):
+               source="auto", lyrics="", progress=gr.Progress()):
     """The `generate` API: yields live preview audio while a streaming engine works, then
     (take 1..4 audio, downloads, plan explanation, seed used, live preview, scored video).
     `source` picks the input: text, image, video, or auto (the video or picture given, if any)."""
-    media = _media_arguments(source, image, video, cuts, video_audio)
+    media = _media_arguments(source, image, video, cuts, video_audio, lyrics)
     request = mmgen.GenerationRequest(
-        prompt=prompt or "", duration_s=duration, tempo_bpm=bpm or None,
+        prompt=prompt or "", duration_s=None if media["lyrics"] else duration, tempo_bpm=bpm or None,
         key=None if key in (None, "", AUTO) else key, meter=None if meter in (None, "", AUTO) else meter,
         seed=None if str(seed or "").strip() == "" else str(seed).strip(), decoder=decoder or "composer",
         variations=variations or 1,
@@ -204,6 +208,12 @@ def build_app() -> gr.Blocks:
                                          sources=["upload", "clipboard"], height=220)
                         gr.Markdown("The music takes its mood, energy and key from the picture's light and "
                                     "colour; words below refine it.")
+                    with gr.Tab("Lyrics", id="lyrics") as lyrics_tab:
+                        lyrics = gr.Textbox(label="Your lyrics", lines=8, max_length=5000, value="",
+                                            placeholder="[Verse]\nI walked along the river in the rain\n...\n\n"
+                                                        "[Chorus]\nTonight we are on fire\n...",
+                                            info="Mark sections with [Verse], [Chorus], [Bridge], or leave a blank "
+                                                 "line between them. The song's length follows the words.")
                     with gr.Tab("Video", id="video") as video_tab:
                         video = gr.Video(label="Your video (the music will be exactly as long)", sources=["upload"],
                                          height=220)
@@ -261,11 +271,11 @@ def build_app() -> gr.Blocks:
         gr.Examples([[e["prompt"], e["duration_s"]] for e in examples], inputs=[prompt, duration],
                     label="Try one")
         dice.click(lambda: str(random.randint(0, MAX_SEED)), outputs=seed, api_visibility="private")
-        for tab, name in ((text_tab, "text"), (image_tab, "image"), (video_tab, "video")):
+        for tab, name in ((text_tab, "text"), (image_tab, "image"), (lyrics_tab, "lyrics"), (video_tab, "video")):
             tab.select(lambda name=name: name, outputs=source, api_visibility="private")
         generate.click(make_track, inputs=[prompt, duration, bpm, key, meter, seed, decoder, variations,
                                            temperature, top_k, top_p, guidance, audio_clip, image, video, cuts,
-                                           video_audio, source],
+                                           video_audio, source, lyrics],
                        outputs=[*players, downloads, plan_text, seed, live, scored], api_name="generate",
                        concurrency_limit=1)
         decoder.change(lambda name: gr.update(visible=_streams(name)), inputs=decoder, outputs=live,

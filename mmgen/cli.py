@@ -43,7 +43,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="start with this clip (1-20 s) and continue it (MusicGen engines)")
     gen.add_argument("--melody", dest="melody_audio", metavar="AUDIO",
                      help="follow the melody of this clip (1-30 s; musicgen-melody engines)")
-    media = gen.add_argument_group("pictures and video")
+    media = gen.add_argument_group("pictures, lyrics and video")
+    media.add_argument("--lyrics", metavar="TEXT_OR_FILE",
+                       help="song lyrics, or a text file of them ([Verse], [Chorus] tags or blank lines between "
+                            "sections); the length then follows the song unless --duration is given")
     media.add_argument("--image", dest="image_path", metavar="PATH", help="a picture the music should fit")
     media.add_argument("--video", dest="video_path", metavar="PATH",
                        help="a video to score: the music is exactly as long, with its cuts on the beat")
@@ -70,20 +73,38 @@ def _numbered(path: str, index: int, count: int) -> Path:
     return target if count == 1 else target.with_name(f"{target.stem}-{index + 1}{target.suffix}")
 
 
+def _read_lyrics(value: str) -> str:
+    """--lyrics takes the words themselves or the path of a UTF-8 text file holding them."""
+    path = Path(value).expanduser()
+    try:
+        is_file = len(value) < 1024 and "\n" not in value and path.is_file()
+    except OSError:
+        is_file = False
+    if not is_file:
+        return value
+    if path.stat().st_size > 100_000:
+        raise InvalidRequest(f"The lyrics file '{path.name}' is too large; lyrics are a few kilobytes.")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InvalidRequest(f"The lyrics file '{path.name}' is not UTF-8 text.") from None
+
+
 def _generate(args: argparse.Namespace) -> int:
     from .pipeline import generate_variations
     from .post.export import OUTPUT_SUFFIXES, check_output_path
     from .request import GenerationRequest
 
     # Check the inputs and destinations before spending any time on the music.
-    if args.duration is None and not args.video_path:
+    if args.duration is None and not args.video_path and not args.lyrics:
         raise InvalidRequest("Give the length with --duration SECONDS (or score a video with --video).")
+    lyrics = _read_lyrics(args.lyrics) if args.lyrics else None
     if args.out.lower().endswith(".mp4") and not args.video_path:
         raise InvalidRequest("An .mp4 needs a video to put the music under; give one with --video.")
     check_output_path(args.out, OUTPUT_SUFFIXES)
     if args.report:
         check_output_path(args.report, (".json",))
-    request = GenerationRequest(prompt=args.prompt, duration_s=args.duration or 30.0, tempo_bpm=args.bpm,
+    request = GenerationRequest(prompt=args.prompt, duration_s=args.duration, tempo_bpm=args.bpm, lyrics=lyrics,
                                 key=args.key, meter=args.meter, seed=args.seed, decoder=args.decoder,
                                 loudness_lufs=args.loudness, variations=args.variations, top_k=args.top_k,
                                 top_p=args.top_p, temperature=args.temperature, guidance_scale=args.guidance,

@@ -121,7 +121,10 @@ def encode_prompt(prompt: str, descriptors: dict) -> tuple[TextFeatures | None, 
 
 
 def encode_media(request: GenerationRequest, descriptors: dict) -> tuple[Reading | None, object]:
-    """Step 2 for a picture or a video: (its reading, the video's VideoInfo or None)."""
+    """Step 2 for a picture, a video or lyrics: (its reading, the video's VideoInfo or None)."""
+    if request.lyrics:
+        from .encoders.lyrics import read_lyrics
+        return read_lyrics(request.lyrics, registry.get("encoder", "text"), descriptors), None
     if request.image_path:
         from .encoders.image import read_image
         return read_image(request.image_path, descriptors), None
@@ -165,7 +168,7 @@ def _conditioning(request: GenerationRequest, decoder) -> dict:
     if decoder.token_kind != "audio":
         raise InvalidRequest(f"The '{request.decoder}' engine writes scores and cannot continue an audio clip; "
                              "choose a MusicGen engine.")
-    clip = load_clip(request.continue_audio, max_s=min(MAX_CONTINUE_S, request.duration_s - 1.0))
+    clip = load_clip(request.continue_audio, max_s=min(MAX_CONTINUE_S, (request.duration_s or MAX_CONTINUE_S + 1) - 1.0))
     return {"continue": clip}
 
 
@@ -228,8 +231,9 @@ def _details(index: int, count: int, scores: list[float], codec_name: str, codec
     the picture or video read, for neural decoders (which follow the plan loosely) the tempo and
     key measured, and where there are cuts how far each lands from a measured beat."""
     details = {"variation": f"{index + 1} of {count}"} if count > 1 else {}
-    if reading is not None:
-        details["media"] = dict(reading.details)
+    if reading is not None:  # what was read, as plain values (the parsed lyrics are in the plan)
+        details["media"] = {k: v for k, v in reading.details.items()
+                            if isinstance(v, (str, int, float, bool, list, dict, type(None)))}
     if scores:
         details["clap_score"] = round(scores[index], 4)
     if codec_name == "soundfont":
@@ -241,10 +245,19 @@ def _details(index: int, count: int, scores: list[float], codec_name: str, codec
         found_key, _ = metrics.estimate_key(audio.samples, audio.sample_rate_hz)
         details["measured"] = {"tempo_bpm": round(metrics.tempo_bpm(audio.samples, audio.sample_rate_hz), 2),
                                "key": found_key.name}
-    if plan.cuts_s:
+    # Cuts before the final chord are measured against the beats found in the music; a cut the
+    # final chord lands on against the chord's onset (no beat follows it); later cuts ring out.
+    aimed = [c for c in plan.cuts_s if c < plan.final_chord_s - 0.01]
+    ending = [c for c in plan.cuts_s if abs(c - plan.final_chord_s) <= 0.01]
+    if aimed or ending:
         from .eval import metrics
-        distances = metrics.cut_to_beat_s(plan.cuts_s, metrics.beat_times(audio.samples, audio.sample_rate_hz))
-        details.setdefault("measured", {})["cut_to_nearest_beat_ms"] = [round(1000 * d, 1) for d in distances]
+        measured = details.setdefault("measured", {})
+        if aimed:
+            distances = metrics.cut_to_beat_s(aimed, metrics.beat_times(audio.samples, audio.sample_rate_hz))
+            measured["cut_to_nearest_beat_ms"] = [round(1000 * d, 1) for d in distances]
+        if ending:
+            onsets = metrics.onset_times(audio.samples, audio.sample_rate_hz)
+            measured["final_chord_to_last_cut_ms"] = round(1000 * metrics.cut_to_beat_s(ending, onsets)[0], 1)
     return details
 
 

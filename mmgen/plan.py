@@ -18,8 +18,11 @@ from .encoders.reading import Reading, blend_scores
 from .encoders.text import TextFeatures
 from .music import Key, Meter, parse_key, parse_meter
 from .request import GenerationRequest
+from .errors import InvalidRequest
+from .lyric_form import ROLE_ENERGY as LYRIC_ROLE_ENERGY
+from .lyric_form import lyric_form
 from .timeline import (BeatGrid, bar_energies_from_curve, beat_time, fit_duration, fit_to_cuts,
-                       section_bounds_at_cuts)
+                       section_bounds_at_cuts, time_beat)
 
 DEFAULT_STYLE = "pop"
 # Scores are similarities above each descriptor's neutral baseline (see encoders/text.py).
@@ -28,6 +31,7 @@ USE_MATCH_MIN = 0.12  # a use ("cooking video") must clear this, and be near the
 KEYWORD_BONUS = 0.35  # a style named outright ("jazz") beats a vaguer semantic match
 USE_WEIGHT = 1.0  # how much a matched use ("cooking video") pulls toward its styles and moods
 VIDEO_TEMPO_SPREAD = 0.2  # for a video, tempos this far outside the style's range may fit the cuts
+LYRIC_TEMPO_RANGE = (50.0, 180.0)  # singable tempos when a song must fill a given length
 COMFORTABLE_TONICS = {"major": [0, 2, 5, 7, 9, 10, 3], "minor": [9, 2, 4, 7, 0, 5, 11]}
 
 
@@ -74,6 +78,7 @@ class MusicPlan:
     tempo_pins: list[tuple[float, float]] = field(default_factory=list)  # (beat, s): cuts hit by bending the tempo
     cuts_s: list[float] = field(default_factory=list)  # a video's main cuts (or the user's)
     picture_energies: list[float] | None = None  # per bar 0..1, from a video's motion and light
+    lyric_slots: list = field(default_factory=list)  # LyricSlot: the bars each sung line takes
 
     @property
     def beat_s(self) -> float:
@@ -94,6 +99,11 @@ class MusicPlan:
     def beat_time(self, beat: float) -> float:
         """Seconds from the start of the audio to counted beat `beat` (see timeline.beat_time)."""
         return beat_time(beat, self.tempo_bpm, self.lead_in_s, self.tempo_pins)
+
+    def cut_beats(self) -> list[int]:
+        """The beat each cut before the final chord lands on (the music marks them)."""
+        return [round(time_beat(c, self.tempo_bpm, self.lead_in_s, self.tempo_pins))
+                for c in self.cuts_s if c < self.final_chord_s - 1e-6]
 
     @property
     def phrase_bars(self) -> int:
@@ -144,6 +154,9 @@ class MusicPlan:
             "ring_s": round(self.ring_s, 4), "swing": self.swing, "energy": round(self.energy, 3),
             "arc": self.arc, "lead_in_s": round(self.lead_in_s, 4), "cuts_s": [round(c, 3) for c in self.cuts_s],
             "tempo_pins": [[b, round(t, 4)] for b, t in self.tempo_pins],
+            "lyric_lines": [{"start_bar": slot.start_bar, "bars": slot.bars, "section": slot.section,
+                             "text": slot.line.text, "syllables": [s.text for s in slot.line.syllables]}
+                            for slot in self.lyric_slots],
             "energy_curve": [[round(t, 3), round(e, 3)] for t, e in self.energy_curve()],
             "reasons": self.reasons,
         }
@@ -152,7 +165,7 @@ class MusicPlan:
         """The plan in plain words: what was chosen and why (Markdown)."""
         r = self.reasons
         form = " → ".join(f"{s.name} ({s.bars} bar{'s' if s.bars != 1 else ''})" for s in self.sections)
-        lines = [f"**What it read:** {r['picture'][0].upper()}{r['picture'][1:]}."] if r.get("picture") else []
+        lines = [f"**What it read:** {r['input'][0].upper()}{r['input'][1:]}."] if r.get("input") else []
         lines += [
             f"**Style:** {self.style_label} — {r.get('style', '')}",
             f"**Mood:** {', '.join(self.moods) or 'neutral'} — {r.get('mood', '')}",
@@ -160,6 +173,7 @@ class MusicPlan:
             f"**Key:** {self.key.name} — {r.get('key', '')}",
             f"**Time signature:** {self.meter.name} — {r.get('meter', '')}",
             f"**Instruments:** {r.get('instruments', '')}",
+            *([f"**Song form:** {r['form']}"] if r.get("form") else []),
             f"**Form:** {form}, then a final {self.key.tonic_name} chord that rings for "
             f"{self.ring_s:.1f} s, ending at exactly {self.duration_s:g} s.",
         ]
@@ -197,6 +211,15 @@ def build_plan(request: GenerationRequest, features: TextFeatures | None, cues: 
     instruments = _choose_instruments(cues, style_info, descriptors, reasons)
     energy = float(np.clip(0.5 * style_info["energy"] + 0.5 * arousal, 0.05, 1.0))
 
+    lyrics = reading.details.get("lyrics") if reading is not None else None
+    if lyrics is not None:
+        grid, sections, slots = _fit_lyrics(request, lyrics, tempo, meter, energy, style_info, reasons)
+        return MusicPlan(
+            prompt=request.prompt, duration_s=grid.time_of(grid.total_bars * meter.beats_per_bar) + grid.ring_s,
+            tempo_bpm=grid.tempo_bpm, key=key, meter=meter, style=style, style_label=style_info["label"],
+            moods=moods, uses=uses, instruments=instruments, instrument_names=list(cues.instruments),
+            sections=sections, total_bars=grid.total_bars, pickup_offset_beats=0.0, ring_s=grid.ring_s,
+            swing=style_info["swing"], energy=energy, arc="song", reasons=reasons, lyric_slots=slots)
     ring_target = min(style_info["ring_s"], 0.4 * request.duration_s)
     cuts = list(request.cuts_s or (reading.cuts_s if reading else []))
     picture_energies = None
@@ -231,8 +254,30 @@ def _fit_video(request, cuts, tempo, tempo_fixed, style_info, meter, ring_target
         reasons["tempo"] = (reasons["tempo"] if tempo_fixed else "chosen so the cuts fall on the beat") + (
             f": {hits} of {len(distances)} cuts on a beat"
             + (f" ({len(grid.pins)} by easing the tempo by at most 8 % before them)" if grid.pins else "")
+            + (", the final chord on the last cut" if grid.pins and abs(request.duration_s - grid.ring_s
+                                                                        - grid.pins[-1][1]) < 1e-6 else "")
             + (f", the music starting {grid.lead_in_s:.2f} s in" if grid.lead_in_s > 0.005 else ""))
     return grid
+
+
+def _fit_lyrics(request, lyrics, tempo, meter, energy, style_info, reasons):
+    """The song form of the lyrics at the planned tempo; with a duration asked for, the tempo that
+    fills it (within LYRIC_TEMPO_RANGE)."""
+    specs, slots, total_bars = lyric_form(lyrics, meter.beats_per_bar, meter.is_compound)
+    ring = style_info["ring_s"]
+    if request.duration_s:
+        fitted = total_bars * meter.beats_per_bar * 60.0 / (request.duration_s - ring)
+        low, high = LYRIC_TEMPO_RANGE
+        if not low <= fitted <= high:
+            natural = total_bars * meter.beats_per_bar * 60.0 / tempo + ring
+            raise InvalidRequest(f"These lyrics take about {natural:.0f} s to sing; {request.duration_s:g} s would "
+                                 f"need {fitted:.0f} BPM. Leave the length empty, or choose one nearer {natural:.0f} s.")
+        tempo = fitted
+        reasons["tempo"] = f"the tempo that fits the song into {request.duration_s:g} s"
+    sections = [Section(name, role, start, bars, float(np.clip(energy * LYRIC_ROLE_ENERGY[role] * 1.1, 0.05, 1.0)))
+                for name, role, start, bars in specs]
+    reasons["form"] = f"the song form of the lyrics: {lyrics.summary()}"
+    return BeatGrid(tempo, total_bars, 0.0, ring), sections, slots
 
 
 def _sections_from_starts(starts: list[int], total_bars: int, arc: str, energy: float,
@@ -277,7 +322,7 @@ def _choose_style(features: TextFeatures | None, cues: PromptCues, descriptors: 
     if total < STYLE_MATCH_MIN:
         reasons["style"] = f"{source} suggests no style clearly, so a light, neutral pop arrangement"
         return DEFAULT_STYLE, uses
-    why = f"{source} reads closest to {descriptors['styles'][style]['label']} (score {direct:+.2f})"
+    why = f"{source} {'read' if ' and ' in source else 'reads'} closest to {descriptors['styles'][style]['label']} (score {direct:+.2f})"
     if uses and total > direct + 1e-6:
         why = f"a usual choice for {' and '.join(uses)}, which {source} reads as"
     reasons["style"] = why
@@ -297,7 +342,7 @@ def _choose_moods(features, descriptors, uses, style_info, reasons, source="the 
         reasons["mood"] = f"{source} suggests no mood, so the style's own character"
         return []
     moods = [ranked[0][0]] + [m for m, s in ranked[1:2] if s >= max(0.1, ranked[0][1] - 0.05)]
-    reasons["mood"] = f"{source} reads as " + " and ".join(moods) + (
+    reasons["mood"] = f"{source} {'read' if ' and ' in source else 'reads'} as " + " and ".join(moods) + (
         f" (as suits {' and '.join(uses)})" if uses else "")
     return moods
 
@@ -337,7 +382,6 @@ def _choose_tempo(request, cues, style_info, arousal, meter, reasons) -> tuple[f
         return float(request.tempo_bpm), True
     if cues.tempo_bpm:
         if not 30 <= cues.tempo_bpm <= 300:
-            from .errors import InvalidRequest
             raise InvalidRequest(f"The prompt asks for {cues.tempo_bpm:g} BPM; choose a tempo between 30 and 300.")
         reasons["tempo"] = cues.reasons["tempo"]
         return cues.tempo_bpm, True

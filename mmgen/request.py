@@ -29,7 +29,7 @@ TOP_K_RANGE, TOP_P_RANGE, TEMPERATURE_RANGE, GUIDANCE_RANGE = (0, 2048), (0.0, 1
 @dataclass
 class GenerationRequest:
     prompt: str = ""
-    duration_s: float = 30.0
+    duration_s: float | None = 30.0  # None with lyrics: as long as the song form
     tempo_bpm: float | None = None
     key: str | None = None
     meter: str | None = None
@@ -47,6 +47,7 @@ class GenerationRequest:
     video_path: str | None = None  # a video to score: the duration then comes from the video
     cuts_s: list[float] | str | None = None  # times (s) the music should mark, e.g. "3.2, 7.9"
     video_audio: str = "auto"  # the video's own sound: auto | music (drop it) | mix (keep it under) | duck
+    lyrics: str | None = None  # song lyrics to set; duration_s None = as long as the song form needs
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -110,14 +111,20 @@ def validate(request: GenerationRequest) -> GenerationRequest:
         raise InvalidRequest(f"The description is {len(prompt):,} characters long; "
                              f"please keep it under {MAX_PROMPT_CHARS:,}.")
     image, video = _file_name(request.image_path, "image file name"), _file_name(request.video_path, "video file name")
-    if image and video:
-        raise InvalidRequest("Give a picture or a video, not both.")
+    lyrics = request.lyrics.strip() if isinstance(request.lyrics, str) and request.lyrics.strip() else None
+    if sum(bool(x) for x in (image, video, lyrics)) > 1:
+        raise InvalidRequest("Give one of a picture, a video or lyrics, not several at once.")
+    if lyrics:
+        from .encoders.lyrics import parse_lyrics
+        parse_lyrics(lyrics)  # refuse bad lyrics before any work
     if video:  # the music is exactly as long as the video
         from .encoders.video import probe_video
         duration = probe_video(video).duration_s
+    elif lyrics and request.duration_s in (None, "", 0):
+        duration = None  # the song form sets it
     else:
         duration = _in_range(request.duration_s, DURATION_RANGE_S, "duration", "seconds")
-    cuts = parse_cuts(request.cuts_s, duration)
+    cuts = parse_cuts(request.cuts_s, duration or DURATION_RANGE_S[1])
     from .post.video import AUDIO_MODES
     if request.video_audio not in AUDIO_MODES:
         raise InvalidRequest(f"The video sound must be one of {', '.join(AUDIO_MODES)}, not {request.video_audio!r}.")
@@ -148,7 +155,7 @@ def validate(request: GenerationRequest) -> GenerationRequest:
         raise InvalidRequest("Give either a clip to continue or a melody to follow, not both.")
     return GenerationRequest(
         continue_audio=continue_audio or None, melody_audio=melody_audio or None, image_path=image, video_path=video,
-        cuts_s=cuts, video_audio=request.video_audio,
+        cuts_s=cuts, video_audio=request.video_audio, lyrics=lyrics,
         prompt=prompt, duration_s=duration, tempo_bpm=tempo, key=key, meter=meter, seed=int(seed_number),
         decoder=decoder, loudness_lufs=loudness, variations=int(variations), top_k=int(top_k),
         top_p=_in_range(request.top_p, TOP_P_RANGE, "top-p", ""),

@@ -30,6 +30,7 @@ TEMPO_PRIOR = 0.15  # a gentle pull toward the middle of the style's tempo range
 MIN_SECTION_BARS = 2
 MAX_STRETCH = 0.08  # a pinned cut may speed up or slow down the music before it by this much
 PIN_CANDIDATES = 60  # constant-tempo grids tried with pins
+MIN_FINAL_RING_S = 1.0  # a final chord on a late cut still rings at least this long
 
 
 @dataclass
@@ -45,12 +46,18 @@ class BeatGrid:
         return beat_time(beat, self.tempo_bpm, self.lead_in_s, self.pins)
 
     def beat_at(self, time_s: float) -> float:
-        points = [(0.0, self.lead_in_s), *self.pins]
-        for (b0, t0), (b1, t1) in zip(points, points[1:]):
-            if time_s <= t1:
-                return b0 + (time_s - t0) * (b1 - b0) / (t1 - t0)
-        b, t = points[-1]
-        return b + (time_s - t) * self.tempo_bpm / 60.0
+        return time_beat(time_s, self.tempo_bpm, self.lead_in_s, self.pins)
+
+
+def time_beat(time_s: float, tempo_bpm: float, lead_in_s: float = 0.0,
+              pins: list[tuple[float, float]] | tuple = ()) -> float:
+    """The counted beat (fractional) sounding at `time_s`: the inverse of `beat_time`."""
+    points = [(0.0, lead_in_s), *pins]
+    for (b0, t0), (b1, t1) in zip(points, points[1:]):
+        if time_s <= t1:
+            return b0 + (time_s - t0) * (b1 - b0) / (t1 - t0)
+    b, t = points[-1]
+    return b + (time_s - t) * tempo_bpm / 60.0
 
 
 def beat_time(beat: float, tempo_bpm: float, lead_in_s: float = 0.0,
@@ -90,9 +97,12 @@ def fit_to_cuts(duration_s: float, cuts_s: list[float], tempo_range: tuple[float
                 ring_target: float, fixed_tempo: float | None = None) -> tuple[BeatGrid, list[float]]:
     """(grid, distance in seconds from each cut to its nearest beat) for the best tempo and lead-in.
 
-    Cuts after the final chord (inside the ringing end) are not aimed at."""
+    A cut in the last `ring_target` seconds (but not the last MIN_FINAL_RING_S) is where the final
+    chord lands, when the tempo allows; cuts after the final chord are not aimed at."""
     bpb = meter.beats_per_bar
     usable = np.asarray([c for c in cuts_s if 0 < c < duration_s - ring_target], dtype=float)
+    ending = [c for c in cuts_s if duration_s - ring_target <= c <= duration_s - MIN_FINAL_RING_S]
+    ending_cut = ending[-1] if ending else None
     if usable.size == 0:
         tempo = fixed_tempo or float(np.mean(tempo_range))
         return fit_duration(duration_s, tempo, fixed_tempo is not None, meter, ring_target), []
@@ -118,8 +128,9 @@ def fit_to_cuts(duration_s: float, cuts_s: list[float], tempo_range: tuple[float
     for flat in np.argsort(-score, axis=None)[:PIN_CANDIDATES]:
         t, lead = np.unravel_index(flat, score.shape)
         grid = fit_duration(duration_s, float(tempos[t]), True, meter, ring_target, lead_in_s=float(leads[t, lead]))
-        grid = pin_cuts(grid, list(usable), meter, duration_s, ring_target)
-        distances = [abs(grid.time_of(round(grid.beat_at(c))) - c) for c in usable]
+        grid = pin_cuts(grid, list(usable), meter, duration_s, ring_target, ending_cut)
+        aimed = [*usable, *([ending_cut] if ending_cut is not None else [])]
+        distances = [abs(grid.time_of(round(grid.beat_at(c))) - c) for c in aimed]
         on_downbeat = sum(abs((grid.beat_at(c) + grid.pickup_offset_beats) / bpb
                               - round((grid.beat_at(c) + grid.pickup_offset_beats) / bpb)) < 1e-3 for c in usable)
         rank = (sum(d < 0.005 for d in distances), on_downbeat, float(score.flat[flat]))
@@ -128,9 +139,11 @@ def fit_to_cuts(duration_s: float, cuts_s: list[float], tempo_range: tuple[float
     return best[1], best[2]
 
 
-def pin_cuts(grid: BeatGrid, cuts_s: list[float], meter: Meter, duration_s: float, ring_target: float) -> BeatGrid:
+def pin_cuts(grid: BeatGrid, cuts_s: list[float], meter: Meter, duration_s: float, ring_target: float,
+             ending_cut: float | None = None) -> BeatGrid:
     """Pin each cut to the nearest downbeat, else the nearest beat, when the tempo before it need
-    bend by at most MAX_STRETCH; then re-fit the end so the final chord rings to the exact end."""
+    bend by at most MAX_STRETCH; then land the final chord on `ending_cut` if it can, else re-fit
+    the end so the final chord rings to the exact end."""
     bpb, beat_s = meter.beats_per_bar, 60.0 / grid.tempo_bpm
     pins: list[tuple[float, float]] = []
     for cut in sorted(cuts_s):
@@ -142,10 +155,16 @@ def pin_cuts(grid: BeatGrid, cuts_s: list[float], meter: Meter, duration_s: floa
                 if abs(target - position) > 1e-6:
                     pins.append((float(target), cut))
                 break
+    # The end: whole bars after the last pin at the base tempo, the final chord ringing to the end.
+    last_beat, last_time = pins[-1] if pins else (0.0, grid.lead_in_s)
+    if ending_cut is not None:  # the final chord on the last cut, a downbeat after the last pin
+        bars = round((last_beat + (ending_cut - last_time) / beat_s + grid.pickup_offset_beats) / bpb)
+        final_beat = bars * bpb - grid.pickup_offset_beats
+        if final_beat > last_beat and abs((ending_cut - last_time) / ((final_beat - last_beat) * beat_s) - 1) <= MAX_STRETCH:
+            return BeatGrid(grid.tempo_bpm, bars, grid.pickup_offset_beats, duration_s - ending_cut, grid.lead_in_s,
+                            [*pins, (float(final_beat), ending_cut)])
     if not pins:
         return grid
-    # The end: whole bars after the last pin at the base tempo, the final chord ringing to the end.
-    last_beat, last_time = pins[-1]
     bars = grid.total_bars
     final = lambda n: last_time + (n * bpb - grid.pickup_offset_beats - last_beat) * beat_s  # noqa: E731
     while bars > 1 and duration_s - final(bars) < 0.5 * ring_target:

@@ -56,6 +56,7 @@ class ScoreTokens:
     kind: str = "score"
     start_s: float = 0.0  # a lead-in before beat 0 (videos: so the cuts land on beats)
     tempo_pins: list[tuple[float, float]] = field(default_factory=list)  # (beat, s) the tempo bends to
+    lyrics: list[tuple[float, str]] = field(default_factory=list)  # (beat, syllable) sung by the vocal part
 
     def beat_to_s(self, beat: float) -> float:
         from .timeline import beat_time
@@ -66,8 +67,9 @@ class ScoreTokens:
     def note_count(self) -> int:
         return sum(len(t.notes) for t in self.parts)
 
-    def to_midi(self, lyrics: list[tuple[float, str]] | None = None):
-        """The score as a `pretty_midi.PrettyMIDI` (times in seconds, one instrument per track)."""
+    def to_midi(self):
+        """The score as a `pretty_midi.PrettyMIDI` (times in seconds, one instrument per track,
+        the sung syllables as lyric events)."""
         import pretty_midi
 
         midi = pretty_midi.PrettyMIDI(initial_tempo=self.tempo_bpm * self.quarters_per_beat)
@@ -83,8 +85,8 @@ class ScoreTokens:
             for number, value in ((7, track.volume), (10, track.pan), (91, track.reverb), (93, 0)):
                 inst.control_changes.append(pretty_midi.ControlChange(number, value, 0.0))
             midi.instruments.append(inst)
-        for time_s, text in lyrics or []:
-            midi.lyrics.append(pretty_midi.Lyric(text, time_s))
+        for beat, text in self.lyrics:
+            midi.lyrics.append(pretty_midi.Lyric(text, self.beat_to_s(beat)))
         return midi
 
     def to_midi_bytes(self) -> bytes:

@@ -139,3 +139,12 @@ def test_a_missing_picture_is_explained(client):
     with pytest.raises(AppError, match="Add a picture first"):
         client.predict("", 10, 0, "Auto", "Auto", "1", "composer", 1, 1.0, 250, 0.0, 3.0, None, None, None, "",
                        "auto", "image", api_name="/generate")
+
+
+def test_lyrics_become_a_song(client):
+    lyrics = "[Verse]\nI walked along the river late at night\n\n[Chorus]\nTonight we are on fire"
+    result = client.predict("folk", 30, 0, "Auto", "Auto", "5", "composer", 1, 1.0, 250, 0.0, 3.0, None, None, None,
+                            "", "auto", "lyrics", lyrics, api_name="/generate")
+    audio, *_, files, summary, seed, live, scored = result
+    assert "Song form" in summary and "Verse 1" in summary
+    assert any(f.endswith(".mid") for f in files) and sf.info(audio).duration < 30  # the song's own length

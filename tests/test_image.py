@@ -6,6 +6,7 @@ from PIL import Image
 
 from mmgen import GenerationRequest
 from mmgen.encoders.image import MAX_PIXELS, load_image
+from mmgen.encoders.text import load_descriptors
 from mmgen.errors import InvalidRequest
 from mmgen.pipeline import make_plan
 from media import make_image
@@ -25,7 +26,7 @@ def test_dark_cold_and_bright_warm_pictures_plan_in_opposite_directions(pictures
     assert bright.energy > dark.energy + 0.15  # vivid and busy reads as more energy
     assert set(dark.moods) & {"sad", "dark", "mysterious", "calm"}
     assert set(bright.moods) & {"happy", "hopeful", "energetic"}
-    assert "dark (brightness" in dark.reasons["picture"] and "warm" in bright.reasons["picture"]
+    assert "dark (brightness" in dark.reasons["input"] and "warm" in bright.reasons["input"]
     assert "the picture" in dark.explain() or "picture" in dark.reasons["style"]
 
 
@@ -85,5 +86,32 @@ def test_bad_images_get_plain_messages(tmp_path):
 
 
 def test_picture_and_video_together_are_refused(pictures):
-    with pytest.raises(InvalidRequest, match="not both"):
+    with pytest.raises(InvalidRequest, match="not several"):
         make_plan(GenerationRequest(image_path=str(pictures["dark_cold"]), video_path=str(pictures["dark_cold"])))
+
+
+def test_clip_reads_the_picture_when_its_weights_are_here(pictures, tmp_path, monkeypatch):
+    """The CLIP path with a tiny random CLIPModel saved and loaded by the real from_pretrained code."""
+    import torch
+    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel
+
+    from mmgen.decoders.musicgen.debug import build_tokenizer
+    from mmgen.encoders.clip_image import ClipImageReader
+
+    torch.manual_seed(0)
+    config = CLIPConfig(text_config=dict(vocab_size=99, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                                         intermediate_size=37, max_position_embeddings=64, eos_token_id=1,
+                                         pad_token_id=0, bos_token_id=0),
+                        vision_config=dict(image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=2,
+                                           num_attention_heads=4, intermediate_size=37), projection_dim=16)
+    CLIPModel(config).eval().save_pretrained(tmp_path)
+    build_tokenizer().save_pretrained(tmp_path)
+    CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}).save_pretrained(tmp_path)
+    monkeypatch.setenv("MMGEN_CLIP_PATH", str(tmp_path))
+    monkeypatch.setattr(ClipImageReader, "_shared", [])
+    plan = make_plan(GenerationRequest(image_path=str(pictures["bright_warm"]), duration_s=20, seed=1))
+    assert "CLIP matched it" in plan.reasons["input"]
+    reader = ClipImageReader.shared()
+    scores = reader.scores(load_image(pictures["bright_warm"]), load_descriptors())
+    assert set(scores) == {"moods", "styles", "uses"} and len(scores["styles"]) == 16
+    assert abs(sum(scores["moods"].values())) < 1e-6  # centred on the category's mean

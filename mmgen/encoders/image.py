@@ -147,7 +147,7 @@ def read_pixels(rgb: np.ndarray, descriptors: dict, source: str = "the picture")
     if clip is not None:
         scores = clip.scores(rgb, descriptors)
         reason += "; CLIP matched it against the music vocabulary"
-    return Reading(scores=scores, valence=valence, arousal=arousal, reasons={"picture": reason},
+    return Reading(scores=scores, valence=valence, arousal=arousal, reasons={"input": reason},
                    details={"label": source, "visual": features.to_dict(), "clip": clip is not None})
 
 

@@ -197,7 +197,7 @@ def analyse_video(path: str | Path, descriptors: dict, info: VideoInfo | None = 
     reading.cuts_s = [i / ANALYSIS_FPS for i in main]
     reading.energy_s = energy
     mean_energy = float(np.mean([e for _, e in energy]))
-    reading.reasons = {"picture": (
+    reading.reasons = {"input": (
         f"the video ({info.duration_s:.2f} s, {len(scenes)} scene{'s' * (len(scenes) != 1)}, "
         f"{len(main)} main cut{'s' * (len(main) != 1)}) reads as valence {reading.valence:+.2f} and energy "
         f"{reading.arousal:.2f} from its scenes' light and colour; its motion sets the energy of each bar "

@@ -64,8 +64,16 @@ def beat_times(samples: np.ndarray, rate: int) -> np.ndarray:
     import librosa
 
     y = librosa.resample(_mono(samples).astype(np.float32), orig_sr=rate, target_sr=22050)
-    _, beats = librosa.beat.beat_track(y=y, sr=22050, hop_length=256, units="time")
+    _, beats = librosa.beat.beat_track(y=y, sr=22050, hop_length=256, units="time", trim=False)
     return np.asarray(beats, dtype=float)
+
+
+def onset_times(samples: np.ndarray, rate: int) -> np.ndarray:
+    """Note onsets in seconds (librosa, backtracked to the start of each attack)."""
+    import librosa
+
+    y = librosa.resample(_mono(samples).astype(np.float32), orig_sr=rate, target_sr=22050)
+    return np.asarray(librosa.onset.onset_detect(y=y, sr=22050, hop_length=128, units="time", backtrack=True))
 
 
 def cut_to_beat_s(cuts_s: list[float], beats_s: np.ndarray) -> list[float]:

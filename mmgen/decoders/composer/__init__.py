@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 
 from ...music import nearest_pitch
 from ...plan import MusicPlan
@@ -18,13 +19,15 @@ from ..base import Decoder, ProgressFn
 from . import grooves
 from .harmony import Chord, HarmonyModel
 from .melody import MelodyWriter
+from .vocal import sing_line
 from .parts import Voicer, write_bass, write_comp, write_pad
 from .styles import STYLES, ComposerStyle
 
 MIX = {  # role -> (volume CC7, pan CC10, reverb CC91)
     "drums": (100, 64, 30), "bass": (100, 64, 15), "chords": (82, 46, 45), "pad": (62, 82, 70),
-    "melody": (108, 72, 50), "ostinato": (74, 36, 40), "timpani": (90, 64, 50),
+    "melody": (108, 72, 50), "ostinato": (74, 36, 40), "timpani": (90, 64, 50), "vocal": (116, 64, 55),
 }
+VOICE_PROGRAM = 53  # General MIDI "Voice Oohs": the sung line of a lyric setting
 
 
 class ComposerDecoder(Decoder):
@@ -54,6 +57,10 @@ class _Arrangement:
         self.melody = MelodyWriter(plan.key, plan.meter, style.melody_register, style.melody_density,
                                    style.staccato, rng)
         self.phrase_bars = plan.phrase_bars
+        self.sung_bars = {slot.start_bar + i for slot in plan.lyric_slots for i in range(slot.bars)}
+        if plan.lyric_slots:  # the lyrics are sung by a voice; the instrumental melody plays between
+            volume, pan, reverb = MIX["vocal"]
+            self.parts["vocal"] = Part("vocal", VOICE_PROGRAM, volume=volume, pan=pan, reverb=reverb)
 
     # ---- harmony ---------------------------------------------------------------------------
 
@@ -63,7 +70,8 @@ class _Arrangement:
         by_label: dict[str, list[Chord]] = {}
         bars: list[Chord] = []
         for section in plan.sections:
-            label = section.name.rstrip("'") if section.role != "intro" else "A"
+            # Repeated sections repeat their chords: A and A', Verse 1 and Verse 2.
+            label = re.sub(r"\s*\d+$", "", section.name.rstrip("'")) if section.role != "intro" else "A"
             if label not in by_label:
                 length = max(4, self.phrase_bars // span)  # a phrase needs room before its cadence
                 if self.style.loop:
@@ -120,8 +128,11 @@ class _Arrangement:
                 self._ostinato(chord, bar_beat, energy, busy=groove_level == 2)
             if "timpani" in self.parts and level >= 0.6 and bar_beat >= 0:
                 self.parts["timpani"].add(nearest_pitch(chord.root_pc, 45, 38, 55), bar_beat, 1.0, 70 + 40 * energy)
-            if "melody" in self.parts and (section.role != "intro" or len(plan.sections) == 1):
+            if "melody" in self.parts and (section.role != "intro" or len(plan.sections) == 1) \
+                    and bar not in self.sung_bars:
                 self._melody_bar(section, in_section, chord, bar_beat, energy, motifs, last_bar)
+        self._mark_cuts(chords, energies)
+        lyrics = self._sing(chords, energies)
         self._ending()
         parts = [p for p in self.parts.values() if p.notes]
         if plan.swing > 0.5 and not meter.is_compound:
@@ -129,7 +140,7 @@ class _Arrangement:
                 _swing(part, plan.swing, self.style.swing_unit)
         return ScoreTokens(tempo_bpm=plan.tempo_bpm, quarters_per_beat=meter.quarters_per_beat,
                            meter=meter.name, parts=parts, end_s=plan.duration_s, start_s=plan.lead_in_s,
-                           tempo_pins=list(plan.tempo_pins))
+                           tempo_pins=list(plan.tempo_pins), lyrics=lyrics)
 
     def _melody_bar(self, section, in_section, chord, bar_beat, energy, motifs, last_bar) -> None:
         track = self.parts["melody"]
@@ -162,6 +173,35 @@ class _Arrangement:
             if start >= 0:
                 track.add(figure[i % len(figure)], start, 0.8 / per_beat,
                           (62 + 40 * energy) * (1.1 if i % per_beat == 0 else 0.9))
+
+    def _sing(self, chords, energies) -> list[tuple[float, str]]:
+        """Each lyric line set to melody on the vocal part; returns the lyric events."""
+        plan, events = self.plan, []
+        slots = plan.lyric_slots
+        for i, slot in enumerate(slots):
+            closing = i + 1 == len(slots) or slots[i + 1].section != slot.section
+            line_chords = chords[slot.start_bar:slot.start_bar + slot.bars]
+            events += sing_line(self.parts["vocal"], slot.line.syllables, plan.bar_start_beat(slot.start_bar),
+                                slot.bars, self.meter, line_chords, self.melody, 76 + 30 * energies[slot.start_bar],
+                                closing)
+        return events
+
+    def _mark_cuts(self, chords, energies) -> None:
+        """A video's cuts are heard: a crash and kick (or, with no drums, a low root and the chord)
+        on the beat each cut lands on."""
+        plan, bpb = self.plan, self.meter.beats_per_bar
+        for beat in plan.cut_beats():
+            bar = min(len(chords) - 1, max(0, int((beat + plan.pickup_offset_beats) // bpb)))
+            chord, velocity = chords[bar], 80 + 35 * energies[bar]
+            if "drums" in self.parts:
+                self.parts["drums"].add(grooves.CRASH, beat, 1.5, velocity)
+                self.parts["drums"].add(grooves.KICK, beat, 0.5, velocity)
+            low = self.parts.get("bass") or self.parts.get("chords")
+            if low is not None:
+                low.add(nearest_pitch(chord.root_pc, 36, 28, 50), beat, 1.0, velocity)
+            if "drums" not in self.parts and "chords" in self.parts:
+                for pitch in self.chord_voicer.voice(chord):
+                    self.parts["chords"].add(pitch, beat, 1.0, velocity * 0.9)
 
     def _ending(self) -> None:
         """The final tonic chord on the downbeat after the cadence, left to ring."""
