@@ -70,6 +70,20 @@ def _clip_arguments(decoder: str, clip: str | None) -> dict:
     return {"melody_audio": clip} if uses.get(decoder) == "melody" else {"continue_audio": clip}
 
 
+def vocal_choices() -> tuple[list[tuple[str, str]], str]:
+    """(label, name) of the sung-vocal engines that can run here, and a note on the others."""
+    from mmgen import registry
+
+    choices, missing = [("Instrumental (a voice hums the melody in the MIDI sound)", "none")], []
+    for entry in registry.entries("singer"):
+        status = entry.check()
+        if status.ok:
+            choices.append((f"Sung by {entry.name}", entry.name))
+        else:
+            missing.append(f"{entry.name}: {status.reason}")
+    return choices, ("Sung vocals not offered here — " + "; ".join(missing)) if missing else ""
+
+
 def _streams(decoder: str | None) -> bool:
     """Whether an engine plays while it generates: the neural audio-token engines do, where
     Gradio can stream audio (it needs ffmpeg and ffprobe installed)."""
@@ -141,7 +155,7 @@ def _media_arguments(source: str, image, video, cuts, video_audio, lyrics="") ->
 
 def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, temperature=1.0, top_k=250,
                top_p=0.0, guidance=3.0, audio_clip=None, image=None, video=None, cuts="", video_audio="auto",
-               source="auto", lyrics="", progress=gr.Progress()):
+               source="auto", lyrics="", vocals="none", progress=gr.Progress()):
     """The `generate` API: yields live preview audio while a streaming engine works, then
     (take 1..4 audio, downloads, plan explanation, seed used, live preview, scored video).
     `source` picks the input: text, image, video, or auto (the video or picture given, if any)."""
@@ -152,6 +166,7 @@ def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, t
         seed=None if str(seed or "").strip() == "" else str(seed).strip(), decoder=decoder or "composer",
         variations=variations or 1,
         temperature=temperature, top_k=top_k, top_p=top_p, guidance_scale=guidance,
+        vocals=(vocals or "none") if media["lyrics"] else "none",
         **_clip_arguments(decoder or "composer", audio_clip), **media)
     keep = [gr.skip()] * (MAX_VARIATIONS + 3)
     scored_video = None
@@ -214,6 +229,10 @@ def build_app() -> gr.Blocks:
                                                         "[Chorus]\nTonight we are on fire\n...",
                                             info="Mark sections with [Verse], [Chorus], [Bridge], or leave a blank "
                                                  "line between them. The song's length follows the words.")
+                        singers, singers_note = vocal_choices()
+                        vocals = gr.Dropdown(singers, value="none", label="Vocals")
+                        if singers_note:
+                            gr.Markdown(f"<small>{singers_note}</small>")
                     with gr.Tab("Video", id="video") as video_tab:
                         video = gr.Video(label="Your video (the music will be exactly as long)", sources=["upload"],
                                          height=220)
@@ -275,7 +294,7 @@ def build_app() -> gr.Blocks:
             tab.select(lambda name=name: name, outputs=source, api_visibility="private")
         generate.click(make_track, inputs=[prompt, duration, bpm, key, meter, seed, decoder, variations,
                                            temperature, top_k, top_p, guidance, audio_clip, image, video, cuts,
-                                           video_audio, source, lyrics],
+                                           video_audio, source, lyrics, vocals],
                        outputs=[*players, downloads, plan_text, seed, live, scored], api_name="generate",
                        concurrency_limit=1)
         decoder.change(lambda name: gr.update(visible=_streams(name)), inputs=decoder, outputs=live,

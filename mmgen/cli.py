@@ -47,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     media.add_argument("--lyrics", metavar="TEXT_OR_FILE",
                        help="song lyrics, or a text file of them ([Verse], [Chorus] tags or blank lines between "
                             "sections); the length then follows the song unless --duration is given")
+    media.add_argument("--vocals", default="none", choices=("none", "bark-small", "bark"),
+                       help="sing the lyrics with Bark (needs its weights; see: python -m mmgen decoders)")
     media.add_argument("--image", dest="image_path", metavar="PATH", help="a picture the music should fit")
     media.add_argument("--video", dest="video_path", metavar="PATH",
                        help="a video to score: the music is exactly as long, with its cuts on the beat")
@@ -110,7 +112,7 @@ def _generate(args: argparse.Namespace) -> int:
                                 top_p=args.top_p, temperature=args.temperature, guidance_scale=args.guidance,
                                 continue_audio=args.continue_audio, melody_audio=args.melody_audio,
                                 image_path=args.image_path, video_path=args.video_path, cuts_s=args.cuts,
-                                video_audio=args.video_audio)
+                                video_audio=args.video_audio, vocals=args.vocals)
     tracks = generate_variations(request)
     for i, track in enumerate(tracks):
         written = track.save(_numbered(args.out, i, len(tracks)))
@@ -128,9 +130,16 @@ def _generate(args: argparse.Namespace) -> int:
 def _decoders() -> int:
     from . import available_decoders
 
+    from . import registry
+
     for row in available_decoders():
         state = "available" if row["available"] else f"unavailable: {row['reason']}"
         print(f"{row['name']:<24} {state}\n    {row['description']}")
+    print("\nsung vocals (--vocals, with --lyrics):")
+    for entry in registry.entries("singer"):
+        status = entry.check()
+        state = "available" if status.ok else f"unavailable: {status.reason}"
+        print(f"{entry.name:<24} {state}\n    {entry.description}")
     return 0
 
 

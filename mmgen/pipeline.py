@@ -188,6 +188,7 @@ def generate_variations(request: GenerationRequest, progress: ProgressFn | None 
         descriptors = load_descriptors()
         takes = [replace(request, seed=seed, variations=1) for seed in variation_seeds(request.seed, request.variations)]
         conditioning = _conditioning(request, decoder)
+        singer = registry.get("singer", request.vocals) if request.vocals != "none" else None
     with timer.step("encode"):
         features, cues = encode_prompt(request.prompt, descriptors)
         reading, video = encode_media(request, descriptors)
@@ -201,6 +202,9 @@ def generate_variations(request: GenerationRequest, progress: ProgressFn | None 
             stream.finish()
     with timer.step("render"):
         waves = [codec.decode(tokens) for tokens in all_tokens]
+    if singer is not None:
+        with timer.step("vocals"):
+            waves = [_sing(singer, plan, take.seed, wave) for plan, take, wave in zip(plans, takes, waves)]
     with timer.step("master"):
         mastered = [master(wave, request.loudness_lufs) for wave in waves]
     with timer.step("score"):
@@ -216,6 +220,29 @@ def generate_variations(request: GenerationRequest, progress: ProgressFn | None 
     if progress:
         progress(1.0, "Done")
     return tracks
+
+
+def _sing(singer, plan: MusicPlan, seed: int, accompaniment: Waveform) -> Waveform:
+    """Each lyric section sung by `singer` from its first line's downbeat (cut at the next
+    section's), mixed over the accompaniment with ducking."""
+    from .post.mix import mix_vocals
+
+    codec = registry.get("codec", "encodec")
+    sections: list[list] = []  # runs of lines of one section (a chorus may come back)
+    for slot in plan.lyric_slots:
+        if sections and sections[-1][-1].section == slot.section and \
+                sections[-1][-1].start_bar + sections[-1][-1].bars == slot.start_bar:
+            sections[-1].append(slot)
+        else:
+            sections.append([slot])
+    starts = [plan.beat_time(plan.bar_start_beat(slots[0].start_bar)) for slots in sections]
+    ends = starts[1:] + [plan.final_chord_s + plan.ring_s]
+    vocals = []
+    for i, (slots, start, end) in enumerate(zip(sections, starts, ends)):
+        voice = codec.decode(singer.sing([slot.line.text for slot in slots], seed=seed + i))
+        vocals.append((start, Waveform(voice.samples[:, : int((end - start) * voice.sample_rate_hz)],
+                                       voice.sample_rate_hz)))
+    return mix_vocals(accompaniment, vocals)
 
 
 def _video_audio(request: GenerationRequest, reading: Reading | None) -> str:

@@ -48,6 +48,7 @@ class GenerationRequest:
     cuts_s: list[float] | str | None = None  # times (s) the music should mark, e.g. "3.2, 7.9"
     video_audio: str = "auto"  # the video's own sound: auto | music (drop it) | mix (keep it under) | duck
     lyrics: str | None = None  # song lyrics to set; duration_s None = as long as the song form needs
+    vocals: str = "none"  # sung vocals for the lyrics: none | bark-small | bark
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -117,6 +118,9 @@ def validate(request: GenerationRequest) -> GenerationRequest:
     if lyrics:
         from .encoders.lyrics import parse_lyrics
         parse_lyrics(lyrics)  # refuse bad lyrics before any work
+    vocals = check_text(request.vocals or "none", "vocals")
+    if vocals != "none" and not lyrics:
+        raise InvalidRequest("Sung vocals need lyrics to sing; add them, or choose no vocals.")
     if video:  # the music is exactly as long as the video
         from .encoders.video import probe_video
         duration = probe_video(video).duration_s
@@ -155,7 +159,7 @@ def validate(request: GenerationRequest) -> GenerationRequest:
         raise InvalidRequest("Give either a clip to continue or a melody to follow, not both.")
     return GenerationRequest(
         continue_audio=continue_audio or None, melody_audio=melody_audio or None, image_path=image, video_path=video,
-        cuts_s=cuts, video_audio=request.video_audio, lyrics=lyrics,
+        cuts_s=cuts, video_audio=request.video_audio, lyrics=lyrics, vocals=vocals,
         prompt=prompt, duration_s=duration, tempo_bpm=tempo, key=key, meter=meter, seed=int(seed_number),
         decoder=decoder, loudness_lufs=loudness, variations=int(variations), top_k=int(top_k),
         top_p=_in_range(request.top_p, TOP_P_RANGE, "top-p", ""),

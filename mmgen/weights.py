@@ -54,3 +54,36 @@ def hub_answers() -> bool:
         answers = False
     _hub_state[:] = [(now, answers)]
     return answers
+
+
+_located: dict[tuple[str, str | None], tuple[float, object, Path | str | None]] = {}
+
+
+def locate_checkpoint(repo_id: str, variable: str | None = None):
+    """(Availability, where to load from: a local folder or the hub id) for a hub checkpoint:
+    the folder in `variable`, the Hugging Face cache, or the hub when it answers in time.
+    Cached for a minute; HF_HUB_OFFLINE is honoured."""
+    from .registry import Availability
+
+    now = time.monotonic()
+    key = (repo_id, variable)
+    if key in _located and now - _located[key][0] < CACHE_TTL_S:
+        return _located[key][1], _located[key][2]
+    folder = (local_override(variable) if variable and os.environ.get(variable) else None) or cached_folder(repo_id)
+    if folder is not None:
+        result = (Availability(True), folder)
+    elif offline():
+        result = (Availability(False, f"its weights ({repo_id}) are not on this machine and HF_HUB_OFFLINE is set"),
+                  None)
+    elif hub_answers():
+        result = (Availability(True, f"weights download from the hub on first use ({repo_id})"), repo_id)
+    else:
+        result = (Availability(False, f"its weights ({repo_id}) are not on this machine and the Hugging Face hub "
+                                      "cannot be reached"), None)
+    _located[key] = (now, *result)
+    return result
+
+
+def forget_located() -> None:
+    """Drop cached answers (tests, or after weights were added)."""
+    _located.clear()

@@ -30,3 +30,21 @@ def make_track():
     def make(prompt: str, duration_s: float = 20.0, seed: int = 0, tempo_bpm=None, key=None, meter=None):
         return _cached_track(prompt, duration_s, seed, tempo_bpm, key, meter)
     return make
+
+
+@pytest.fixture()
+def point_at(monkeypatch):
+    """point_at(VARIABLE, folder): load a checkpoint from `folder` in this test (the weight
+    lookups and built components are forgotten before and after)."""
+    from mmgen import registry
+    from mmgen.weights import forget_located
+
+    def use(variable: str, folder):
+        monkeypatch.setenv(variable, str(folder))
+        forget_located()
+        registry._INSTANCES.clear()
+        return folder
+
+    yield use
+    forget_located()
+    registry._INSTANCES.clear()

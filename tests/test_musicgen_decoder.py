@@ -12,6 +12,7 @@ import pytest
 from mmgen import GenerationRequest, generate, registry
 from mmgen.codecs.encodec import EncodecCodec, EncodecStream, decode_in_windows
 from mmgen.decoders.musicgen import checkpoints
+from mmgen.weights import forget_located
 from mmgen.decoders.musicgen.captions import caption_for
 from mmgen.decoders.musicgen.debug import save_debug_checkpoint
 from mmgen.decoders.musicgen.decoder import MusicgenDecoder
@@ -27,11 +28,8 @@ def tiny_checkpoint(tmp_path_factory):
 
 
 @pytest.fixture()
-def use_tiny(tiny_checkpoint, monkeypatch):
-    monkeypatch.setenv("MMGEN_MUSICGEN_PATH", str(tiny_checkpoint))
-    checkpoints._checked.clear()
-    yield tiny_checkpoint
-    checkpoints._checked.clear()
+def use_tiny(tiny_checkpoint, point_at):
+    return point_at("MMGEN_MUSICGEN_PATH", tiny_checkpoint)
 
 
 def test_caption_carries_the_plan():
@@ -95,12 +93,12 @@ def test_unavailable_without_weights(monkeypatch, tmp_path):
     monkeypatch.delenv("MMGEN_MUSICGEN_PATH", raising=False)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path))  # an empty cache
-    checkpoints._checked.clear()
+    forget_located()
     status = registry.availability("decoder", "musicgen")
     assert not status.ok and "HF_HUB_OFFLINE" in status.reason
     with pytest.raises(Unavailable, match="not available here"):
         generate(GenerationRequest(prompt="jazz", duration_s=5, seed=2, decoder="musicgen"))
-    checkpoints._checked.clear()
+    forget_located()
 
 
 def test_cli_says_why_musicgen_is_not_offered(tmp_path):
@@ -126,7 +124,7 @@ def test_real_musicgen_small():
 
 def test_stereo_checkpoint_gives_two_channels(tmp_path, monkeypatch):
     monkeypatch.setenv("MMGEN_MUSICGEN_PATH", str(save_debug_checkpoint(tmp_path / "stereo", stereo=True)))
-    checkpoints._checked.clear()
+    forget_located()
     plan = make_plan(GenerationRequest(prompt="pop", duration_s=5, seed=1))
     plan.duration_s = 1.2
     tokens = MusicgenDecoder(max_window_s=1.0, context_s=0.4).decode(plan, seed=4)
@@ -135,7 +133,7 @@ def test_stereo_checkpoint_gives_two_channels(tmp_path, monkeypatch):
     wave = EncodecCodec().decode(tokens)
     assert wave.samples.shape == (2, round(1.2 * 44100))
     assert not np.allclose(wave.samples[0], wave.samples[1])
-    checkpoints._checked.clear()
+    forget_located()
 
 
 def test_variations_decode_in_one_batch(use_tiny):
@@ -210,12 +208,9 @@ def test_app_offers_musicgen_with_an_honest_cpu_estimate(use_tiny):
 
 
 @pytest.fixture()
-def use_tiny_melody(tmp_path_factory, monkeypatch):
+def use_tiny_melody(tmp_path_factory, point_at):
     folder = save_debug_checkpoint(tmp_path_factory.mktemp("melody-tiny"), seed=5, melody=True)
-    monkeypatch.setenv("MMGEN_MUSICGEN_MELODY_PATH", str(folder))
-    checkpoints._checked.clear()
-    yield folder
-    checkpoints._checked.clear()
+    return point_at("MMGEN_MUSICGEN_MELODY_PATH", folder)
 
 
 def _write_melody(path, notes_hz, note_s=0.5, rate=32000):

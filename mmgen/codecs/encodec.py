@@ -17,10 +17,11 @@ OVERLAP_FRAMES = 25  # 0.5 s decoded twice and crossfaded
 
 
 def check_compatible(tokens: AudioTokens, codec_model) -> None:
-    """The decoder's codebooks must be the codec's: same count and size. Fail loudly otherwise."""
+    """The decoder's codebooks must be the codec's: the same size, and no more of them than the
+    codec has (fewer is a lower bandwidth, as Bark's 8 of 24 kHz EnCodec's 32). Fail loudly otherwise."""
     config = codec_model.config
     codebooks = tokens.codes.shape[1] // max(1, tokens.channels)
-    if codebooks != config.num_quantizers or tokens.codebook_size != config.codebook_size:
+    if codebooks > config.num_quantizers or tokens.codebook_size != config.codebook_size:
         raise GenerationFailed(
             f"The decoder's tokens ({codebooks} codebooks of {tokens.codebook_size}) do not fit this EnCodec "
             f"({config.num_quantizers} codebooks of {config.codebook_size}).")

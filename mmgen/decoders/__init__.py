@@ -41,3 +41,17 @@ def _register_musicgen() -> None:
 
 
 _register_musicgen()
+
+
+def _register_singers() -> None:
+    from .bark import locate
+
+    for name, cls, description in (
+            ("bark-small", "BarkSinger", "Bark small: sings the lyrics (♪-wrapped lines) over the accompaniment. "
+                                         "Needs its weights; slow on a CPU."),
+            ("bark", "BarkFull", "Bark: sings the lyrics over the accompaniment. Needs its weights and a GPU.")):
+        register("singer", name, f"mmgen.decoders.bark:{cls}", description,
+                 check=lambda name=name: locate(name)[0], offline=False)
+
+
+_register_singers()

@@ -8,11 +8,10 @@ the hub when it answers within a short timeout. HF_HUB_OFFLINE=1 is honoured.
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 from ...registry import Availability
-from ...weights import CACHE_TTL_S, cached_folder, hub_answers, local_override, offline
+from ...weights import cached_folder, local_override, locate_checkpoint
 
 CHECKPOINTS = {  # registry name -> hub repository
     "musicgen-small": "facebook/musicgen-small",
@@ -28,7 +27,6 @@ LOCAL_OVERRIDES = {  # checkpoint -> environment variable naming a local folder 
     "musicgen-small": "MMGEN_MUSICGEN_PATH",
     "musicgen-melody": "MMGEN_MUSICGEN_MELODY_PATH",
 }
-_checked: dict[str, tuple[float, Availability, Path | str | None]] = {}
 
 
 def local_folder(name: str) -> Path | None:
@@ -41,23 +39,7 @@ def local_folder(name: str) -> Path | None:
 
 def locate(name: str) -> tuple[Availability, Path | str | None]:
     """(availability, where to load from: a local folder or a hub id). Cached for a minute."""
-    now = time.monotonic()
-    if name in _checked and now - _checked[name][0] < CACHE_TTL_S:
-        return _checked[name][1], _checked[name][2]
-    folder = local_folder(name)
-    if folder is not None:
-        result = (Availability(True), folder)
-    elif offline():
-        result = (Availability(False, f"its weights ({CHECKPOINTS[name]}) are not on this machine and "
-                                      "HF_HUB_OFFLINE is set"), None)
-    elif hub_answers():
-        result = (Availability(True, f"weights download from the hub on first use ({CHECKPOINTS[name]})"),
-                  CHECKPOINTS[name])
-    else:
-        result = (Availability(False, f"its weights ({CHECKPOINTS[name]}) are not on this machine and the "
-                                      "Hugging Face hub cannot be reached"), None)
-    _checked[name] = (now, *result)
-    return result
+    return locate_checkpoint(CHECKPOINTS[name], LOCAL_OVERRIDES.get(name))
 
 
 def availability_check(name: str):
