@@ -79,6 +79,7 @@ class MusicPlan:
     cuts_s: list[float] = field(default_factory=list)  # a video's main cuts (or the user's)
     picture_energies: list[float] | None = None  # per bar 0..1, from a video's motion and light
     lyric_slots: list = field(default_factory=list)  # LyricSlot: the bars each sung line takes
+    scene: str = ""  # a picture's caption (BLIP), when one was made
 
     @property
     def beat_s(self) -> float:
@@ -238,6 +239,7 @@ def build_plan(request: GenerationRequest, features: TextFeatures | None, cues: 
         total_bars=grid.total_bars, pickup_offset_beats=grid.pickup_offset_beats, ring_s=grid.ring_s,
         swing=style_info["swing"], energy=energy, arc=style_info["arc"], reasons=reasons,
         lead_in_s=grid.lead_in_s, tempo_pins=grid.pins, cuts_s=cuts, picture_energies=picture_energies,
+        scene=reading.details.get("caption", "") if reading is not None else "",
     )
 
 

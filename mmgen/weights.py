@@ -87,3 +87,24 @@ def locate_checkpoint(repo_id: str, variable: str | None = None):
 def forget_located() -> None:
     """Drop cached answers (tests, or after weights were added)."""
     _located.clear()
+
+
+class LocalModel:
+    """A model used only when its weights are already on this machine (never downloaded): one
+    shared instance per weights folder. Subclasses give `folder()` and `__init__(folder)`."""
+
+    _shared: list = []
+
+    @classmethod
+    def folder(cls) -> Path | None:
+        raise NotImplementedError
+
+    @classmethod
+    def shared(cls):
+        """The process-wide instance, or None when the weights are not here."""
+        folder = cls.folder()
+        if folder is None:
+            return None
+        if not cls._shared or cls._shared[0][0] != folder:
+            cls._shared = [(folder, cls(folder))]
+        return cls._shared[0][1]

@@ -115,3 +115,30 @@ def test_clip_reads_the_picture_when_its_weights_are_here(pictures, tmp_path, mo
     scores = reader.scores(load_image(pictures["bright_warm"]), load_descriptors())
     assert set(scores) == {"moods", "styles", "uses"} and len(scores["styles"]) == 16
     assert abs(sum(scores["moods"].values())) < 1e-6  # centred on the category's mean
+
+
+def test_blip_caption_joins_the_reading(pictures, tmp_path, monkeypatch):
+    """The optional captioner with a tiny random BLIP saved and loaded by the real code."""
+    import torch
+    from transformers import BlipConfig, BlipForConditionalGeneration, BlipImageProcessor
+
+    from mmgen.decoders.musicgen.captions import caption_for
+    from mmgen.decoders.musicgen.debug import build_tokenizer
+    from mmgen.encoders.caption import Captioner
+
+    torch.manual_seed(0)
+    config = BlipConfig(text_config=dict(vocab_size=99, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                                         intermediate_size=37, max_position_embeddings=64, bos_token_id=3,
+                                         eos_token_id=1, sep_token_id=1, pad_token_id=0),
+                        vision_config=dict(image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=2,
+                                           num_attention_heads=4, intermediate_size=37), projection_dim=16)
+    model = BlipForConditionalGeneration(config).eval()
+    model.config.text_config.bos_token_id = 3
+    model.save_pretrained(tmp_path)
+    build_tokenizer().save_pretrained(tmp_path)
+    BlipImageProcessor(size={"height": 32, "width": 32}).save_pretrained(tmp_path)
+    monkeypatch.setenv("MMGEN_BLIP_PATH", str(tmp_path))
+    monkeypatch.setattr(Captioner, "_shared", [])
+    plan = make_plan(GenerationRequest(image_path=str(pictures["bright_warm"]), duration_s=20, seed=1))
+    assert plan.scene and "BLIP sees" in plan.reasons["input"]
+    assert f"Music for a scene of {plan.scene.rstrip('.')}." in caption_for(plan)

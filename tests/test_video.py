@@ -92,7 +92,9 @@ def test_bad_videos_get_plain_messages(edit, tmp_path):
     make_video(tmp_path / "short.mp4", [1.0, 1.0])
     sound = tmp_path / "sound.m4a"
     subprocess.run([ffmpeg_exe(), "-loglevel", "error", "-f", "lavfi", "-i", "sine=duration=6", str(sound)], check=True)
-    cases = {"text.mp4": "not a video", "cut.mp4": "damaged or cut short|can't tell how long|could not decode",
+    subprocess.run([ffmpeg_exe(), "-loglevel", "error", "-f", "lavfi", "-i", "color=size=64x36:rate=1:duration=601",
+                    "-c:v", "libx264", str(tmp_path / "long.mp4")], check=True)
+    cases = {"long.mp4": "trim it to 10 minutes", "text.mp4": "not a video", "cut.mp4": "damaged or cut short|can't tell how long|could not decode",
              "short.mp4": "at least 5 s", "sound.m4a": "a sound file, not a video", "missing.mp4": "can't find"}
     for name, message in cases.items():
         with pytest.raises(InvalidRequest, match=message):

@@ -13,19 +13,19 @@ import threading
 
 import numpy as np
 
-from ..weights import cached_folder, local_override
+from ..weights import LocalModel, cached_folder, local_override
 
 CLIP_CHECKPOINT = "openai/clip-vit-base-patch32"
 TEMPLATES = {"moods": "a picture that feels {}", "styles": "a picture for {} music"}
 SCORE_SCALE = 4.0  # CLIP similarities spread over a few hundredths; text scores over tenths
 
 
-def clip_folder():
-    return local_override("MMGEN_CLIP_PATH") or cached_folder(CLIP_CHECKPOINT)
-
-
-class ClipImageReader:
+class ClipImageReader(LocalModel):
     _shared: list = []
+
+    @classmethod
+    def folder(cls):
+        return local_override("MMGEN_CLIP_PATH") or cached_folder(CLIP_CHECKPOINT)
 
     def __init__(self, folder) -> None:
         from transformers import AutoImageProcessor, AutoTokenizer, CLIPModel
@@ -35,16 +35,6 @@ class ClipImageReader:
         self.tokenizer = AutoTokenizer.from_pretrained(folder)
         self.lock = threading.Lock()
         self._phrases: dict = {}
-
-    @classmethod
-    def shared(cls) -> ClipImageReader | None:
-        """The process-wide reader, or None when CLIP weights are not on this machine."""
-        folder = clip_folder()
-        if folder is None:
-            return None
-        if not cls._shared or cls._shared[0][0] != folder:
-            cls._shared[:] = [(folder, cls(folder))]
-        return cls._shared[0][1]
 
     @staticmethod
     def _unit(output):

@@ -147,8 +147,29 @@ def read_pixels(rgb: np.ndarray, descriptors: dict, source: str = "the picture")
     if clip is not None:
         scores = clip.scores(rgb, descriptors)
         reason += "; CLIP matched it against the music vocabulary"
-    return Reading(scores=scores, valence=valence, arousal=arousal, reasons={"input": reason},
-                   details={"label": source, "visual": features.to_dict(), "clip": clip is not None})
+    reading = Reading(scores=scores, valence=valence, arousal=arousal, reasons={"input": reason},
+                      details={"label": source, "visual": features.to_dict(), "clip": clip is not None})
+    return with_caption(reading, rgb)
+
+
+def with_caption(reading: Reading, rgb: np.ndarray) -> Reading:
+    """When BLIP's weights are here: the scene caption, read by the text encoder like a prompt and
+    averaged into the picture's scores (uses such as "travel vlog" come from it alone)."""
+    from .. import registry
+    from .caption import Captioner
+    from .reading import blend_scores
+
+    captioner = Captioner.shared()
+    if captioner is None:
+        return reading
+    caption = captioner.caption(rgb)
+    if not caption:
+        return reading
+    words = registry.get("encoder", "text").encode(caption)
+    reading.scores = blend_scores(words.scores, reading)
+    reading.details["caption"] = caption
+    reading.reasons["input"] += f'; BLIP sees "{caption}"'
+    return reading
 
 
 def clip_reader():

@@ -12,7 +12,7 @@ import threading
 
 import numpy as np
 
-from ..weights import cached_folder, local_override
+from ..weights import LocalModel, cached_folder, local_override
 
 CLAP_CHECKPOINT = "laion/larger_clap_music"
 CLAP_RATE_HZ = 48000
@@ -24,7 +24,13 @@ def clap_folder():
     return local_override("MMGEN_CLAP_PATH") or cached_folder(CLAP_CHECKPOINT)
 
 
-class ClapScorer:
+class ClapScorer(LocalModel):
+    _shared: list = []
+
+    @classmethod
+    def folder(cls):
+        return clap_folder()
+
     def __init__(self, folder) -> None:
         from transformers import AutoFeatureExtractor, AutoTokenizer, ClapModel
 
@@ -59,14 +65,6 @@ class ClapScorer:
         return float((audio_emb * text_emb).sum())
 
 
-_scorer: list = []
-
-
 def clap_scorer() -> ClapScorer | None:
     """The shared scorer, or None when CLAP weights are not on this machine."""
-    folder = clap_folder()
-    if folder is None:
-        return None
-    if not _scorer or _scorer[0][0] != folder:
-        _scorer[:] = [(folder, ClapScorer(folder))]
-    return _scorer[0][1]
+    return ClapScorer.shared()

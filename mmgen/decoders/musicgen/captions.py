@@ -32,4 +32,5 @@ def caption_for(plan: MusicPlan) -> str:
     sentence = f"{article} {mood + ' ' if mood else ''}{plan.style_label} track with {listed}."
     facts = f"{round(plan.tempo_bpm)} bpm, {plan.key.name}, {plan.meter.name} time."
     lead = plan.prompt.strip().rstrip(".")
-    return " ".join(part for part in (f"{lead}." if lead else "", sentence, facts) if part)
+    scene = f"Music for a scene of {plan.scene.strip().rstrip('.')}." if plan.scene else ""
+    return " ".join(part for part in (f"{lead}." if lead else "", scene, sentence, facts) if part)
