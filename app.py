@@ -74,7 +74,7 @@ def vocal_choices() -> tuple[list[tuple[str, str]], str]:
     """(label, name) of the sung-vocal engines that can run here, and a note on the others."""
     from mmgen import registry
 
-    choices, missing = [("Instrumental (a voice hums the melody in the MIDI sound)", "none")], []
+    choices, missing = [("None (a synth voice plays the tune)", "none")], []
     for entry in registry.entries("singer"):
         status = entry.check()
         if status.ok:
@@ -247,7 +247,7 @@ def build_app() -> gr.Blocks:
                                     info="Style, mood, instruments, what it is for. Tempo (\"96 bpm\"), "
                                          "key (\"in D minor\") and time (\"3/4\", \"waltz\") are understood too.")
                 duration = gr.Slider(*DURATION_RANGE_S, value=30, step=0.5, label="Length (seconds)",
-                                     info="The track ends exactly here, with a proper ending (a video sets its own).")
+                                     info="The track ends exactly here, with a proper ending (a video or lyrics set their own).")
                 with gr.Accordion("Fine-tune (optional)", open=False):
                     with gr.Row():
                         bpm = gr.Number(value=0, label="Tempo (BPM)", info="0 = chosen for you (30–300)",

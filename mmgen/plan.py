@@ -303,6 +303,11 @@ def _sections_from_starts(starts: list[int], total_bars: int, arc: str, energy: 
     return sections
 
 
+def _verb(source: str, singular: str) -> str:
+    """"reads" after "the picture", "read" after "the lyrics" or "the video and the description"."""
+    return singular[:-1] if source.startswith("the lyrics") or " and " in source else singular
+
+
 def _choose_style(features: TextFeatures | None, cues: PromptCues, descriptors: dict,
                   reasons: dict, source: str = "the description") -> tuple[str, list[str]]:
     if features is None:
@@ -322,9 +327,9 @@ def _choose_style(features: TextFeatures | None, cues: PromptCues, descriptors: 
         reasons["style"] = f'you wrote "{cues.styles[style]}"'
         return style, uses
     if total < STYLE_MATCH_MIN:
-        reasons["style"] = f"{source} suggests no style clearly, so a light, neutral pop arrangement"
+        reasons["style"] = f"{source} {_verb(source, 'suggests')} no style clearly, so a light, neutral pop arrangement"
         return DEFAULT_STYLE, uses
-    why = f"{source} {'read' if ' and ' in source else 'reads'} closest to {descriptors['styles'][style]['label']} (score {direct:+.2f})"
+    why = f"{source} {_verb(source, 'reads')} closest to {descriptors['styles'][style]['label']} (score {direct:+.2f})"
     if uses and total > direct + 1e-6:
         why = f"a usual choice for {' and '.join(uses)}, which {source} reads as"
     reasons["style"] = why
@@ -341,10 +346,10 @@ def _choose_moods(features, descriptors, uses, style_info, reasons, source="the 
             totals[mood] += USE_WEIGHT * features.scores["uses"][use]
     ranked = sorted(totals.items(), key=lambda kv: -kv[1])
     if ranked[0][1] < STYLE_MATCH_MIN:
-        reasons["mood"] = f"{source} suggests no mood, so the style's own character"
+        reasons["mood"] = f"{source} {_verb(source, 'suggests')} no mood, so the style's own character"
         return []
     moods = [ranked[0][0]] + [m for m, s in ranked[1:2] if s >= max(0.1, ranked[0][1] - 0.05)]
-    reasons["mood"] = f"{source} {'read' if ' and ' in source else 'reads'} as " + " and ".join(moods) + (
+    reasons["mood"] = f"{source} {_verb(source, 'reads')} as " + " and ".join(moods) + (
         f" (as suits {' and '.join(uses)})" if uses else "")
     return moods
 
