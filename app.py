@@ -97,7 +97,18 @@ def _wav_bytes(audio: np.ndarray, rate_hz: int = 44100) -> bytes:
     return out.getvalue()
 
 
-def _run_streaming(request, progress):
+# Cancel: each browser session's running job has a stop flag the pipeline checks before every
+# step (and MusicGen at every token), so a cancelled job frees the machine within one step.
+STOP_FLAGS: dict[str, threading.Event] = {}
+
+
+def stop_generation(request: gr.Request) -> None:
+    flag = STOP_FLAGS.get(getattr(request, "session_hash", None) or "")
+    if flag is not None:
+        flag.set()
+
+
+def _run_streaming(request, progress, stop: threading.Event):
     """Run the pipeline in a worker thread; yield take 1's preview audio as it comes, then the
     tracks (or raise the pipeline's error here, in the request's thread)."""
     pieces: queue.Queue = queue.Queue()
@@ -106,7 +117,8 @@ def _run_streaming(request, progress):
     def work() -> None:
         try:
             outcome["tracks"] = generate_variations(request, progress=lambda f, stage: progress(f, desc=stage),
-                                                    preview=pieces.put if system_ffmpeg() else None)
+                                                    preview=pieces.put if system_ffmpeg() else None,
+                                                    should_stop=stop.is_set)
         except BaseException as error:  # handed to the request's thread below
             outcome["error"] = error
         finally:
@@ -155,7 +167,7 @@ def _media_arguments(source: str, image, video, cuts, video_audio, lyrics="") ->
 
 def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, temperature=1.0, top_k=250,
                top_p=0.0, guidance=3.0, audio_clip=None, image=None, video=None, cuts="", video_audio="auto",
-               source="auto", lyrics="", vocals="none", progress=gr.Progress()):
+               source="auto", lyrics="", vocals="none", session: gr.Request = None, progress=gr.Progress()):
     """The `generate` API: yields live preview audio while a streaming engine works, then
     (take 1..4 audio, downloads, plan explanation, seed used, live preview, scored video).
     `source` picks the input: text, image, video, or auto (the video or picture given, if any)."""
@@ -170,8 +182,10 @@ def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, t
         **_clip_arguments(decoder or "composer", audio_clip), **media)
     keep = [gr.skip()] * (MAX_VARIATIONS + 3)
     scored_video = None
+    key = getattr(session, "session_hash", None) or ""
+    stop = STOP_FLAGS[key] = threading.Event()
     try:
-        for result in _run_streaming(request, progress):
+        for result in _run_streaming(request, progress, stop):
             if isinstance(result, np.ndarray):
                 yield (*keep, _wav_bytes(result), gr.skip())
             else:
@@ -190,6 +204,10 @@ def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, t
             files += [str(f) for f in take]
     except MmgenError as error:
         raise gr.Error(str(error), print_exception=False) from None
+    finally:
+        stop.set()  # a job abandoned by its browser (closed tab, Cancel) stops too
+        if STOP_FLAGS.get(key) is stop:
+            del STOP_FLAGS[key]
     first = tracks[0]
     seeds = sorted(track.request.seed for track in tracks)
     takes = "" if len(tracks) == 1 else f" · {len(tracks)} takes, seeds {seeds[0]}–{seeds[-1]}"
@@ -277,7 +295,9 @@ def build_app() -> gr.Blocks:
                     audio_clip = gr.Audio(label="Your clip: a melody to follow (melody engines, up to 30 s) "
                                                 "or music to continue (other MusicGen engines, up to 20 s)",
                                           sources=["upload", "microphone"], type="filepath")
-                generate = gr.Button("Generate", variant="primary")
+                with gr.Row():
+                    generate = gr.Button("Generate", variant="primary", scale=3)
+                    cancel = gr.Button("Cancel", variant="stop", scale=1)
             with gr.Column(scale=4):
                 live = gr.Audio(label="Live preview: plays while the rest is generated (not yet mastered)",
                                 streaming=True, autoplay=True, interactive=False,
@@ -292,13 +312,14 @@ def build_app() -> gr.Blocks:
         dice.click(lambda: str(random.randint(0, MAX_SEED)), outputs=seed, api_visibility="private")
         for tab, name in ((text_tab, "text"), (image_tab, "image"), (lyrics_tab, "lyrics"), (video_tab, "video")):
             tab.select(lambda name=name: name, outputs=source, api_visibility="private")
-        generate.click(make_track, inputs=[prompt, duration, bpm, key, meter, seed, decoder, variations,
+        job = generate.click(make_track, inputs=[prompt, duration, bpm, key, meter, seed, decoder, variations,
                                            temperature, top_k, top_p, guidance, audio_clip, image, video, cuts,
                                            video_audio, source, lyrics, vocals],
                        outputs=[*players, downloads, plan_text, seed, live, scored], api_name="generate",
                        concurrency_limit=1)
         decoder.change(lambda name: gr.update(visible=_streams(name)), inputs=decoder, outputs=live,
                        api_visibility="private")
+        cancel.click(stop_generation, cancels=[job], api_visibility="private", queue=False)
     return app
 
 

@@ -16,3 +16,7 @@ class Unavailable(MmgenError, RuntimeError):
 
 class GenerationFailed(MmgenError, RuntimeError):
     """Generation ran but produced something unusable (silent, NaN)."""
+
+
+class Cancelled(MmgenError):
+    """The user stopped the generation; the work was abandoned at the next step."""

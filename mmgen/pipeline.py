@@ -31,7 +31,7 @@ from .plan import MusicPlan, build_plan
 from .post.export import OUTPUT_SUFFIXES, check_output_path, export, write_report
 from .post.master import MasteringReport, master
 from .encoders.audio import load_clip
-from .errors import InvalidRequest
+from .errors import Cancelled, InvalidRequest
 from .request import MAX_SEED, GenerationRequest, validate
 
 MAX_CONTINUE_S = 20.0  # a clip to continue leaves room in the first 30 s window for new music
@@ -42,7 +42,7 @@ ProgressFn = Callable[[float, str], None]
 STAGES = {"validate": (0.0, "Checking the request"), "encode": (0.05, "Reading the description"),
           "plan": (0.15, "Planning the music"), "decode": (0.25, "Composing"),
           "render": (0.5, "Rendering the instruments"), "master": (0.85, "Mastering"),
-          "score": (0.92, "Scoring the takes"),
+          "vocals": (0.7, "Singing the lyrics"), "score": (0.92, "Scoring the takes"),
           "export": (0.95, "Saving files")}
 
 
@@ -100,12 +100,19 @@ class Track:
 
 
 class _StepTimer:
-    def __init__(self, progress: ProgressFn | None) -> None:
+    """Times each step, reports it to `progress`, and stops before it if `should_stop()`."""
+
+    def __init__(self, progress: ProgressFn | None, should_stop: Callable[[], bool] | None = None) -> None:
         self.timings: dict[str, float] = {}
-        self.progress = progress
+        self.progress, self.should_stop = progress, should_stop
+
+    def check(self) -> None:
+        if self.should_stop is not None and self.should_stop():
+            raise Cancelled("Stopped: the generation was cancelled.")
 
     @contextmanager
     def step(self, name: str):
+        self.check()
         if self.progress:
             fraction, label = STAGES[name]
             self.progress(fraction, label)
@@ -173,13 +180,16 @@ def _conditioning(request: GenerationRequest, decoder) -> dict:
 
 
 def generate_variations(request: GenerationRequest, progress: ProgressFn | None = None,
-                        preview: Callable[[np.ndarray], None] | None = None) -> list[Track]:
+                        preview: Callable[[np.ndarray], None] | None = None,
+                        should_stop: Callable[[], bool] | None = None) -> list[Track]:
     """Steps 1-6 for 1-4 takes. Each take is planned and decoded from its own seed; decoders that
     batch (MusicGen) decode all takes in one batch.
 
     `preview` (optional) receives take 1's audio `[2, n]` at 44.1 kHz piece by piece while a
-    streaming decoder (MusicGen) is still generating, for playback before the track is done."""
-    timer = _StepTimer(progress)
+    streaming decoder (MusicGen) is still generating, for playback before the track is done.
+    `should_stop()` (optional) is asked before every step and, by decoders that run long, while
+    they work; when it says yes, Cancelled is raised and the work is abandoned."""
+    timer = _StepTimer(progress, should_stop)
     with timer.step("validate"):
         request = validate(request)
         decoder = registry.get("decoder", request.decoder)
@@ -197,7 +207,8 @@ def generate_variations(request: GenerationRequest, progress: ProgressFn | None 
     with timer.step("decode"):
         stream = PreviewStream(preview) if preview and decoder.token_kind == "audio" else None
         all_tokens = decoder.decode_many(plans, [take.seed for take in takes], sampling=request,
-                                         conditioning=conditioning, on_frames=stream and stream.on_frames)
+                                         conditioning=conditioning, on_frames=stream and stream.on_frames,
+                                         should_stop=should_stop)
         if stream:
             stream.finish()
     with timer.step("render"):

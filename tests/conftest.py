@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import functools
 import os
+import socket
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -48,3 +51,48 @@ def point_at(monkeypatch):
     yield use
     forget_located()
     registry._INSTANCES.clear()
+
+
+class Served(str):
+    """The server's URL (a str), with the process id of `python app.py`."""
+
+    def __new__(cls, url: str, pid: int):
+        served = super().__new__(cls, url)
+        served.pid = pid
+        return served
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """`python app.py` served on loopback (with a tiny MusicGen to stream), its URL."""
+    from mmgen.decoders.musicgen.debug import save_debug_checkpoint
+    port = free_port()
+    tiny = save_debug_checkpoint(tmp_path_factory.mktemp("musicgen-tiny"))  # a real, tiny MusicGen to stream
+    env = dict(os.environ, HF_HUB_OFFLINE="1", GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False",
+               MMGEN_MUSICGEN_PATH=str(tiny))
+    env.pop("SPACE_ID", None)
+    log = tmp_path_factory.mktemp("app-log") / "app.log"  # a file, not a pipe nobody reads (it would fill)
+    process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log.open("w"),
+                               stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if process.poll() is not None:
+            pytest.fail("app.py exited: " + log.read_text()[-3000:])
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        process.kill()
+        pytest.fail("app.py did not start within 120 s")
+    yield Served(url, process.pid)
+    process.terminate()
+    process.wait(timeout=20)

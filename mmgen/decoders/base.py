@@ -28,10 +28,12 @@ class Decoder(ABC):
 
     def decode_many(self, plans: list[MusicPlan], seeds: list[int], sampling=None,
                     conditioning: dict | None = None, progress: ProgressFn | None = None,
-                    on_frames: FramesFn | None = None) -> list[ScoreTokens | AudioTokens]:
+                    on_frames: FramesFn | None = None,
+                    should_stop: Callable[[], bool] | None = None) -> list[ScoreTokens | AudioTokens]:
         """One take per (plan, seed). `sampling` carries top_k / top_p / temperature /
         guidance_scale for decoders that sample; `conditioning` extra inputs such as
-        {"continue": AudioClip}; `on_frames` is for decoders that stream (others ignore it).
+        {"continue": AudioClip}; `on_frames` is for decoders that stream (others ignore it);
+        `should_stop()` lets decoders that run long stop early (raising Cancelled).
         Decoders that can batch override this."""
         return [self.decode(plan, seed, conditioning=conditioning, progress=progress)
                 for plan, seed in zip(plans, seeds)]

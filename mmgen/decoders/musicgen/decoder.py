@@ -16,7 +16,7 @@ import threading
 
 import numpy as np
 
-from ...errors import Unavailable
+from ...errors import Cancelled, Unavailable
 from ...plan import MusicPlan
 from ...tokens import AudioTokens
 from ..base import Decoder, FramesFn, ProgressFn
@@ -140,7 +140,7 @@ class MusicgenDecoder(Decoder):
 
     def decode_many(self, plans: list[MusicPlan], seeds: list[int], sampling=None,
                     conditioning: dict | None = None, progress: ProgressFn | None = None,
-                    on_frames: FramesFn | None = None) -> list[AudioTokens]:
+                    on_frames: FramesFn | None = None, should_stop=None) -> list[AudioTokens]:
         """All takes in one batch; row i draws its randomness from its own seed. With
         conditioning {"continue": AudioClip} every take starts with the clip and continues it;
         with {"melody": AudioClip} (melody checkpoints) every take follows the clip's melody.
@@ -197,11 +197,13 @@ class MusicgenDecoder(Decoder):
             base = done - primed  # the window's first frame in the piece
 
             def on_positions(t, grid, loop=loop, base=base):
-                if base + loop.complete_frames(t) - sent >= chunk:
+                if should_stop is not None and should_stop():
+                    raise Cancelled("Stopped: the generation was cancelled.")
+                if on_frames is not None and base + loop.complete_frames(t) - sent >= chunk:
                     send(loop, grid, base, base + loop.complete_frames(t))
 
             grid = loop.generate(config, prompt=prompt, generator=generators,
-                                 on_positions=on_positions if on_frames else None)
+                                 on_positions=on_positions if on_frames or should_stop else None)
             send(loop, grid, base, base + loop.frames)
             new = loop.undelay(grid)
             codes = new if codes is None else torch.cat([codes, new[:, :, primed:]], dim=-1)

@@ -1,0 +1,148 @@
+"""The studio as a person uses it: Debian's headless Chromium, driven by Playwright, against
+`python app.py` on loopback. Every tab makes a track, each kind of upload works, a mistake shows
+its message, Cancel stops the work. Screenshots land in test-artifacts/screenshots/."""
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--no-first-run"]
+SONG = "[Verse]\nI walked along the river late at night\n\n[Chorus]\nTonight we are on fire"
+
+playwright = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason="needs Debian's chromium (apt-get install chromium; .ci/run does)")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def page(browser, server):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    tab = browser.new_page(viewport={"width": 1280, "height": 1000})
+    tab.goto(server)
+    tab.get_by_role("button", name="Generate").wait_for(timeout=30_000)
+    yield tab
+    tab.close()
+
+
+def choose_tab(page, name: str):
+    page.get_by_role("tab", name=name).click()
+    panel = page.get_by_role("tabpanel").filter(has=page.locator(":visible")).first
+    return panel
+
+
+def upload(page, label: str, path) -> None:
+    """Drop a file on the upload box whose label starts with `label`."""
+    box = page.locator(".block", has_text=label).filter(has=page.locator("input[type=file]")).last
+    box.locator("input[type=file]").set_input_files(str(path))
+    page.wait_for_timeout(1500)
+
+
+def generate_and_wait(page, text: str = "made in", timeout_s: float = 120):
+    page.get_by_role("button", name="Generate").click()
+    page.get_by_text(text).first.wait_for(timeout=timeout_s * 1000)
+
+
+def player_file(page, suffix: str = ".wav") -> bytes:
+    """The file the first player (or download link) with `suffix` serves, fetched as the page would."""
+    links = page.evaluate("() => [...document.querySelectorAll('a[href*=\"/file=\"]')].map(a => a.href)")
+    href = next(link for link in links if link.endswith(suffix))
+    response = page.request.get(href)
+    assert response.ok
+    return response.body()
+
+
+def test_text_tab_makes_a_track(page):
+    page.get_by_label("Describe the music").fill("calm piano for a study vlog")
+    generate_and_wait(page)
+    assert page.get_by_text("Style:").first.is_visible()
+    assert player_file(page)[:4] == b"RIFF"  # the track the player shows is served
+    page.screenshot(path=SHOTS / "text.png", full_page=True)
+
+
+def test_image_tab_reads_a_picture(page, tmp_path):
+    from media import make_image
+    picture = make_image(tmp_path / "sunset.png", (250, 150, 60), pattern=True)
+    choose_tab(page, "Image")
+    upload(page, "Your picture", picture)
+    generate_and_wait(page, "What it read")
+    assert page.get_by_text("the picture").first.is_visible()
+    page.screenshot(path=SHOTS / "image.png", full_page=True)
+
+
+def test_lyrics_tab_sets_a_song(page):
+    choose_tab(page, "Lyrics")
+    page.get_by_label("Your lyrics").fill(SONG)
+    generate_and_wait(page, "Song form")
+    page.screenshot(path=SHOTS / "lyrics.png", full_page=True)
+
+
+def test_video_tab_returns_the_scored_video(page, tmp_path):
+    from media import make_video
+    edit = make_video(tmp_path / "edit.mp4", [2.4, 3.2, 2.4])
+    choose_tab(page, "Video")
+    upload(page, "Your video", edit)
+    generate_and_wait(page, "cuts on a beat")
+    assert player_file(page, ".mp4")[4:8] == b"ftyp"  # the scored video is served
+    page.screenshot(path=SHOTS / "video.png", full_page=True)
+
+
+def test_an_audio_clip_upload_is_continued(page, tmp_path):
+    import numpy as np
+    import soundfile as sf
+    clip = tmp_path / "clip.wav"
+    t = np.arange(2 * 32000) / 32000
+    sf.write(clip, (0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32), 32000)
+    page.get_by_text("Fine-tune (optional)").click()
+    engine = page.get_by_label("Engine")
+    engine.click()
+    page.get_by_role("option", name="musicgen —").first.click()
+    page.get_by_text("Advanced: sampling (neural engines)").click()
+    upload(page, "Your clip", clip)
+    page.get_by_label("Length (seconds)").first.fill("5")
+    generate_and_wait(page)
+    page.screenshot(path=SHOTS / "musicgen-continuation.png", full_page=True)
+
+
+def test_a_mistake_shows_its_message(page):
+    choose_tab(page, "Video")
+    page.get_by_role("button", name="Generate").click()
+    page.get_by_text("Add a video first").first.wait_for(timeout=30_000)
+    page.screenshot(path=SHOTS / "error-toast.png")
+
+
+def _cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_cancel_stops_the_work(page, server):
+    page.get_by_label("Length (seconds)").first.fill("600")  # a ten-minute piece: tens of seconds of work
+    page.get_by_role("button", name="Generate").click()
+    time.sleep(2.0)
+    page.get_by_role("button", name="Cancel").click()
+    cancelled = time.monotonic()
+    # The server goes quiet within one step (rendering ten minutes is the longest, about 10 s here).
+    while True:
+        before = _cpu_s(server.pid)
+        time.sleep(2.0)
+        if _cpu_s(server.pid) - before < 0.4:
+            break
+        assert time.monotonic() - cancelled < 45, "the server kept working after Cancel"
+    assert not page.get_by_text("made in").first.is_visible()
+    page.get_by_label("Length (seconds)").first.fill("6")  # and the next request runs as usual
+    generate_and_wait(page)
