@@ -32,7 +32,7 @@ AUTO = "Auto"
 KEY_CHOICES = [AUTO] + [f"{n} {m}" for m in ("major", "minor") for n in FLAT_NAMES]
 METER_CHOICES = [AUTO] + list(SUPPORTED_METERS)
 MAX_QUEUE = int(os.environ.get("MMGEN_MAX_QUEUE", "16"))
-MAX_UPLOAD = "200mb"  # videos; pictures and audio clips are far smaller
+MAX_UPLOAD = os.environ.get("MMGEN_MAX_UPLOAD", "200mb")  # videos; pictures and audio clips are far smaller
 
 
 # Measured by benchmarks/transformer_decode.py on a 2-core CPU (int8 path): 10 s of audio in 15 s.

@@ -75,7 +75,7 @@ def server(tmp_path_factory):
     port = free_port()
     tiny = save_debug_checkpoint(tmp_path_factory.mktemp("musicgen-tiny"))  # a real, tiny MusicGen to stream
     env = dict(os.environ, HF_HUB_OFFLINE="1", GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False",
-               MMGEN_MUSICGEN_PATH=str(tiny))
+               MMGEN_MUSICGEN_PATH=str(tiny), MMGEN_MAX_UPLOAD="8mb")
     env.pop("SPACE_ID", None)
     log = tmp_path_factory.mktemp("app-log") / "app.log"  # a file, not a pipe nobody reads (it would fill)
     process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log.open("w"),
