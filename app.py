@@ -28,6 +28,7 @@ from mmgen.request import DURATION_RANGE_S, MAX_PROMPT_CHARS, MAX_SEED, MAX_VARI
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 OUTPUT_ROOT = Path(tempfile.gettempdir()) / "mmgen-studio"
+KEPT_RESULTS = int(os.environ.get("MMGEN_KEPT_RESULTS", "64"))  # newest result folders kept on disk
 AUTO = "Auto"
 KEY_CHOICES = [AUTO] + [f"{n} {m}" for m in ("major", "minor") for n in FLAT_NAMES]
 METER_CHOICES = [AUTO] + list(SUPPORTED_METERS)
@@ -88,6 +89,16 @@ def _streams(decoder: str | None) -> bool:
     """Whether an engine plays while it generates: the neural audio-token engines do, where
     Gradio can stream audio (it needs ffmpeg and ffprobe installed)."""
     return system_ffmpeg() and any(row["name"] == decoder and not row["offline"] for row in mmgen.available_decoders())
+
+
+def _prune_results() -> None:
+    """Keep the newest KEPT_RESULTS result folders: disk use stays bounded however many people
+    generate (Gradio's own copies are cleared by delete_cache)."""
+    import shutil
+
+    folders = sorted((p for p in OUTPUT_ROOT.glob("track-*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    for old in folders[: max(0, len(folders) - KEPT_RESULTS + 1)]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _wav_bytes(audio: np.ndarray, rate_hz: int = 44100) -> bytes:
@@ -191,6 +202,7 @@ def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, t
             else:
                 tracks = result
         OUTPUT_ROOT.mkdir(parents=True, exist_ok=True)
+        _prune_results()
         folder = Path(tempfile.mkdtemp(prefix="track-", dir=OUTPUT_ROOT))
         files, players = [], []
         for track in tracks:
@@ -226,7 +238,8 @@ def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, t
 def build_app() -> gr.Blocks:
     examples = json.loads((ASSETS / "examples.json").read_text(encoding="utf-8"))
     choices, default_decoder, unavailable_note = decoder_choices()
-    with gr.Blocks(title="mmgen studio", delete_cache=(1800, 3600)) as app:
+    # Gradio's cached copies of results: every 10 minutes, those older than 30 minutes go.
+    with gr.Blocks(title="mmgen studio", delete_cache=(600, 1800)) as app:
         gr.Markdown("# mmgen studio\nDescribe the music your video needs; get a finished track: "
                     "exact length, on tempo, with a real ending, mastered to streaming loudness.")
         with gr.Row():

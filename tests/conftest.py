@@ -68,19 +68,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    """`python app.py` served on loopback (with a tiny MusicGen to stream), its URL."""
-    from mmgen.decoders.musicgen.debug import save_debug_checkpoint
+def launch_app(folder: Path, **env_overrides: str):
+    """Start `python app.py` on a free loopback port; (process, Served url). Logs to folder/app.log."""
     port = free_port()
-    tiny = save_debug_checkpoint(tmp_path_factory.mktemp("musicgen-tiny"))  # a real, tiny MusicGen to stream
     env = dict(os.environ, HF_HUB_OFFLINE="1", GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False",
-               MMGEN_MUSICGEN_PATH=str(tiny), MMGEN_MAX_UPLOAD="8mb")
+               **env_overrides)
     env.pop("SPACE_ID", None)
-    log = tmp_path_factory.mktemp("app-log") / "app.log"  # a file, not a pipe nobody reads (it would fill)
+    log = folder / "app.log"  # a file, not a pipe nobody reads (it would fill)
     process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log.open("w"),
                                stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 120
     while time.time() < deadline:
         if process.poll() is not None:
@@ -93,6 +89,15 @@ def server(tmp_path_factory):
     else:
         process.kill()
         pytest.fail("app.py did not start within 120 s")
-    yield Served(url, process.pid)
+    return process, Served(f"http://127.0.0.1:{port}/", process.pid)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """`python app.py` served on loopback (with a tiny MusicGen to stream), its URL."""
+    from mmgen.decoders.musicgen.debug import save_debug_checkpoint
+    tiny = save_debug_checkpoint(tmp_path_factory.mktemp("musicgen-tiny"))  # a real, tiny MusicGen to stream
+    process, url = launch_app(tmp_path_factory.mktemp("app"), MMGEN_MUSICGEN_PATH=str(tiny), MMGEN_MAX_UPLOAD="8mb")
+    yield url
     process.terminate()
     process.wait(timeout=20)
