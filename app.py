@@ -24,6 +24,7 @@ from mmgen.errors import MmgenError
 from mmgen.ffmpeg import system_ffmpeg
 from mmgen.music import FLAT_NAMES, SUPPORTED_METERS
 from mmgen.pipeline import generate_variations
+from mmgen.post.figure import plan_figure
 from mmgen.request import DURATION_RANGE_S, MAX_PROMPT_CHARS, MAX_SEED, MAX_VARIATIONS
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -192,13 +193,13 @@ def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, t
         vocals=(vocals or "none") if media["lyrics"] else "none",
         **_clip_arguments(decoder or "composer", audio_clip), **media)
     keep = [gr.skip()] * (MAX_VARIATIONS + 3)
-    scored_video = None
+    scored_video = picture = None
     key = getattr(session, "session_hash", None) or ""
     stop = STOP_FLAGS[key] = threading.Event()
     try:
         for result in _run_streaming(request, progress, stop):
             if isinstance(result, np.ndarray):
-                yield (*keep, _wav_bytes(result), gr.skip())
+                yield (*keep, _wav_bytes(result), gr.skip(), gr.skip())
             else:
                 tracks = result
         OUTPUT_ROOT.mkdir(parents=True, exist_ok=True)
@@ -209,6 +210,8 @@ def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, t
             stem = f"mmgen-{track.plan.style}-{track.request.seed}"
             take = [track.save(folder / f"{stem}{suffix}") for suffix in track.formats() if suffix not in (".flac", ".mp4")]
             take.append(track.save_report(folder / f"{stem}.json"))
+            if picture is None:  # the best take's waveform and plan, drawn over time
+                picture = str(plan_figure(track, folder / f"{stem}-plan.png"))
             if track.video is not None and scored_video is None:  # the best take under the video
                 scored_video = str(track.save(folder / f"{stem}.mp4"))
                 take.append(scored_video)
@@ -232,7 +235,7 @@ def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, t
     audio = [players[0]] + [gr.update(value=players[i] if i < len(players) else None, visible=i < len(players))
                             for i in range(1, MAX_VARIATIONS)]
     yield (*audio, files, summary, str(first.request.seed), gr.skip(),
-           gr.update(value=scored_video, visible=scored_video is not None))
+           gr.update(value=scored_video, visible=scored_video is not None), picture)
 
 
 def build_app() -> gr.Blocks:
@@ -318,6 +321,8 @@ def build_app() -> gr.Blocks:
                 players = [gr.Audio(label="Your track" if i == 0 else f"Take {i + 1}", type="filepath",
                                     interactive=False, visible=i == 0) for i in range(MAX_VARIATIONS)]
                 scored = gr.Video(label="Your video with its soundtrack", visible=False, interactive=False)
+                picture = gr.Image(label="The track and its plan over time", type="filepath", interactive=False,
+                                   show_label=True, height=300)
                 plan_text = gr.Markdown(label="The plan", value="*The plan of your track will appear here.*")
                 downloads = gr.File(label="Downloads (WAV, MP3, MIDI, MP4, report)", file_count="multiple")
         gr.Examples([[e["prompt"], e["duration_s"]] for e in examples], inputs=[prompt, duration],
@@ -328,7 +333,7 @@ def build_app() -> gr.Blocks:
         job = generate.click(make_track, inputs=[prompt, duration, bpm, key, meter, seed, decoder, variations,
                                            temperature, top_k, top_p, guidance, audio_clip, image, video, cuts,
                                            video_audio, source, lyrics, vocals],
-                       outputs=[*players, downloads, plan_text, seed, live, scored], api_name="generate",
+                       outputs=[*players, downloads, plan_text, seed, live, scored, picture], api_name="generate",
                        concurrency_limit=1)
         decoder.change(lambda name: gr.update(visible=_streams(name)), inputs=decoder, outputs=live,
                        api_visibility="private")

@@ -21,7 +21,7 @@ def path_of(output):
 
 
 def test_generate_through_the_api(client):
-    audio, *others, files, summary, seed, live, scored = client.predict(
+    audio, *others, files, summary, seed, live, scored, picture = client.predict(
         "bossa nova for a cooking video", 8, 0, "A minor", "Auto", "42", "composer", api_name="/generate")
     assert seed == "42" and len(others) == 3 and not any(path_of(o) for o in others)  # hidden takes
     info = sf.info(audio)
@@ -29,10 +29,11 @@ def test_generate_through_the_api(client):
     suffixes = sorted(Path(f).suffix for f in files)
     assert suffixes == [".json", ".mid", ".mp3", ".wav"]
     assert "A minor" in summary and "bossa" in summary.lower()
+    assert Path(picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"  # the track and its plan, drawn
 
 
 def test_takes_through_the_api(client):
-    *players, files, summary, seed, live, scored = client.predict(
+    *players, files, summary, seed, live, scored, picture = client.predict(
         "lofi beat", 6, 0, "Auto", "Auto", "7", "composer", 3, 1.0, 250, 0.0, 3.0, api_name="/generate")
     assert [bool(path_of(p)) for p in players] == [True, True, True, False]
     assert len([f for f in files if f.endswith(".wav")]) == 3
@@ -63,7 +64,7 @@ def test_helper_events_are_not_in_the_api(client):
 
 
 def test_empty_seed_means_a_new_random_seed(client):
-    seeds = {client.predict("pop", 5, 0, "Auto", "Auto", "", "composer", api_name="/generate")[-3] for _ in range(2)}
+    seeds = {client.predict("pop", 5, 0, "Auto", "Auto", "", "composer", api_name="/generate")[-4] for _ in range(2)}
     assert len(seeds) == 2 and all(s.isdigit() for s in seeds)
 
 
@@ -74,9 +75,9 @@ def test_musicgen_streams_a_live_preview(client):
     job = client.submit("jazz", 5, 0, "Auto", "Auto", "3", "musicgen", api_name="/generate")
     final = job.result(timeout=300)
     updates = job.outputs()
-    streamed = [update[-2] for update in updates[:-1]]  # pieces that queue up meanwhile are sent together
+    streamed = [update[-3] for update in updates[:-1]]  # pieces that queue up meanwhile are sent together
     assert len(streamed) >= 2 and all(str(s).endswith("playlist.m3u8") for s in streamed)
-    assert updates[-1][-3] == "3" and sf.info(final[0]).duration == pytest.approx(5.0, abs=0.01)
+    assert updates[-1][-4] == "3" and sf.info(final[0]).duration == pytest.approx(5.0, abs=0.01)
 
 
 def test_a_video_comes_back_with_its_soundtrack(client, tmp_path):
@@ -87,7 +88,7 @@ def test_a_video_comes_back_with_its_soundtrack(client, tmp_path):
     edit = make_video(tmp_path / "edit.mp4", [2.4, 3.2, 2.4])
     result = client.predict("", 30, 0, "Auto", "Auto", "8", "composer", 1, 1.0, 250, 0.0, 3.0, None, None,
                             handle_file(str(edit)), "", "auto", "video", api_name="/generate")
-    audio, *_, files, summary, seed, live, scored = result
+    audio, *_, files, summary, seed, live, scored, picture = result
     scored_path = path_of(scored)
     assert abs(probe_video(scored_path).duration_s - probe_video(edit).duration_s) <= 1 / 25
     assert sf.info(audio).duration == pytest.approx(8.0, abs=0.01)
@@ -105,6 +106,6 @@ def test_lyrics_become_a_song(client):
     lyrics = "[Verse]\nI walked along the river late at night\n\n[Chorus]\nTonight we are on fire"
     result = client.predict("folk", 30, 0, "Auto", "Auto", "5", "composer", 1, 1.0, 250, 0.0, 3.0, None, None, None,
                             "", "auto", "lyrics", lyrics, api_name="/generate")
-    audio, *_, files, summary, seed, live, scored = result
+    audio, *_, files, summary, seed, live, scored, picture = result
     assert "Song form" in summary and "Verse 1" in summary
     assert any(f.endswith(".mid") for f in files) and sf.info(audio).duration < 30  # the song's own length

@@ -71,6 +71,8 @@ def test_text_tab_makes_a_track(page):
     generate_and_wait(page)
     assert page.get_by_text("Style:").first.is_visible()
     assert player_file(page)[:4] == b"RIFF"  # the track the player shows is served
+    page.wait_for_function("() => [...document.querySelectorAll('img')].some(i => i.src.includes('-plan.png')"
+                           " && i.naturalWidth > 0)", timeout=30_000)  # the plan over time is drawn
     page.screenshot(path=SHOTS / "text.png", full_page=True)
 
 
