@@ -86,6 +86,38 @@ def vocal_choices() -> tuple[list[tuple[str, str]], str]:
     return choices, ("Sung vocals not offered here — " + "; ".join(missing)) if missing else ""
 
 
+HISTORY_COLUMNS = ("#", "Description", "Length (s)", "Engine", "Seed")
+MAX_HISTORY = 20
+
+
+def remember(history: list, prompt, duration, decoder, seed, track, files, summary, drawing) -> tuple[list, list]:
+    """After a track is made: add it to this browser session's history (newest first)."""
+    files = [getattr(f, "name", f) for f in files or []]
+    if not track:
+        return history, [_history_row(i, h) for i, h in enumerate(history)]
+    entry = {"prompt": prompt or "", "duration": duration, "decoder": decoder, "seed": seed,
+             "track": track, "files": files, "summary": summary, "drawing": drawing,
+             "number": (history[0]["number"] + 1) if history else 1}
+    history = [entry, *history][:MAX_HISTORY]
+    return history, [_history_row(i, h) for i, h in enumerate(history)]
+
+
+def _history_row(index: int, entry: dict) -> list:
+    return [entry["number"], entry["prompt"][:80] or "(no description)", entry["duration"], entry["decoder"],
+            entry["seed"]]
+
+
+def recall(history: list, selected: gr.SelectData):
+    """A history row picked: its track back in the player and downloads, its settings back in the
+    controls (the seed too, so Generate remakes it exactly)."""
+    row = selected.index[0] if isinstance(selected.index, (list, tuple)) else selected.index
+    if not history or row is None or row >= len(history):
+        return (gr.skip(),) * 8
+    entry = history[row]
+    return (entry["track"], entry["files"], entry["summary"], entry["drawing"], entry["prompt"], entry["duration"],
+            entry["decoder"], entry["seed"])
+
+
 def _streams(decoder: str | None) -> bool:
     """Whether an engine plays while it generates: the neural audio-token engines do, where
     Gradio can stream audio (it needs ffmpeg and ffprobe installed)."""
@@ -325,6 +357,10 @@ def build_app() -> gr.Blocks:
                                    show_label=True, height=300)
                 plan_text = gr.Markdown(label="The plan", value="*The plan of your track will appear here.*")
                 downloads = gr.File(label="Downloads (WAV, MP3, MIDI, MP4, report)", file_count="multiple")
+                with gr.Accordion("Your tracks this session", open=False):
+                    history = gr.State([])
+                    history_table = gr.Dataframe(headers=list(HISTORY_COLUMNS), value=[], interactive=False,
+                                                 wrap=True, label="Pick a row to hear it again and reuse its settings")
         gr.Examples([[e["prompt"], e["duration_s"]] for e in examples], inputs=[prompt, duration],
                     label="Try one")
         dice.click(lambda: str(random.randint(0, MAX_SEED)), outputs=seed, api_visibility="private")
@@ -338,6 +374,10 @@ def build_app() -> gr.Blocks:
         decoder.change(lambda name: gr.update(visible=_streams(name)), inputs=decoder, outputs=live,
                        api_visibility="private")
         cancel.click(stop_generation, cancels=[job], api_visibility="private", queue=False)
+        job.success(remember, inputs=[history, prompt, duration, decoder, seed, players[0], downloads, plan_text,
+                                      picture], outputs=[history, history_table], api_visibility="private")
+        history_table.select(recall, inputs=history, outputs=[players[0], downloads, plan_text, picture, prompt, duration,
+                                                              decoder, seed], api_visibility="private")
     return app
 
 
