@@ -272,6 +272,7 @@ def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, t
 
 def build_app() -> gr.Blocks:
     examples = json.loads((ASSETS / "examples.json").read_text(encoding="utf-8"))
+    lyric_examples = json.loads((ASSETS / "lyrics_examples.json").read_text(encoding="utf-8"))
     choices, default_decoder, unavailable_note = decoder_choices()
     # Gradio's cached copies of results: every 10 minutes, those older than 30 minutes go.
     with gr.Blocks(title="mmgen studio", delete_cache=(600, 1800)) as app:
@@ -295,6 +296,8 @@ def build_app() -> gr.Blocks:
                                                         "[Chorus]\nTonight we are on fire\n...",
                                             info="Mark sections with [Verse], [Chorus], [Bridge], or leave a blank "
                                                  "line between them. The song's length follows the words.")
+                        gr.Examples([[e["lyrics"]] for e in lyric_examples], inputs=[lyrics], label="Try a song",
+                                    examples_per_page=3)
                         singers, singers_note = vocal_choices()
                         vocals = gr.Dropdown(singers, value="none", label="Vocals")
                         if singers_note:
@@ -356,7 +359,8 @@ def build_app() -> gr.Blocks:
                 picture = gr.Image(label="The track and its plan over time", type="filepath", interactive=False,
                                    show_label=True, height=300)
                 plan_text = gr.Markdown(label="The plan", value="*The plan of your track will appear here.*")
-                downloads = gr.File(label="Downloads (WAV, MP3, MIDI, MP4, report)", file_count="multiple")
+                downloads = gr.File(label="Downloads (WAV, MP3, MIDI, MP4, report)", file_count="multiple",
+                                    interactive=False)
                 with gr.Accordion("Your tracks this session", open=False):
                     history = gr.State([])
                     history_table = gr.Dataframe(headers=list(HISTORY_COLUMNS), value=[], interactive=False,

@@ -121,3 +121,10 @@ def test_the_report_carries_the_lyric_lines(tmp_path):
     report = json.loads(track.save_report(tmp_path / "song.json").read_text())
     assert report["plan"]["lyric_lines"][0]["syllables"][:3] == ["I", "walked", "a"]
     assert report["media"]["label"] == "the lyrics"
+
+
+def test_the_lyrics_examples_parse():
+    import json
+    examples = json.loads((ROOT / "assets" / "lyrics_examples.json").read_text(encoding="utf-8"))
+    for example in examples:
+        assert parse_lyrics(example["lyrics"]).lines
