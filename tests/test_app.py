@@ -109,3 +109,21 @@ def test_lyrics_become_a_song(client):
     audio, *_, files, summary, seed, live, scored, picture = result
     assert "Song form" in summary and "Verse 1" in summary
     assert any(f.endswith(".mid") for f in files) and sf.info(audio).duration < 30  # the song's own length
+
+
+def test_session_history_remembers_and_recalls():
+    """The history handlers themselves: newest first, at most MAX_HISTORY, a picked row returns
+    its track, files, plan and settings."""
+    import importlib
+
+    from gradio import SelectData
+    app = importlib.import_module("app")
+    history: list = []
+    for i in range(app.MAX_HISTORY + 2):
+        history, rows = app.remember(history, f"song {i}", 10 + i, "composer", str(i), f"/t/{i}.wav", [f"/t/{i}.mp3"],
+                                     f"plan {i}", f"/t/{i}.png")
+    assert len(history) == app.MAX_HISTORY and rows[0][1] == f"song {app.MAX_HISTORY + 1}"
+    picked = app.recall(history, SelectData(None, {"index": [1, 0], "value": rows[1][0], "selected": True}))
+    assert picked == (f"/t/{app.MAX_HISTORY}.wav", [f"/t/{app.MAX_HISTORY}.mp3"], f"plan {app.MAX_HISTORY}",
+                      f"/t/{app.MAX_HISTORY}.png", f"song {app.MAX_HISTORY}", 10 + app.MAX_HISTORY, "composer",
+                      str(app.MAX_HISTORY))
