@@ -13,6 +13,7 @@ import queue
 import random
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import gradio as gr
@@ -152,6 +153,27 @@ def stop_generation(request: gr.Request) -> None:
         flag.set()
 
 
+def with_estimate(progress, clock=time.monotonic):
+    """Wrap a progress(fraction, desc=...) so that long work also says about how long is left
+    (from the pace so far, once a few seconds have passed)."""
+    started = clock()
+
+    def report(fraction: float, stage: str) -> None:
+        elapsed = clock() - started
+        if elapsed >= 4 and 0.05 <= fraction < 0.98:
+            left = elapsed * (1 - fraction) / fraction
+            stage = f"{stage} (about {_as_duration(left)} left)"
+        progress(fraction, desc=stage)
+
+    return report
+
+
+def _as_duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{max(5, round(seconds / 5) * 5):.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds >= 90 else "1 min"
+
+
 def _run_streaming(request, progress, stop: threading.Event):
     """Run the pipeline in a worker thread; yield take 1's preview audio as it comes, then the
     tracks (or raise the pipeline's error here, in the request's thread)."""
@@ -160,7 +182,7 @@ def _run_streaming(request, progress, stop: threading.Event):
 
     def work() -> None:
         try:
-            outcome["tracks"] = generate_variations(request, progress=lambda f, stage: progress(f, desc=stage),
+            outcome["tracks"] = generate_variations(request, progress=with_estimate(progress),
                                                     preview=pieces.put if system_ffmpeg() else None,
                                                     should_stop=stop.is_set)
         except BaseException as error:  # handed to the request's thread below
@@ -273,6 +295,7 @@ def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, t
 def build_app() -> gr.Blocks:
     examples = json.loads((ASSETS / "examples.json").read_text(encoding="utf-8"))
     lyric_examples = json.loads((ASSETS / "lyrics_examples.json").read_text(encoding="utf-8"))
+    media_examples = json.loads((ASSETS / "media_examples.json").read_text(encoding="utf-8"))
     choices, default_decoder, unavailable_note = decoder_choices()
     # Gradio's cached copies of results: every 10 minutes, those older than 30 minutes go.
     with gr.Blocks(title="mmgen studio", delete_cache=(600, 1800)) as app:
@@ -290,6 +313,8 @@ def build_app() -> gr.Blocks:
                                          sources=["upload", "clipboard"], height=220)
                         gr.Markdown("The music takes its mood, energy and key from the picture's light and "
                                     "colour; words below refine it.")
+                        gr.Examples([[str(ASSETS / e["file"])] for e in media_examples["image"]], inputs=[image],
+                                    label="Try a picture", example_labels=[e["label"] for e in media_examples["image"]])
                     with gr.Tab("Lyrics", id="lyrics") as lyrics_tab:
                         lyrics = gr.Textbox(label="Your lyrics", lines=8, max_length=5000, value="",
                                             placeholder="[Verse]\nI walked along the river in the rain\n...\n\n"
@@ -311,6 +336,8 @@ def build_app() -> gr.Blocks:
                                                 ("Music only", "music"), ("Keep the original sound quietly", "mix"),
                                                 ("Keep the original sound in front", "duck")],
                                                value="auto", label="The video's own sound")
+                        gr.Examples([[str(ASSETS / e["file"])] for e in media_examples["video"]], inputs=[video],
+                                    label="Try a video", example_labels=[e["label"] for e in media_examples["video"]])
                 prompt = gr.Textbox(label="Describe the music", lines=3, max_length=MAX_PROMPT_CHARS,
                                     placeholder="e.g. chill lofi beat for a cooking video, in D minor",
                                     info="Style, mood, instruments, what it is for. Tempo (\"96 bpm\"), "
@@ -332,8 +359,9 @@ def build_app() -> gr.Blocks:
                         gr.Markdown(unavailable_note)
                     variations = gr.Slider(1, MAX_VARIATIONS, value=1, step=1, label="Takes",
                                            info="Several versions at once, each from its own seed.")
-                with gr.Accordion("Advanced: sampling (neural engines)", open=False):
-                    gr.Markdown("These shape how a neural engine such as MusicGen picks each sound token. "
+                with gr.Accordion("Advanced: sampling (neural and learned engines)", open=False):
+                    gr.Markdown("These shape how a neural engine such as MusicGen picks each sound token "
+                                "(the learned engines use temperature and top-p for their notes). "
                                 "The composer ignores them.")
                     with gr.Row():
                         temperature = gr.Slider(0.05, 3.0, value=1.0, step=0.05, label="Temperature",

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import platform
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -31,7 +32,7 @@ from .plan import MusicPlan, build_plan
 from .post.export import OUTPUT_SUFFIXES, check_output_path, export, write_report
 from .post.master import MasteringReport, master
 from .encoders.audio import load_clip
-from .errors import Cancelled, InvalidRequest
+from .errors import Cancelled, GenerationFailed, InvalidRequest
 from .request import MAX_SEED, GenerationRequest, validate
 
 MAX_CONTINUE_S = 20.0  # a clip to continue leaves room in the first 30 s window for new music
@@ -117,8 +118,30 @@ class _StepTimer:
             fraction, label = STAGES[name]
             self.progress(fraction, label)
         started = time.perf_counter()
-        yield
+        try:
+            yield
+        except Exception as error:
+            if not _out_of_memory(error):
+                raise
+            del error  # drop the traceback's frames (and the tensors they hold) before freeing
+            _free_memory()
+            raise GenerationFailed("There was not enough memory to make this track. Try a shorter length "
+                                   "or fewer takes.") from None
         self.timings[name] = round(time.perf_counter() - started, 4)
+
+
+def _out_of_memory(error: BaseException) -> bool:
+    """A MemoryError, or torch's (CUDA/MPS/CPU) OutOfMemoryError."""
+    return isinstance(error, MemoryError) or type(error).__name__ == "OutOfMemoryError"
+
+
+def _free_memory() -> None:
+    import gc
+
+    gc.collect()
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        torch.cuda.empty_cache()
 
 
 def encode_prompt(prompt: str, descriptors: dict) -> tuple[TextFeatures | None, PromptCues]:

@@ -127,3 +127,74 @@ def test_session_history_remembers_and_recalls():
     assert picked == (f"/t/{app.MAX_HISTORY}.wav", [f"/t/{app.MAX_HISTORY}.mp3"], f"plan {app.MAX_HISTORY}",
                       f"/t/{app.MAX_HISTORY}.png", f"song {app.MAX_HISTORY}", 10 + app.MAX_HISTORY, "composer",
                       str(app.MAX_HISTORY))
+
+
+def _run_handler(app, prompt="lofi beat", duration=6, decoder="composer"):
+    """The generate handler run in this process (no server): its final outputs."""
+    outputs = None
+    for outputs in app.make_track(prompt, duration, 0, "Auto", "Auto", "3", decoder,
+                                  progress=lambda fraction, desc=None: None):
+        pass
+    return outputs
+
+
+@pytest.mark.parametrize("fault, message", [
+    ("nan", "invalid audio"), ("silence", "produced silence"), ("memory", "not enough memory")])
+def test_generation_faults_are_reported_and_the_next_request_works(monkeypatch, fault, message):
+    """NaN or silent audio from a codec, and running out of memory while decoding (injected:
+    MemoryError on the CPU, torch's OutOfMemoryError on a GPU), come back as a plain message;
+    nothing is returned as a track and the next request succeeds."""
+    import importlib
+
+    import gradio as gr
+    import numpy as np
+    import torch
+
+    from mmgen import registry
+    from mmgen.codecs.base import Waveform
+
+    app = importlib.import_module("app")
+    codec, decoder = registry.get("codec", "soundfont"), registry.get("decoder", "composer")
+    if fault == "memory":
+        def decode_many(*args, **kwargs):
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        monkeypatch.setattr(decoder, "decode_many", decode_many)
+    else:
+        value = np.nan if fault == "nan" else 0.0
+        monkeypatch.setattr(codec, "decode", lambda tokens: Waveform(
+            np.full((2, 44100 * 6), value, np.float32), 44100))
+    with pytest.raises(gr.Error, match=f"(?i){message}"):
+        _run_handler(app)
+    monkeypatch.undo()
+    outputs = _run_handler(app)
+    assert sf.info(outputs[0]).duration == pytest.approx(6.0, abs=0.01)
+
+
+def test_progress_says_how_long_is_left():
+    import importlib
+
+    app = importlib.import_module("app")
+    seen, now = [], [0.0]
+    report = app.with_estimate(lambda fraction, desc: seen.append(desc), clock=lambda: now[0])
+    report(0.1, "Planning")  # too early to tell
+    now[0] = 20.0
+    report(0.25, "Composing")  # 20 s for a quarter: about a minute to go
+    now[0] = 200.0
+    report(0.5, "Composing")
+    assert seen == ["Planning", "Composing (about 1 min left)", "Composing (about 3 min left)"]
+
+
+def test_every_tab_has_examples_that_load():
+    """The picture and video examples are real files the app's readers accept."""
+    import json
+
+    from mmgen.encoders.image import load_image
+    from mmgen.encoders.video import probe_video
+
+    root = Path(__file__).resolve().parents[1] / "assets"
+    media = json.loads((root / "media_examples.json").read_text())
+    assert len(media["image"]) >= 3 and len(media["video"]) >= 2
+    for example in media["image"]:
+        assert load_image(str(root / example["file"])).ndim == 3  # decodes as a picture
+    for example in media["video"]:
+        assert probe_video(str(root / example["file"])).duration_s >= 5

@@ -113,7 +113,7 @@ def test_an_audio_clip_upload_is_continued(page, tmp_path):
     engine = page.get_by_label("Engine")
     engine.click()
     page.get_by_role("option", name="musicgen —").first.click()
-    page.get_by_text("Advanced: sampling (neural engines)").click()
+    page.get_by_text("Advanced: sampling (neural and learned engines)").click()
     upload(page, "Your clip", clip)
     page.get_by_label("Length (seconds)").first.fill("5")
     generate_and_wait(page)
@@ -148,3 +148,41 @@ def test_cancel_stops_the_work(page, server):
     assert not page.get_by_text("made in").first.is_visible()
     page.get_by_label("Length (seconds)").first.fill("6")  # and the next request runs as usual
     generate_and_wait(page)
+
+
+UNNAMED = ("textbox", "combobox", "slider", "spinbutton", "button", "checkbox", "radio", "tab")
+
+
+def test_every_control_has_an_accessible_name(page):
+    """Screen readers get a name for every control of every tab (Chromium's accessibility tree,
+    as Playwright's ARIA snapshot shows it)."""
+    missing = []
+    for tab in ("Text", "Image", "Lyrics", "Video"):
+        choose_tab(page, tab)
+        for accordion in ("Fine-tune (optional)", "Advanced: sampling (neural and learned engines)"):
+            toggle = page.get_by_role("button", name=accordion)
+            if toggle.get_attribute("aria-expanded") != "true":
+                toggle.click()
+        snapshot = page.locator("body").aria_snapshot()
+        for line in snapshot.splitlines():
+            entry = line.strip().lstrip("- ").rstrip(":")
+            role = entry.split(" ")[0]
+            if role in UNNAMED and entry in (role, f"{role} [disabled]") or entry.startswith(tuple(
+                    f'{r} ""' for r in UNNAMED)):
+                missing.append(f"{tab}: {line.strip()}")
+    assert not missing, "\n".join(sorted(set(missing)))
+
+
+def test_the_studio_fits_a_phone(browser, server):
+    """At a phone's width (390 px) nothing runs off the side, and a track can be made."""
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        phone.goto(server)
+        phone.get_by_role("button", name="Generate").wait_for(timeout=30_000)
+        overflow = phone.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1
+        phone.get_by_label("Describe the music").fill("happy ukulele")
+        generate_and_wait(phone)
+        phone.screenshot(path=SHOTS / "phone.png", full_page=True)
+    finally:
+        phone.close()
