@@ -233,7 +233,8 @@ def _media_arguments(source: str, image, video, cuts, video_audio, lyrics="") ->
 
 def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, temperature=1.0, top_k=250,
                top_p=0.0, guidance=3.0, audio_clip=None, image=None, video=None, cuts="", video_audio="auto",
-               source="auto", lyrics="", vocals="none", session: gr.Request = None, progress=gr.Progress()):
+               source="auto", lyrics="", vocals="none", blend_seed="", session: gr.Request = None,
+               progress=gr.Progress()):
     """The `generate` API: yields live preview audio while a streaming engine works, then
     (take 1..4 audio, downloads, plan explanation, seed used, live preview, scored video).
     `source` picks the input: text, image, video, or auto (the video or picture given, if any)."""
@@ -245,6 +246,7 @@ def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, t
         variations=variations or 1,
         temperature=temperature, top_k=top_k, top_p=top_p, guidance_scale=guidance,
         vocals=(vocals or "none") if media["lyrics"] else "none",
+        blend_seed=None if str(blend_seed or "").strip() == "" else str(blend_seed).strip(),
         **_clip_arguments(decoder or "composer", audio_clip), **media)
     keep = [gr.skip()] * (MAX_VARIATIONS + 3)
     scored_video = picture = None
@@ -359,9 +361,13 @@ def build_app() -> gr.Blocks:
                         gr.Markdown(unavailable_note)
                     variations = gr.Slider(1, MAX_VARIATIONS, value=1, step=1, label="Takes",
                                            info="Several versions at once, each from its own seed.")
+                    blend_seed = gr.Textbox(value="", label="Blend into seed (Learned VAE engine)", placeholder="none",
+                                            info="The melody drifts from this track's seed to that seed's "
+                                                 "over the piece. Other engines ignore it.")
                 with gr.Accordion("Advanced: sampling (neural and learned engines)", open=False):
                     gr.Markdown("These shape how a neural engine such as MusicGen picks each sound token "
-                                "(the learned engines use temperature and top-p for their notes). "
+                                "(the learned engines use the temperature for their notes; the Transformer "
+                                "and LSTM also top-p). "
                                 "The composer ignores them.")
                     with gr.Row():
                         temperature = gr.Slider(0.05, 3.0, value=1.0, step=0.05, label="Temperature",
@@ -400,7 +406,7 @@ def build_app() -> gr.Blocks:
             tab.select(lambda name=name: name, outputs=source, api_visibility="private")
         job = generate.click(make_track, inputs=[prompt, duration, bpm, key, meter, seed, decoder, variations,
                                            temperature, top_k, top_p, guidance, audio_clip, image, video, cuts,
-                                           video_audio, source, lyrics, vocals],
+                                           video_audio, source, lyrics, vocals, blend_seed],
                        outputs=[*players, downloads, plan_text, seed, live, scored, picture], api_name="generate",
                        concurrency_limit=1)
         decoder.change(lambda name: gr.update(visible=_streams(name)), inputs=decoder, outputs=live,

@@ -59,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
                             "it), music (drop it), mix (keep it quietly under), duck (keep it in front)")
     gen.add_argument("--variations", type=int, default=1, metavar="N",
                      help="1-4 takes, seeds seed..seed+N-1; files are named NAME-1.wav, NAME-2.wav, ...")
+    gen.add_argument("--blend-seed", type=int, metavar="SEED",
+                     help="with --decoder symbolic-vae: the melody moves from --seed's towards this seed's")
     neural = gen.add_argument_group("sampling (neural decoders such as musicgen)")
     neural.add_argument("--top-k", type=int, default=250)
     neural.add_argument("--top-p", type=float, default=0.0)
@@ -112,7 +114,7 @@ def _generate(args: argparse.Namespace) -> int:
                                 top_p=args.top_p, temperature=args.temperature, guidance_scale=args.guidance,
                                 continue_audio=args.continue_audio, melody_audio=args.melody_audio,
                                 image_path=args.image_path, video_path=args.video_path, cuts_s=args.cuts,
-                                video_audio=args.video_audio, vocals=args.vocals)
+                                video_audio=args.video_audio, vocals=args.vocals, blend_seed=args.blend_seed)
     tracks = generate_variations(request)
     for i, track in enumerate(tracks):
         written = track.save(_numbered(args.out, i, len(tracks)))

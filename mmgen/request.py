@@ -49,6 +49,7 @@ class GenerationRequest:
     video_audio: str = "auto"  # the video's own sound: auto | music (drop it) | mix (keep it under) | duck
     lyrics: str | None = None  # song lyrics to set; duration_s None = as long as the song form needs
     vocals: str = "none"  # sung vocals for the lyrics: none | bark-small | bark
+    blend_seed: int | None = None  # symbolic-vae: the melody moves from `seed`'s towards this seed's
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -147,6 +148,12 @@ def validate(request: GenerationRequest) -> GenerationRequest:
     seed_number = _number(seed, "seed")
     if seed_number != int(seed_number) or not 0 <= seed_number <= MAX_SEED:
         raise InvalidRequest(f"The seed must be a whole number between 0 and {MAX_SEED}.")
+    blend_seed = None
+    if request.blend_seed not in (None, ""):
+        blend_seed = _number(request.blend_seed, "seed to blend into")
+        if blend_seed != int(blend_seed) or not 0 <= blend_seed <= MAX_SEED:
+            raise InvalidRequest(f"The seed to blend into must be a whole number between 0 and {MAX_SEED}.")
+        blend_seed = int(blend_seed)
     decoder = check_text(request.decoder or "composer", "decoder name")
     loudness = _in_range(request.loudness_lufs, LOUDNESS_RANGE_LUFS, "loudness target", "LUFS")
     variations = _in_range(request.variations, (1, MAX_VARIATIONS), "number of variations", "")
@@ -159,7 +166,7 @@ def validate(request: GenerationRequest) -> GenerationRequest:
         raise InvalidRequest("Give either a clip to continue or a melody to follow, not both.")
     return GenerationRequest(
         continue_audio=continue_audio or None, melody_audio=melody_audio or None, image_path=image, video_path=video,
-        cuts_s=cuts, video_audio=request.video_audio, lyrics=lyrics, vocals=vocals,
+        cuts_s=cuts, video_audio=request.video_audio, lyrics=lyrics, vocals=vocals, blend_seed=blend_seed,
         prompt=prompt, duration_s=duration, tempo_bpm=tempo, key=key, meter=meter, seed=int(seed_number),
         decoder=decoder, loudness_lufs=loudness, variations=int(variations), top_k=int(top_k),
         top_p=_in_range(request.top_p, TOP_P_RANGE, "top-p", ""),

@@ -36,12 +36,17 @@ class ComposerDecoder(Decoder):
 
     def decode(self, plan: MusicPlan, seed: int, conditioning: dict | None = None,
                progress: ProgressFn | None = None) -> ScoreTokens:
-        return _Arrangement(plan, STYLES[plan.style], random.Random(f"composer:{seed}")).write()
+        return Arrangement(plan, STYLES[plan.style], random.Random(f"composer:{seed}")).write()
 
 
-class _Arrangement:
-    def __init__(self, plan: MusicPlan, style: ComposerStyle, rng: random.Random) -> None:
-        self.plan, self.style, self.rng = plan, style, rng
+class Arrangement:
+    """The arrangement of one plan. `lead` = (chord label per bar, melody notes per bar) from a
+    learned model replaces the composer's own harmony and melody (symbolic/tokenizer.Note,
+    onsets in quarter notes from the bar line)."""
+
+    def __init__(self, plan: MusicPlan, style: ComposerStyle, rng: random.Random,
+                 lead: tuple[list[str], list[list]] | None = None) -> None:
+        self.plan, self.style, self.rng, self.lead = plan, style, rng, lead
         self.meter = plan.meter
         self.harmony = HarmonyModel(plan.key, style.sevenths, rng)
         self.parts: dict[str, Part] = {}
@@ -67,6 +72,10 @@ class _Arrangement:
     def chords_per_bar(self) -> list[Chord]:
         """One chord per bar (one per two bars at fast tempos); repeated sections repeat chords."""
         plan, span = self.plan, 2 if self.plan.bar_s < 1.6 else 1
+        if self.lead is not None:
+            tonic = self.harmony.tonic_label
+            return [self.harmony.chord(label, seventh=self.style.sevenths and label != tonic)
+                    for label in self.lead[0]]
         by_label: dict[str, list[Chord]] = {}
         bars: list[Chord] = []
         for section in plan.sections:
@@ -130,7 +139,10 @@ class _Arrangement:
                 self.parts["timpani"].add(nearest_pitch(chord.root_pc, 45, 38, 55), bar_beat, 1.0, 70 + 40 * energy)
             if "melody" in self.parts and (section.role != "intro" or len(plan.sections) == 1) \
                     and bar not in self.sung_bars:
-                self._melody_bar(section, in_section, chord, bar_beat, energy, motifs, last_bar)
+                if self.lead is not None:
+                    self._lead_bar(bar, bar_beat, energy)
+                else:
+                    self._melody_bar(section, in_section, chord, bar_beat, energy, motifs, last_bar)
         self._mark_cuts(chords, energies)
         lyrics = self._sing(chords, energies)
         self._ending()
@@ -161,6 +173,22 @@ class _Arrangement:
             self.melody.play_bar(track, self.melody.vary(motif), chord, bar_beat, velocity, leading_tone=leading)
         else:
             self.melody.play_bar(track, motif, chord, bar_beat, velocity, leading_tone=leading)
+
+    def _lead_bar(self, bar: int, bar_beat: float, energy: float) -> None:
+        """The learned melody's notes of one bar, moved by whole octaves into the style's
+        register, accented on the downbeat."""
+        notes = self.lead[1][bar] if bar < len(self.lead[1]) else []
+        if not hasattr(self, "_lead_shift"):
+            pitches = sorted(n.pitch for bar_notes in self.lead[1] for n in bar_notes) or [self.style.melody_register]
+            self._lead_shift = 12 * round((self.style.melody_register - pitches[len(pitches) // 2]) / 12)
+        qpb = self.meter.quarters_per_beat
+        for n in notes:
+            start = bar_beat + n.onset_q / qpb
+            if start < 0:
+                continue
+            accent = 1.08 if n.onset_q == 0 else 1.0
+            self.parts["melody"].add(n.pitch + self._lead_shift, start, n.duration_q / qpb * 0.95,
+                                     (72 + 38 * energy) * accent)
 
     def _ostinato(self, chord: Chord, bar_beat: float, energy: float, busy: bool) -> None:
         """Cinematic strings: a driving figure on root, third and fifth in even notes."""

@@ -1,0 +1,137 @@
+"""Corpus pieces -> lead-sheet bars -> token sequences, with a held-out split and transposition.
+
+Each bar's chord is found from every voice sounding in it: pitch classes weighted by how long
+they sound (a note on the bar's downbeat counts 1.5x), scored against the triads of the mode
+(chord tones add their weight, other tones subtract half of theirs), with a small prior for the
+primary triads (a bare melody often fits two triads equally; the tonic, dominant and
+subdominant are the likelier harmony).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+
+import numpy as np
+
+from ..music import Key
+from ..training.corpus import Piece
+from .tokenizer import (CHORD_SHAPES, MODE_CHORDS, PITCH_RANGE, Bar, LeadSheetTokenizer, Note,
+                        density_bucket, tempo_bucket)
+
+PRIOR = {"I": 0.15, "i": 0.15, "V": 0.1, "IV": 0.06, "iv": 0.06}  # x the bar's total weight
+HELD_OUT = 0.05  # share of pieces kept for evaluation (by a hash of the title, stable)
+FAST_TUNES = {"reel", "hornpipe", "jig", "polka", "slide", "quickstep", "strathspey"}
+SLOW_TUNES = {"air", "lament"}
+MODERATE_TUNES = {"march", "waltz", "mazurka", "schottische"}
+
+
+def style_of(piece: Piece) -> str:
+    return "chorale" if piece.collection == "chorales" else "folk"
+
+
+def tempo_of(piece: Piece) -> str:
+    """A tempo bucket: the notated tempo when there is one, else the tune type's custom."""
+    if piece.tempo_qpm:
+        quarters_per_beat = 1.5 if piece.meter in ("6/8", "9/8", "12/8") else 4 / int(piece.meter.split("/")[1])
+        return tempo_bucket(piece.tempo_qpm / quarters_per_beat)
+    if piece.collection == "chorales" or piece.tune_type in SLOW_TUNES:
+        return "slow"
+    if piece.tune_type in FAST_TUNES:
+        return "fast"
+    return "moderate" if piece.tune_type in MODERATE_TUNES else "unknown"
+
+
+def beats_per_bar(meter: str) -> int:
+    num, den = (int(x) for x in meter.split("/"))
+    return num // 3 if den == 8 and num % 3 == 0 and num > 3 else num
+
+
+def chord_label(weights: np.ndarray, key: Key) -> str:
+    """The mode's triad that best explains pitch-class weights [12] (relative to C)."""
+    best, best_score = MODE_CHORDS[key.mode][0], -1e9
+    total = float(weights.sum())
+    for label in MODE_CHORDS[key.mode]:
+        root, quality = CHORD_SHAPES[label]
+        intervals = {"major": (0, 4, 7), "minor": (0, 3, 7), "diminished": (0, 3, 6)}[quality]
+        tones = {(key.tonic_pc + root + i) % 12 for i in intervals}
+        inside = sum(float(weights[pc]) for pc in tones)
+        score = inside - 0.5 * (total - inside) + PRIOR.get(label, 0.0) * total
+        if score > best_score + 1e-9:
+            best, best_score = label, score
+    return best
+
+
+def piece_bars(piece: Piece) -> list[Bar]:
+    """The melody cut into bars (notes clipped at the bar line), with each bar's chord and
+    density. A pickup becomes a first, mostly empty bar."""
+    key = Key(piece.tonic_pc, piece.mode)
+    shift = piece.bar_q if min(n[0] for notes in piece.parts.values() for n in notes) < 0 else 0.0
+    count = max(1, int(-(-(max(n[0] + n[1] for notes in piece.parts.values() for n in notes) + shift)
+                         // piece.bar_q)))
+    weights = np.zeros((count, 12))
+    for notes in piece.parts.values():
+        for onset, duration, pitch in notes:
+            start, end = onset + shift, onset + shift + duration
+            first = int(start // piece.bar_q)
+            for b in range(first, min(count, int(-(-end // piece.bar_q)))):
+                overlap = min(end, (b + 1) * piece.bar_q) - max(start, b * piece.bar_q)
+                downbeat = 1.5 if b == first and abs(start - b * piece.bar_q) < 1e-6 else 1.0
+                weights[b, int(pitch) % 12] += max(0.0, overlap) * downbeat
+    bars = [Bar(chord_label(weights[b], key), 0, []) for b in range(count)]
+    for onset, duration, pitch in piece.parts["melody"]:
+        start = onset + shift
+        b = int(start // piece.bar_q)
+        if 0 <= b < count:
+            inside = start - b * piece.bar_q
+            bars[b].notes.append(Note(inside, min(duration, piece.bar_q - inside), int(pitch)))
+    per_bar = beats_per_bar(piece.meter)
+    for bar in bars:
+        bar.density = density_bucket(len(bar.notes), per_bar)
+    return bars
+
+
+def held_out(piece: Piece) -> bool:
+    digest = hashlib.sha1(f"{piece.collection}|{piece.title}|{piece.meter}|{len(piece.parts['melody'])}"
+                          .encode()).digest()
+    return digest[0] / 256 < HELD_OUT
+
+
+def encode_piece(tokenizer: LeadSheetTokenizer, piece: Piece) -> list[int] | None:
+    from .tokenizer import meter_supported
+
+    if not meter_supported(piece.meter):
+        return None
+    return tokenizer.encode(Key(piece.tonic_pc, piece.mode), style_of(piece), tempo_of(piece), piece.meter,
+                            piece_bars(piece))
+
+
+def augmented(tokenizer: LeadSheetTokenizer, ids: list[int], count: int, rng: random.Random) -> list[list[int]]:
+    """`count` transpositions of one sequence (the original among them), each into range."""
+    shifts = list(range(-6, 6))
+    rng.shuffle(shifts)
+    shifts.remove(0)
+    out = [ids]
+    for shift in shifts:
+        if len(out) >= count:
+            break
+        moved = tokenizer.transpose(ids, shift)
+        if moved is None:  # try the other octave
+            moved = tokenizer.transpose(ids, shift - 12 if shift > 0 else shift + 12)
+        if moved is not None:
+            out.append(moved)
+    return out
+
+
+def split_sequences(tokenizer: LeadSheetTokenizer, pieces: list[Piece]) -> tuple[list[list[int]], list[list[int]]]:
+    """(train, held-out) sequences, untransposed; pieces that cannot be encoded are skipped."""
+    train, test = [], []
+    for piece in pieces:
+        ids = encode_piece(tokenizer, piece)
+        if ids is not None and len(ids) > 12:
+            (test if held_out(piece) else train).append(ids)
+    return train, test
+
+
+def in_range(pitch: int) -> bool:
+    return PITCH_RANGE[0] <= pitch < PITCH_RANGE[1]

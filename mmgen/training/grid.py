@@ -1,0 +1,142 @@
+"""Train a melody-grid model (beta-VAE, WGAN-GP or diffusion) on the corpus's phrases.
+
+    python -m mmgen.training.vae [--steps N] [--out DIR] [--resume]
+    python -m mmgen.training.gan ...
+    python -m mmgen.training.diffusion ...
+
+Examples are 4-bar phrases (hop 2 bars) of the training pieces, key-relative (see
+symbolic/grid.py). Deterministic for a seed and step count; `--resume` continues from DIR's
+checkpoint. Writes DIR/model.safetensors (fp16), DIR/config.json, DIR/README.md, DIR/train.log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..symbolic.grid import CLASSES, Phrases, phrases
+from ..symbolic.grid_models import GridConfig, build_grid_model, critic_loss, generator_loss
+from . import corpus
+from .runs import Run
+from .sequence import ASSETS
+
+N_CRITIC = 5  # WGAN: critic updates per generator update
+
+
+def _batch(data: Phrases, index: np.ndarray):
+    return (torch.from_numpy(data.events[index]), torch.from_numpy(data.cond[index]),
+            torch.from_numpy(data.mask[index]))
+
+
+class Trainer:
+    """One family's optimisers and update step."""
+
+    def __init__(self, model, family: str, lr: float) -> None:
+        self.model, self.family = model, family
+        if family == "gan":
+            self.optimizers = {
+                "critic": torch.optim.Adam(model.critic.parameters(), lr=lr, betas=(0.5, 0.9)),
+                "generator": torch.optim.Adam(model.generator.parameters(), lr=lr, betas=(0.5, 0.9))}
+        else:
+            self.optimizers = {"model": torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)}
+        self.scheduler = model.scheduler("ddpm") if family == "diffusion" else None
+
+    def step(self, data: Phrases, rng: np.random.Generator, batch: int) -> dict:
+        if self.family == "gan":
+            for _ in range(N_CRITIC):
+                events, cond, mask = _batch(data, rng.integers(0, len(data.events), batch))
+                loss = critic_loss(self.model, events, cond, mask)
+                self._update("critic", loss)
+            critic = loss.item()
+            events, cond, mask = _batch(data, rng.integers(0, len(data.events), batch))
+            loss = generator_loss(self.model, cond, mask)
+            self._update("generator", loss)
+            return {"critic": critic, "generator": loss.item()}
+        events, cond, mask = _batch(data, rng.integers(0, len(data.events), batch))
+        if self.family == "vae":
+            loss, parts = self.model.loss(events, cond, mask)
+        else:
+            loss, parts = self.model.loss(events, cond, mask, self.scheduler)
+        self._update("model", loss)
+        return {"loss": loss.item(), **parts}
+
+    def _update(self, name: str, loss: torch.Tensor) -> None:
+        optimizer = self.optimizers[name]
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_([p for g in optimizer.param_groups for p in g["params"]], 1.0)
+        optimizer.step()
+
+
+@torch.no_grad()
+def held_out_figure(model, family: str, data: Phrases) -> dict:
+    """VAE: the negative ELBO per step (an upper bound of the NLL, nats); diffusion: the held-out
+    cross-entropy of the clean grid predicted from noise (nats per step, over all noise levels); GAN: the critic's Wasserstein estimate between held-out and generated."""
+    model.eval()
+    generator = torch.Generator().manual_seed(0)
+    events, cond, mask = _batch(data, np.arange(min(1024, len(data.events))))
+    if family == "vae":
+        figure = {"held_out_nll_bound": round(model.nll_bound(events, cond, mask), 4)}
+    elif family == "diffusion":
+        torch.manual_seed(0)
+        figure = {"held_out_denoising_ce": round(model.loss(events, cond, mask, model.scheduler("ddpm"))[0].item(), 4)}
+    else:
+        z = torch.randn(len(events), model.config.latent, generator=generator)
+        real = torch.nn.functional.one_hot(events, CLASSES).float()
+        fake = model.fake(z, cond, mask)
+        figure = {"held_out_wasserstein": round((model.score(real, cond).mean() - model.score(fake, cond).mean()).item(), 4)}
+    model.train()
+    return figure
+
+
+def train(family: str, out: Path, steps: int, batch: int, seed: int, resume: bool, config: GridConfig, lr: float,
+          collections: tuple[str, ...], log_every: int = 50, pieces: list[corpus.Piece] | None = None) -> dict:
+    """Train (or resume) and export; returns the training record that goes into config.json."""
+    torch.manual_seed(seed)
+    pieces = corpus.load(collections) if pieces is None else pieces
+    train_set, test_set = phrases(pieces), phrases(pieces, split="held-out")
+    model = build_grid_model(config)
+    trainer = Trainer(model, family, lr)
+    run = Run(out, model, trainer.optimizers, seed, resume)
+    params = sum(p.numel() for p in model.parameters())
+    run.log(f"{family}: {params / 1e6:.2f}M parameters, {len(train_set.events)} train / {len(test_set.events)} "
+            "held-out phrases")
+    model.train()
+    while run.step < steps:
+        figures = trainer.step(train_set, run.rng, batch)
+        run.step += 1
+        if run.step % log_every == 0 or run.step == steps:
+            run.progress(steps, figures)
+        if run.step % 500 == 0 or run.step == steps:
+            run.save()
+    info = {"family": family, "config": config.to_dict(), "steps": steps, "batch": batch, "seed": seed, "lr": lr,
+            "collections": list(collections), "train_phrases": len(train_set.events),
+            "held_out_phrases": len(test_set.events), "parameters": params, "train_minutes": round(run.minutes, 1),
+            **held_out_figure(model, family, test_set)}
+    run.export(info, skip_prefix="critic." if family == "gan" else None)  # the critic only trains
+    return info
+
+
+def main(family: str, argv: list[str] | None = None, **defaults) -> None:
+    parser = argparse.ArgumentParser(description=f"Train the {family} melody-grid model.")
+    parser.add_argument("--out", type=Path, default=ASSETS / f"symbolic-{family}")
+    parser.add_argument("--steps", type=int, default=defaults.get("steps", 3000))
+    parser.add_argument("--batch", type=int, default=defaults.get("batch", 128))
+    parser.add_argument("--hidden", type=int, default=defaults.get("hidden", 96))
+    parser.add_argument("--layers", type=int, default=defaults.get("layers", 1), help="stacks of 5 dilated convolutions")
+    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's choice)")
+    parser.add_argument("--lr", type=float, default=defaults.get("lr", 1e-3))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--collections", default=",".join(corpus.SHIPPED_COLLECTIONS))
+    parser.add_argument("--resume", action="store_true")
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    config = GridConfig(family, hidden=args.hidden, layers=args.layers)
+    collections = tuple(c for c in args.collections.split(",") if c)
+    info = train(family, args.out, args.steps, args.batch, args.seed, args.resume, config, args.lr, collections)
+    print(json.dumps(info))
