@@ -361,7 +361,7 @@ def build_app() -> gr.Blocks:
                         gr.Markdown(unavailable_note)
                     variations = gr.Slider(1, MAX_VARIATIONS, value=1, step=1, label="Takes",
                                            info="Several versions at once, each from its own seed.")
-                    blend_seed = gr.Textbox(value="", label="Blend into seed (Learned VAE engine)", placeholder="none",
+                    blend_seed = gr.Textbox(value="", label="Blend into seed (Learned VAE only)", placeholder="none",
                                             info="The melody drifts from this track's seed to that seed's "
                                                  "over the piece. Other engines ignore it.")
                 with gr.Accordion("Advanced: sampling (neural and learned engines)", open=False):

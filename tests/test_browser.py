@@ -110,7 +110,7 @@ def test_an_audio_clip_upload_is_continued(page, tmp_path):
     t = np.arange(2 * 32000) / 32000
     sf.write(clip, (0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32), 32000)
     page.get_by_text("Fine-tune (optional)").click()
-    engine = page.get_by_label("Engine")
+    engine = page.get_by_role("combobox", name="Engine")
     engine.click()
     page.get_by_role("option", name="musicgen —").first.click()
     page.get_by_text("Advanced: sampling (neural and learned engines)").click()

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 ARGS = ["", 10, 0, "Auto", "Auto", "1", "composer", 1, 1.0, 250, 0.0, 3.0, None, None, None, "", "auto", "auto",
-        "", "none"]  # the generate API's inputs, in order; the media inputs are at 12 (clip), 13, 14
+        "", "none", ""]  # the generate API's inputs, in order; the media inputs are at 12 (clip), 13, 14
 CLIP, IMAGE, VIDEO = 12, 13, 14
 
 
