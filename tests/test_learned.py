@@ -289,3 +289,42 @@ def test_cli_and_app_offer_the_learned_engines(tmp_path):
     app = importlib.import_module("app")
     labels = dict((name, label) for label, name in app.decoder_choices()[0])
     assert labels["symbolic-transformer"].startswith("symbolic-transformer — Learned Transformer")
+
+
+def test_a_midi_folder_becomes_training_data(tmp_path):
+    """Your own MIDI files: meter, key (signature or estimated), melody = the top track, drums left
+    out; a broken file is skipped; a model trains on them from the command line."""
+    import pretty_midi
+
+    from mmgen.training.midi_folder import midi_pieces
+    from mmgen.training.sequence import main
+
+    folder = tmp_path / "midi"
+    folder.mkdir()
+    for name, signature, key_number in (("waltz", (3, 4), 9), ("plain", None, None)):
+        midi = pretty_midi.PrettyMIDI(initial_tempo=120)
+        if signature:
+            midi.time_signature_changes.append(pretty_midi.TimeSignature(*signature, 0))
+        if key_number is not None:
+            midi.key_signature_changes.append(pretty_midi.KeySignature(key_number, 0))
+        tune, bass, drums = (pretty_midi.Instrument(73), pretty_midi.Instrument(33),
+                             pretty_midi.Instrument(0, is_drum=True))
+        scale = [69, 71, 72, 74, 76, 77, 79, 81] if key_number == 9 else [60, 62, 64, 65, 67, 69, 71, 72]
+        for i in range(48):  # 0.5 s = a quarter at 120 bpm
+            tune.notes.append(pretty_midi.Note(90, scale[(i * 3) % 8], i * 0.5, i * 0.5 + 0.45))
+            bass.notes.append(pretty_midi.Note(90, scale[0] - 24, i * 0.5, i * 0.5 + 0.45))
+            drums.notes.append(pretty_midi.Note(90, 36, i * 0.5, i * 0.5 + 0.1))
+        midi.instruments += [bass, drums, tune]
+        midi.write(str(folder / f"{name}.mid"))
+    (folder / "broken.mid").write_bytes(b"MThd not really")
+    pieces = sorted(midi_pieces(folder), key=lambda p: p.title)
+    assert [p.title for p in pieces] == ["plain", "waltz"]
+    plain, waltz = pieces
+    assert waltz.meter == "3/4" and (waltz.tonic_pc, waltz.mode) == (9, "major")
+    assert plain.meter == "4/4" and (plain.tonic_pc, plain.mode) == (0, "major")  # estimated
+    assert min(p for _, _, p in waltz.parts["melody"]) >= 69 and set(waltz.parts) == {"melody", "bass"}
+    assert waltz.parts["melody"][1][:2] == [1.0, 0.9]  # seconds became quarter notes
+    out = tmp_path / "model"
+    main("transformer", ["--midi-folder", str(folder), "--collections", "", "--steps", "2", "--batch", "2",
+                         "--dim", "32", "--layers", "1", "--heads", "2", "--context", "64", "--out", str(out)])
+    assert "MIDI files of your own" in (out / "README.md").read_text()

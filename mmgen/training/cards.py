@@ -10,6 +10,7 @@ DATA = {
                "distributed with the music21 corpus by permission)",
     "ryans": "Ryan's Mammoth Collection (1883, public domain; contributed transcriptions in the music21 corpus)",
     "chorales": "J. S. Bach's four-part chorales (public domain; encodings of the music21 corpus)",
+    "midi": "MIDI files of your own (--midi-folder): check their licence before sharing these weights",
     "essen": "the Essen folksong collection (NON-COMMERCIAL use only: such weights must not be shipped)",
 }
 METRICS = {"pch_js": "pitch-class histogram JS divergence to held-out melodies (lower is closer)",

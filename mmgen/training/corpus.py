@@ -200,8 +200,30 @@ def build(collections: tuple[str, ...] = SHIPPED_COLLECTIONS, workers: int = 1,
     return [Piece(**p) for p in pieces]
 
 
-def load(collections: tuple[str, ...] = SHIPPED_COLLECTIONS, workers: int = 1) -> list[Piece]:
-    """The parsed corpus, from the cache when it is there (built and cached otherwise)."""
+def load(collections: tuple[str, ...] = SHIPPED_COLLECTIONS, workers: int = 1,
+         midi_folder: str | Path | None = None) -> list[Piece]:
+    """The parsed corpus, from the cache when it is there (built and cached otherwise), plus the
+    MIDI files under `midi_folder` (see midi_folder.py)."""
+    extra = []
+    if midi_folder:
+        from .midi_folder import midi_pieces
+
+        extra = midi_pieces(Path(midi_folder))
+    if not collections:
+        return extra
+    return _load_collections(collections, workers) + extra
+
+
+def training_data(collections_arg: str, midi_folder: str | None) -> tuple[tuple[str, ...], list[Piece] | None]:
+    """A training script's --collections and --midi-folder as (the collections recorded in the
+    model card, the pieces to train on; None = the cached corpus of those collections)."""
+    collections = tuple(c.strip() for c in collections_arg.split(",") if c.strip())
+    if not midi_folder:
+        return collections, None
+    return collections + ("midi",), load(collections, midi_folder=midi_folder)
+
+
+def _load_collections(collections: tuple[str, ...], workers: int) -> list[Piece]:
     path = cache_path(collections)
     if path.is_file():
         with gzip.open(path, "rt", encoding="utf-8") as f:

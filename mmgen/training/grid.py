@@ -133,10 +133,12 @@ def main(family: str, argv: list[str] | None = None, **defaults) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--collections", default=",".join(corpus.SHIPPED_COLLECTIONS))
     parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--midi-folder", help="also train on every MIDI file under this folder")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     config = GridConfig(family, hidden=args.hidden, layers=args.layers)
-    collections = tuple(c for c in args.collections.split(",") if c)
-    info = train(family, args.out, args.steps, args.batch, args.seed, args.resume, config, args.lr, collections)
+    collections, pieces = corpus.training_data(args.collections, args.midi_folder)
+    info = train(family, args.out, args.steps, args.batch, args.seed, args.resume, config, args.lr, collections,
+                 pieces=pieces)
     print(json.dumps(info))

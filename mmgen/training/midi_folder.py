@@ -1,0 +1,92 @@
+"""Your own music as training data: every MIDI file under a folder becomes corpus pieces.
+
+    python -m mmgen.training.transformer --midi-folder ~/my-midi [--collections ""]
+
+Per file (read with pretty_midi): the meter of its first time signature (4/4 when it has none;
+files in other meters than the corpus's are skipped), the key of its first key signature or,
+without one, the Krumhansl-Schmuckler key of its pitch-class durations; the melody is the
+pitched track with the highest mean pitch (at least 8 notes), the bass the lowest, other pitched
+tracks add to the harmony the bar chords are read from; drum tracks are left out. Times become
+quarter notes through the file's own tempo map. Files that cannot be read are skipped, each
+named in a one-line warning. Mind the licence of what you train on before sharing the weights.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .corpus import METERS, Piece
+
+# Krumhansl-Kessler key profiles (major, minor), tonic first.
+MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
+MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+
+
+def estimate_key(durations: np.ndarray) -> tuple[int, str]:
+    """(tonic pitch class, mode) whose profile correlates best with pitch-class durations [12]."""
+    best = (-2.0, 0, "major")
+    for mode, profile in (("major", MAJOR), ("minor", MINOR)):
+        for tonic in range(12):
+            score = float(np.corrcoef(durations, np.roll(profile, tonic))[0, 1])
+            if score > best[0]:
+                best = (score, tonic, mode)
+    return best[1], best[2]
+
+
+def midi_piece(path: Path) -> Piece | None:
+    import pretty_midi
+
+    midi = pretty_midi.PrettyMIDI(str(path))
+    signatures = midi.time_signature_changes
+    meter = f"{signatures[0].numerator}/{signatures[0].denominator}" if signatures else "4/4"
+    meter = "4/4" if meter == "2/2" else meter
+    if meter not in METERS:
+        return None
+    pitched = [i for i in midi.instruments if not i.is_drum and len(i.notes) >= 8]
+    if not pitched:
+        return None
+    ticks = midi.resolution
+
+    def quarters(seconds: float) -> float:
+        return round(midi.time_to_tick(seconds) / ticks, 4)
+
+    by_height = sorted(pitched, key=lambda i: -float(np.mean([n.pitch for n in i.notes])))
+    roles = {"melody": by_height[0]}
+    if len(by_height) > 1:
+        roles["bass"] = by_height[-1]
+    for k, inst in enumerate(by_height[1:-1]):
+        roles[f"inner{k}"] = inst
+    parts = {role: [[quarters(n.start), max(0.0625, round(quarters(n.end) - quarters(n.start), 4)), int(n.pitch)]
+                    for n in sorted(inst.notes, key=lambda n: (n.start, -n.pitch))] for role, inst in roles.items()}
+    melody = parts["melody"]
+    melody[:] = [n for i, n in enumerate(melody) if i == 0 or n[0] != melody[i - 1][0]]  # one line: top note
+    durations = np.zeros(12)
+    for notes in parts.values():
+        for _, duration, pitch in notes:
+            durations[pitch % 12] += duration
+    if midi.key_signature_changes:
+        number = midi.key_signature_changes[0].key_number
+        tonic, mode = number % 12, "major" if number < 12 else "minor"
+    else:
+        tonic, mode = estimate_key(durations)
+    num, den = (int(x) for x in meter.split("/"))
+    tempos = midi.get_tempo_changes()[1]
+    return Piece("midi", path.stem, meter, tonic, mode, num * 4.0 / den, parts,
+                 float(tempos[0]) if len(tempos) else None, "")
+
+
+def midi_pieces(folder: Path) -> list[Piece]:
+    pieces = []
+    files = sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in (".mid", ".midi"))
+    for path in files:
+        try:
+            piece = midi_piece(path)
+        except Exception as error:  # a broken file must not stop the run
+            print(f"skipping {path}: {error}", file=sys.stderr)
+            continue
+        if piece is not None:
+            pieces.append(piece)
+    return pieces
