@@ -328,3 +328,16 @@ def test_a_midi_folder_becomes_training_data(tmp_path):
     main("transformer", ["--midi-folder", str(folder), "--collections", "", "--steps", "2", "--batch", "2",
                          "--dim", "32", "--layers", "1", "--heads", "2", "--context", "64", "--out", str(out)])
     assert "MIDI files of your own" in (out / "README.md").read_text()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--collections", "nope"], "unknown collection 'nope'"),
+    (["--collections", ""], "nothing to train on"),
+    (["--collections", "", "--midi-folder", "/no/such/folder"], "no such folder")])
+def test_training_scripts_refuse_bad_data_plainly(tmp_path, capsys, args, message):
+    from mmgen.training.grid import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main("vae", args + ["--out", str(tmp_path / "out")])
+    assert stopped.value.code == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()  # nothing half-written

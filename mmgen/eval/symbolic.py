@@ -184,7 +184,8 @@ def _held_out_nll(name: str) -> str | None:
     if family in ("transformer", "lstm"):
         from ..decoders.learned import load
 
-        return f"{load(family)[2]['held_out_nll']:.3f} per token"
+        nll = load(family)[2].get("held_out_nll")
+        return f"{nll:.3f} per token" if nll is not None else "n/a (nothing held out)"
     from ..decoders.grid import load as load_grid
 
     info = load_grid(family)[1]

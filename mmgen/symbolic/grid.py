@@ -117,6 +117,9 @@ def phrases(pieces: list[Piece], hop_bars: int = 2, split: str = "train") -> Phr
             events.append(window)
             conds.append(np.stack(bar_cond[start:start + PHRASE_BARS]))
             masks.append(mask)
+    if not events:
+        return Phrases(np.zeros((0, STEPS), np.int64), np.zeros((0, PHRASE_BARS, COND), np.float32),
+                       np.zeros((0, STEPS), bool))
     return Phrases(np.stack(events), np.stack(conds), np.stack(masks))
 
 

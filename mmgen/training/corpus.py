@@ -36,6 +36,10 @@ CHORALE_VOICES = {"soprano": "melody", "alto": "alto", "tenor": "tenor", "bass":
 METERS = ("2/4", "3/4", "4/4", "6/8", "9/8", "12/8", "3/8", "2/2")
 
 
+class NoTrainingData(ValueError):
+    """The data asked for holds nothing a model can learn from (said to the user as is)."""
+
+
 @dataclass
 class Piece:
     collection: str
@@ -85,7 +89,7 @@ def sources(collections: tuple[str, ...]) -> list[tuple[str, str]]:
             files = dict.fromkeys(corpus.chorales.Iterator(returnType="filename"))
             items += [(name, str(corpus.getWork(f))) for f in files]
         else:
-            raise ValueError(f"unknown collection {name!r}; choose from {', '.join(ALL_COLLECTIONS)}")
+            raise NoTrainingData(f"unknown collection {name!r}; choose from {', '.join(ALL_COLLECTIONS)}")
     return items
 
 
@@ -218,9 +222,19 @@ def training_data(collections_arg: str, midi_folder: str | None) -> tuple[tuple[
     """A training script's --collections and --midi-folder as (the collections recorded in the
     model card, the pieces to train on; None = the cached corpus of those collections)."""
     collections = tuple(c.strip() for c in collections_arg.split(",") if c.strip())
+    unknown = [c for c in collections if c not in ALL_COLLECTIONS]
+    if unknown:
+        raise NoTrainingData(f"unknown collection {unknown[0]!r}; choose from {', '.join(ALL_COLLECTIONS)}")
     if not midi_folder:
+        if not collections:
+            raise NoTrainingData("nothing to train on: name --collections or give --midi-folder")
         return collections, None
-    return collections + ("midi",), load(collections, midi_folder=midi_folder)
+    if not Path(midi_folder).is_dir():
+        raise NoTrainingData(f"--midi-folder {midi_folder}: no such folder")
+    pieces = load(collections, midi_folder=midi_folder)
+    if not pieces:
+        raise NoTrainingData(f"no usable MIDI files under {midi_folder} (and no --collections)")
+    return collections + ("midi",), pieces
 
 
 def _load_collections(collections: tuple[str, ...], workers: int) -> list[Piece]:

@@ -76,6 +76,8 @@ class Trainer:
 def held_out_figure(model, family: str, data: Phrases) -> dict:
     """VAE: the negative ELBO per step (an upper bound of the NLL, nats); diffusion: the held-out
     cross-entropy of the clean grid predicted from noise (nats per step, over all noise levels); GAN: the critic's Wasserstein estimate between held-out and generated."""
+    if not len(data.events):
+        return {}
     model.eval()
     generator = torch.Generator().manual_seed(0)
     events, cond, mask = _batch(data, np.arange(min(1024, len(data.events))))
@@ -99,6 +101,8 @@ def train(family: str, out: Path, steps: int, batch: int, seed: int, resume: boo
     torch.manual_seed(seed)
     pieces = corpus.load(collections) if pieces is None else pieces
     train_set, test_set = phrases(pieces), phrases(pieces, split="held-out")
+    if not len(train_set.events):
+        raise corpus.NoTrainingData("no 4-bar phrase to train on (the grid models read 2/4, 3/4, 4/4 and 6/8)")
     model = build_grid_model(config)
     trainer = Trainer(model, family, lr)
     run = Run(out, model, trainer.optimizers, seed, resume)
@@ -138,7 +142,10 @@ def main(family: str, argv: list[str] | None = None, **defaults) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     config = GridConfig(family, hidden=args.hidden, layers=args.layers)
-    collections, pieces = corpus.training_data(args.collections, args.midi_folder)
-    info = train(family, args.out, args.steps, args.batch, args.seed, args.resume, config, args.lr, collections,
-                 pieces=pieces)
+    try:
+        collections, pieces = corpus.training_data(args.collections, args.midi_folder)
+        info = train(family, args.out, args.steps, args.batch, args.seed, args.resume, config, args.lr, collections,
+                     pieces=pieces)
+    except corpus.NoTrainingData as error:
+        parser.error(str(error))
     print(json.dumps(info))

@@ -118,6 +118,9 @@ def train(family: str, out: Path, steps: int, batch: int, seed: int, resume: boo
     tokenizer = LeadSheetTokenizer()
     pieces = corpus.load(collections) if pieces is None else pieces
     train_seqs, test_seqs = split_sequences(tokenizer, pieces)
+    if not train_seqs:
+        raise corpus.NoTrainingData("no piece to train on (the sequence models read 2/4, 3/4, 4/4, 3/8, 6/8, 9/8 "
+                                    "and 12/8)")
     data = Windows(tokenizer, train_seqs, config.context)
     model = build_model(config)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01, betas=(0.9, 0.98))
@@ -144,9 +147,9 @@ def train(family: str, out: Path, steps: int, batch: int, seed: int, resume: boo
             run.save()
     info = {"family": family, "config": config.to_dict(), "steps": steps, "batch": batch, "seed": seed, "lr": lr,
             "collections": list(collections), "train_pieces": len(train_seqs), "held_out_pieces": len(test_seqs),
-            "parameters": params, "train_minutes": round(run.minutes, 1),
-            "held_out_nll": round(held_out_nll(model, tokenizer, test_seqs, config.context), 4),
-            "vocab": len(tokenizer)}
+            "parameters": params, "train_minutes": round(run.minutes, 1), "vocab": len(tokenizer)}
+    if test_seqs:  # a small MIDI folder may leave nothing held out
+        info["held_out_nll"] = round(held_out_nll(model, tokenizer, test_seqs, config.context), 4)
     run.export(info)
     return info
 
@@ -171,7 +174,10 @@ def main(family: str, argv: list[str] | None = None, **defaults) -> None:
         torch.set_num_threads(args.threads)
     tokenizer = LeadSheetTokenizer()
     config = SequenceConfig(family, len(tokenizer), args.dim, args.layers, args.heads, context=args.context)
-    collections, pieces = corpus.training_data(args.collections, args.midi_folder)
-    info = train(family, args.out, args.steps, args.batch, args.seed, args.resume, config, args.lr, collections,
-                 pieces=pieces)
+    try:
+        collections, pieces = corpus.training_data(args.collections, args.midi_folder)
+        info = train(family, args.out, args.steps, args.batch, args.seed, args.resume, config, args.lr, collections,
+                     pieces=pieces)
+    except corpus.NoTrainingData as error:
+        parser.error(str(error))
     print(json.dumps(info))
