@@ -23,21 +23,19 @@ register(
 def _register_learned() -> None:
     from .learned import availability
 
-    for family, cls, description in (
-            ("transformer", "TransformerDecoder", "Learned Transformer: a small decoder-only Transformer trained "
-             "on folk tunes and Bach chorales writes the chords and melody; the composer arranges them. Offline."),
-            ("lstm", "LstmDecoder", "Learned LSTM: an LSTM with attention trained on the same tunes writes the "
-             "chords and melody; the composer arranges them. Offline.")):
-        register("decoder", f"symbolic-{family}", f"mmgen.decoders.learned:{cls}", description,
-                 check=lambda family=family: availability(family))
-    for family, cls, description in (
-            ("vae", "VaeDecoder", "Learned VAE: a beta-VAE trained on folk tunes and chorales writes the melody, "
-             "phrase by phrase, over the composer's chords. Offline."),
-            ("gan", "GanDecoder", "Learned GAN: a conditional Wasserstein GAN writes the melody over the composer's "
-             "chords. Offline."),
-            ("diffusion", "DiffusionDecoder", "Learned diffusion: a denoising diffusion model writes the melody "
-             "over the composer's chords in 20 solver steps. Offline.")):
-        register("decoder", f"symbolic-{family}", f"mmgen.decoders.grid:{cls}", description,
+    for family, target, description in (
+            ("transformer", "learned:TransformerDecoder", "Learned Transformer: a small decoder-only Transformer "
+             "trained on folk tunes and Bach chorales writes the chords and melody; the composer arranges them. "
+             "Offline."),
+            ("lstm", "learned:LstmDecoder", "Learned LSTM: an LSTM with attention trained on the same tunes writes "
+             "the chords and melody; the composer arranges them. Offline."),
+            ("vae", "grid:VaeDecoder", "Learned VAE: a beta-VAE trained on folk tunes and chorales writes the "
+             "melody, phrase by phrase, over the composer's chords. Offline."),
+            ("gan", "grid:GanDecoder", "Learned GAN: a conditional Wasserstein GAN writes the melody over the "
+             "composer's chords. Offline."),
+            ("diffusion", "grid:DiffusionDecoder", "Learned diffusion: a denoising diffusion model writes the "
+             "melody over the composer's chords in 20 solver steps. Offline.")):
+        register("decoder", f"symbolic-{family}", f"mmgen.decoders.{target}", description,
                  check=lambda family=family: availability(family))
 
 

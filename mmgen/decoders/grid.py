@@ -19,7 +19,7 @@ from pathlib import Path
 from ..plan import MusicPlan
 from ..tokens import ScoreTokens
 from .base import Decoder, ProgressFn
-from .learned import availability, bar_densities, model_dir, section_label  # noqa: F401 (availability: registry)
+from .learned import bar_densities, model_dir, section_label
 
 VARIATION = 0.35  # how far a repeated section's noise moves from its first occurrence's (slerp)
 

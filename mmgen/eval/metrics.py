@@ -95,11 +95,16 @@ def estimate_key(samples: np.ndarray, rate: int) -> tuple[Key, float]:
     import librosa
 
     y = librosa.resample(_mono(samples).astype(np.float32), orig_sr=rate, target_sr=22050)
-    chroma = librosa.feature.chroma_cqt(y=y, sr=22050).mean(axis=1)  # [12]
+    return key_of_pitch_classes(librosa.feature.chroma_cqt(y=y, sr=22050).mean(axis=1))
+
+
+def key_of_pitch_classes(weights: np.ndarray) -> tuple[Key, float]:
+    """The key whose Krumhansl-Kessler profile correlates best with pitch-class weights [12]
+    (chroma energy, or note durations). Returns (key, correlation)."""
     best, best_r = Key(0, "major"), -2.0
     for mode, profile in (("major", MAJOR_PROFILE), ("minor", MINOR_PROFILE)):
         for tonic in range(12):
-            r = float(np.corrcoef(chroma, np.roll(profile, tonic))[0, 1])
+            r = float(np.corrcoef(weights, np.roll(profile, tonic))[0, 1])
             if r > best_r:
                 best, best_r = Key(tonic, mode), r
     return best, best_r

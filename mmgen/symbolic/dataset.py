@@ -14,7 +14,7 @@ import random
 
 import numpy as np
 
-from ..music import Key
+from ..music import Key, Meter
 from ..training.corpus import Piece
 from .tokenizer import (CHORD_SHAPES, MODE_CHORDS, PITCH_RANGE, Bar, LeadSheetTokenizer, Note,
                         density_bucket, tempo_bucket)
@@ -33,8 +33,7 @@ def style_of(piece: Piece) -> str:
 def tempo_of(piece: Piece) -> str:
     """A tempo bucket: the notated tempo when there is one, else the tune type's custom."""
     if piece.tempo_qpm:
-        quarters_per_beat = 1.5 if piece.meter in ("6/8", "9/8", "12/8") else 4 / int(piece.meter.split("/")[1])
-        return tempo_bucket(piece.tempo_qpm / quarters_per_beat)
+        return tempo_bucket(piece.tempo_qpm / meter_of(piece.meter).quarters_per_beat)
     if piece.collection == "chorales" or piece.tune_type in SLOW_TUNES:
         return "slow"
     if piece.tune_type in FAST_TUNES:
@@ -42,9 +41,14 @@ def tempo_of(piece: Piece) -> str:
     return "moderate" if piece.tune_type in MODERATE_TUNES else "unknown"
 
 
+def meter_of(name: str) -> Meter:
+    """Any "n/d" time signature as a Meter (the corpus has some the app does not offer: 9/8, 3/8)."""
+    num, den = (int(x) for x in name.split("/"))
+    return Meter(num, den)
+
+
 def beats_per_bar(meter: str) -> int:
-    num, den = (int(x) for x in meter.split("/"))
-    return num // 3 if den == 8 and num % 3 == 0 and num > 3 else num
+    return meter_of(meter).beats_per_bar
 
 
 def chord_label(weights: np.ndarray, key: Key) -> str:

@@ -63,7 +63,7 @@ class BarSampler:
         self.logits = self._feed(self.header, record=False)
         result = Result()
         positions = self.tok.positions_per_bar(meter)
-        ticks_per_position = self.tok._ticks_per_position(meter)
+        ticks_per_position = self.tok.ticks_per_position(meter)
         allowed_chords = [self.chords[c] for c in MODE_CHORDS[mode]]
         self.duration_ticks = {i: self.tok.duration_ticks(value, meter) for i, value in self.durations.items()}
         for index, spec in enumerate(specs):
@@ -77,7 +77,7 @@ class BarSampler:
                 notes = list(result.bar_tokens[spec.replay_of])
                 self._force(notes)
             elif spec.final:
-                notes = self._final_note(result, tonic_pc, positions, ticks_per_position, meter, sampling)
+                notes = self._final_note(result, tonic_pc, positions, ticks_per_position, sampling)
                 self._force(notes)
             else:
                 notes = self._bar_notes(positions, ticks_per_position, meter, generator, sampling,
@@ -115,7 +115,7 @@ class BarSampler:
                 break
         return notes
 
-    def _final_note(self, result: Result, tonic_pc: int, positions, ticks_per_position, meter,
+    def _final_note(self, result: Result, tonic_pc: int, positions, ticks_per_position,
                     sampling: Sampling) -> list[int]:
         """Position 0, the tonic nearest the last note sung, held for the whole bar."""
         last_pitch = next((int(self.tok.names[i].split("_")[1]) for bar in reversed(result.bar_tokens)
@@ -124,9 +124,8 @@ class BarSampler:
         candidates = [p for p in range(low, high + 1) if p % 12 == tonic_pc]
         pitch = min(candidates, key=lambda p: (abs(p - last_pitch), p))
         bar_ticks = positions * ticks_per_position
-        duration = max((i for i, value in self.durations.items()
-                        if self.tok.duration_ticks(value, meter) <= bar_ticks + 1e-6),
-                       key=lambda i: self.tok.duration_ticks(self.durations[i], meter))
+        duration = max((i for i, ticks in self.duration_ticks.items() if ticks <= bar_ticks + 1e-6),
+                       key=self.duration_ticks.get)
         return [self.positions[0], self.pitches[pitch], duration]
 
     # ---- model plumbing ------------------------------------------------------------------------

@@ -166,7 +166,7 @@ class LeadSheetTokenizer:
     def decode_bars(self, ids: list[int], meter: str) -> list[Bar]:
         """The bars of a generated sequence (header tokens skipped; stops at EOS)."""
         bars: list[Bar] = []
-        ticks_per_position = self._ticks_per_position(meter)
+        ticks_per_position = self.ticks_per_position(meter)
         position = pitch = None
         for i in ids:
             name = self.names.get(int(i), "PAD_None")
@@ -191,7 +191,7 @@ class LeadSheetTokenizer:
                                            self.duration_ticks(value, meter) / TPQ, pitch))
         return bars
 
-    def _ticks_per_position(self, meter: str) -> float:
+    def ticks_per_position(self, meter: str) -> float:
         """REMI positions count quarters of the meter's beat unit (its denominator)."""
         den = int(meter.split("/")[1])
         return TPQ * 4 / den / 4
@@ -204,7 +204,7 @@ class LeadSheetTokenizer:
 
     def positions_per_bar(self, meter: str) -> int:
         num, den = (int(x) for x in meter.split("/"))
-        return round(num * 4 / den * TPQ / self._ticks_per_position(meter))
+        return round(num * 4 / den * TPQ / self.ticks_per_position(meter))
 
 
 def meter_supported(meter: Meter | str) -> bool:

@@ -18,23 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..eval.metrics import key_of_pitch_classes
 from .corpus import METERS, Piece
-
-# Krumhansl-Kessler key profiles (major, minor), tonic first.
-MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
-
-
-def estimate_key(durations: np.ndarray) -> tuple[int, str]:
-    """(tonic pitch class, mode) whose profile correlates best with pitch-class durations [12]."""
-    best = (-2.0, 0, "major")
-    for mode, profile in (("major", MAJOR), ("minor", MINOR)):
-        for tonic in range(12):
-            score = float(np.corrcoef(durations, np.roll(profile, tonic))[0, 1])
-            if score > best[0]:
-                best = (score, tonic, mode)
-    return best[1], best[2]
-
 
 def midi_piece(path: Path) -> Piece | None:
     import pretty_midi
@@ -71,7 +56,8 @@ def midi_piece(path: Path) -> Piece | None:
         number = midi.key_signature_changes[0].key_number
         tonic, mode = number % 12, "major" if number < 12 else "minor"
     else:
-        tonic, mode = estimate_key(durations)
+        key = key_of_pitch_classes(durations)[0]
+        tonic, mode = key.tonic_pc, key.mode
     num, den = (int(x) for x in meter.split("/"))
     tempos = midi.get_tempo_changes()[1]
     return Piece("midi", path.stem, meter, tonic, mode, num * 4.0 / den, parts,
