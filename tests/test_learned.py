@@ -121,7 +121,8 @@ def test_generated_lead_sheet_honours_the_plan(tiny_model, use_models, key, mete
     use_models(root)
     decoder = registry.get("decoder", f"symbolic-{family}")
     plan = _plan(key, meter)
-    chords, bars = decoder.lead_sheet(plan, seed=3)
+    lead = decoder.lead_sheet(plan, seed=3)
+    chords, bars = lead.chords, lead.melody
     assert len(chords) == len(bars) == plan.total_bars
     mode_chords = MODE_CHORDS[parse_key(key).mode]
     assert all(c in mode_chords for c in chords)
@@ -158,7 +159,8 @@ def test_repeated_sections_replay_their_bars(tiny_model, use_models):
     replays = [(i, s.replay_of) for i, s in enumerate(specs) if s.replay_of is not None]
     varied = [(i, s.chord_of) for i, s in enumerate(specs) if s.chord_of is not None]
     assert replays and varied, [s.name for s in plan.sections]
-    chords, bars = registry.get("decoder", f"symbolic-{family}").lead_sheet(plan, seed=2)
+    lead = registry.get("decoder", f"symbolic-{family}").lead_sheet(plan, seed=2)
+    chords, bars = lead.chords, lead.melody
     for bar, earlier in replays:
         assert section_label(plan.section_at_bar(bar).name) == section_label(plan.section_at_bar(earlier).name)
         assert bars[bar] == bars[earlier] and chords[bar] == chords[earlier]
@@ -169,13 +171,104 @@ def test_melody_grids_hold_one_line(tunes):
     from mmgen.symbolic.grid import CLASSES, COND, HOLD, PITCHES, REST, STEPS, grid_notes, phrases
 
     data = phrases(tunes, split="train")
-    assert data.events.shape[1:] == (STEPS,) and data.cond.shape[1:] == (4, COND)
-    assert data.events.max() < CLASSES and (data.events[~data.mask] == REST).all()
+    assert data.events.shape[1:] == (4, STEPS) and data.cond.shape[1:] == (4, COND)
+    assert data.present[:, 0].all() and not data.present[:, 1:].any()  # folk tunes: a melody only
+    assert (data.events[:, 1:] == REST).all() and not data.drums.any()
+    assert data.events.max() < CLASSES and (data.events[:, 0][~data.mask] == REST).all()
     assert np.isin(data.cond.sum(-1), [4.0, 3.0]).all()  # minor flag + meter + chord + density
     bars = grid_notes(np.array([5, HOLD, HOLD, HOLD, REST, 7, HOLD, REST] + [REST] * 8 + [HOLD, 9] + [REST] * 14), 2)
     assert [(n.onset_q, n.duration_q, n.pitch) for n in bars[0]] == [(0.0, 1.0, 62), (1.25, 0.5, 64)]
     assert [(n.onset_q, n.pitch) for n in bars[1]] == [(0.25, 66)]  # a hold after a rest is silence
     assert all(e < PITCHES or e in (HOLD, REST) for e in data.events.ravel())
+
+
+@pytest.fixture(scope="module")
+def chorales():
+    """Real four-part Bach chorales from the music21 corpus (melody, alto, tenor, bass)."""
+    files = corpus.sources(("chorales",))[:6]
+    pieces = [corpus.Piece(**p) for item in files for p in corpus.parse_file(item)]
+    assert len(pieces) >= 4 and all(set(p.parts) == {"melody", "alto", "tenor", "bass"} for p in pieces)
+    return pieces
+
+
+@pytest.fixture(scope="module")
+def band_folder(tmp_path_factory):
+    """MIDI files of a small band in 4/4, C major, 120 bpm: a tune, piano chords, a bass, a drum kit
+    (kick on 1 and 3, snare on 2 and 4, closed hi-hat on every eighth)."""
+    import pretty_midi
+
+    folder = tmp_path_factory.mktemp("band")
+    progression = [(60, 64, 67), (57, 60, 65), (55, 59, 62), (60, 64, 67)]  # I  IV(6/4)  V  I
+    for n in range(2):
+        midi = pretty_midi.PrettyMIDI(initial_tempo=120)
+        tune, piano, bass = pretty_midi.Instrument(73), pretty_midi.Instrument(0), pretty_midi.Instrument(33)
+        kit = pretty_midi.Instrument(0, is_drum=True)
+        for bar in range(16):
+            chord, t = progression[bar % 4], bar * 2.0  # 2 s a bar
+            for beat in range(4):
+                start = t + beat * 0.5
+                tune.notes.append(pretty_midi.Note(90, chord[(beat + n) % 3] + 12, start, start + 0.45))
+                for pitch in chord:
+                    piano.notes.append(pretty_midi.Note(70, pitch, start, start + 0.45))
+                kit.notes.append(pretty_midi.Note(100, 36 if beat % 2 == 0 else 38, start, start + 0.1))
+            bass.notes.append(pretty_midi.Note(90, chord[0] - 24, t, t + 1.9))
+            for eighth in range(8):
+                kit.notes.append(pretty_midi.Note(70, 42, t + eighth * 0.25, t + eighth * 0.25 + 0.1))
+        midi.instruments += [bass, kit, piano, tune]
+        midi.write(str(folder / f"band{n}.mid"))
+    return folder
+
+
+def test_multitrack_grids_hold_every_voice_and_the_drums(chorales, band_folder):
+    from mmgen.symbolic.grid import DRUMS, HOLD, PITCHES, STEPS_PER_BAR, TRACKS, inner_voices, phrases, piece_tracks
+    from mmgen.training.midi_folder import midi_pieces
+
+    data = phrases(chorales)
+    assert data.present[:, :3].all() and not data.present[:, 3].any()  # melody, chords, bass; no drums
+    assert all((data.events[:, v] < PITCHES).any(1).mean() > 0.9 for v in range(4))  # every voice sings
+    band = midi_pieces(band_folder)[0]
+    upper, lower = inner_voices(band)  # the piano's chords split into a top and a bottom line
+    assert [n.pitch for n in upper[1]] == [65] * 4 and [n.pitch for n in lower[1]] == [57] * 4
+    events, drums, present, bars = piece_tracks(band)
+    assert present.tolist() == [True] * len(TRACKS) and len(bars) == 16
+    bar = drums[STEPS_PER_BAR:2 * STEPS_PER_BAR]  # the second bar, on the 16th-note grid
+    assert bar[:, DRUMS.index("kick")].nonzero()[0].tolist() == [0, 8]
+    assert bar[:, DRUMS.index("snare")].nonzero()[0].tolist() == [4, 12]
+    assert bar[:, DRUMS.index("closed hat")].nonzero()[0].tolist() == list(range(0, 16, 2))
+    assert events[3, 0] < PITCHES and (events[3, 1:15] == HOLD).all()  # the bass holds (3.8 of 4 beats)
+
+
+def test_the_gan_writes_bass_chords_and_drums_it_was_trained_on(tunes, chorales, band_folder, tmp_path,
+                                                                 use_models):
+    from mmgen.decoders.composer import Lead
+    from mmgen.symbolic.grid import DRUM_NOTES
+    from mmgen.symbolic.grid_models import GridConfig
+    from mmgen.training.midi_folder import midi_pieces
+    from mmgen.training.grid import train
+
+    pieces = tunes[:10] + chorales + midi_pieces(band_folder)
+    info = train("gan", tmp_path / "symbolic-gan", steps=2, batch=8, seed=0, resume=False,
+                 config=GridConfig("gan", hidden=32, latent=8), lr=1e-3, collections=("midi",), pieces=pieces)
+    assert info["tracks"] == ["melody", "chords", "bass", "drums"]
+    use_models(tmp_path)
+    decoder = registry.get("decoder", "symbolic-gan")
+    plan = _plan(key="E minor", meter="4/4", duration_s=20.0, prompt="energetic rock")
+    lead = decoder.plan_lead(plan, seed=3)
+    assert isinstance(lead, Lead) and all(len(part) == plan.total_bars
+                                          for part in (lead.melody, lead.bass, lead.inner, lead.drums))
+    tonic = parse_key("E minor").tonic_pc
+    assert lead.bass[-1][0].pitch % 12 == tonic and lead.melody[-1][0].pitch % 12 == tonic
+    assert {n.pitch % 12 for n in lead.inner[-1]} <= {(tonic + 3) % 12, (tonic + 7) % 12, tonic}
+    assert {n.pitch for bar in lead.drums for n in bar} <= set(DRUM_NOTES) and not lead.drums[-1]
+    score = decoder.decode(plan, seed=3)
+    parts = {p.name: p for p in score.parts}
+    qpb = plan.meter.quarters_per_beat
+    for role, bars in (("bass", lead.bass), ("drums", lead.drums), ("chords", lead.inner)):
+        expected = {(round(plan.bar_start_beat(b) + n.onset_q / qpb, 3), n.pitch % 12) for b, notes in enumerate(bars)
+                    for n in notes if plan.section_at_bar(b).role != "intro"}  # intros start thin
+        written = {(round(n.start_beat, 3), n.pitch % 12) for n in parts[role].notes}
+        assert len(expected & written) >= 0.8 * len(expected) > 0, role  # the model's notes, not the rules'
+    assert score.end_s == pytest.approx(20.0)
 
 
 @pytest.fixture(scope="module", params=GRID_FAMILIES)
@@ -204,7 +297,7 @@ def test_grid_training_saves_and_the_decoder_honours_the_plan(tiny_grid_model, u
         plan = _plan(key, meter, duration_s=16.0)
         score = decoder.decode(plan, seed=4)
         assert score.end_s == pytest.approx(16.0) and score.meter == meter
-        bars = decoder.melody(plan, ["I"] * plan.total_bars, seed=4)
+        bars = decoder.lead(plan, ["I"] * plan.total_bars, seed=4).melody
         assert len(bars) == plan.total_bars
         bar_q = parse_meter(meter).beats_per_bar * parse_meter(meter).quarters_per_beat
         assert all(n.onset_q + n.duration_q <= bar_q + 1e-6 for notes in bars for n in notes)
@@ -224,8 +317,8 @@ def test_vae_blends_from_one_seed_to_another(tiny_grid_model, use_models):
     decoder = registry.get("decoder", "symbolic-vae")
     plan = _plan(duration_s=40.0, meter="4/4", key="C major", prompt="a pop song")
     chords = ["I", "IV", "V", "I"] * (plan.total_bars // 4 + 1)
-    a, b = decoder.melody(plan, chords, seed=1), decoder.melody(plan, chords, seed=2)
-    blend = decoder.melody(plan, chords, seed=1, blend_seed=2)
+    a, b = decoder.lead(plan, chords, seed=1).melody, decoder.lead(plan, chords, seed=2).melody
+    blend = decoder.lead(plan, chords, seed=1, blend_seed=2).melody
     assert blend[:4] == a[:4]  # the first phrase is seed 1's ...
     last = (plan.total_bars - 1) // 4 * 4
     assert blend[last:-1] == b[last:-1]  # ... the last (before the final bar) seed 2's
@@ -242,6 +335,12 @@ def test_shipped_checkpoint_loads_and_writes_music_offline(family):
     melody = melody_of(score, plan)
     assert len(melody) >= plan.total_bars  # a tune, not a few stray notes
     assert in_key_ratio(melody, plan.key) > 0.85
+    if family == "gan":  # its own bass and inner voices, in the key; drums are the composer's (no data)
+        lead = registry.get("decoder", "symbolic-gan").plan_lead(plan, seed=0)
+        assert lead.drums is None and lead.bass and lead.inner
+        for bars in (lead.bass, lead.inner):
+            notes = [(n.onset_q, n.duration_q, n.pitch) for bar in bars for n in bar]
+            assert len(notes) >= plan.total_bars and in_key_ratio(notes, plan.key) > 0.75
 
 
 def test_evaluation_command_writes_a_table(tmp_path):
@@ -254,6 +353,11 @@ def test_evaluation_command_writes_a_table(tmp_path):
     rows = [line for line in text.splitlines() if line.startswith("| composer")]
     in_key = float(rows[0].split("|")[5])
     assert 0.8 < in_key <= 1.0
+    # The accompaniment table: the composer's bass sits on its chords; the GAN's is its own.
+    bass_chord_tones = {row.split("|")[1].strip(): float(row.split("|")[2]) for row in rows[1:]
+                        + [line for line in text.splitlines() if line.startswith("| symbolic-gan")][1:]}
+    assert bass_chord_tones["composer"] > 0.8 and 0.2 < bass_chord_tones["symbolic-gan"] < bass_chord_tones["composer"]
+    assert "| held-out chorales (16; bass, alto + tenor) |" in text
 
 
 @pytest.mark.parametrize("value, ok", [(7, True), ("12", True), ("", True), (-1, False), ("x", False), (1.5, False)])
@@ -292,8 +396,8 @@ def test_cli_and_app_offer_the_learned_engines(tmp_path):
 
 
 def test_a_midi_folder_becomes_training_data(tmp_path):
-    """Your own MIDI files: meter, key (signature or estimated), melody = the top track, drums left
-    out; a broken file is skipped; a model trains on them from the command line."""
+    """Your own MIDI files: meter, key (signature or estimated), melody = the top track, drums kept
+    apart; a broken file is skipped; a model trains on them from the command line."""
     import pretty_midi
 
     from mmgen.training.midi_folder import midi_pieces
@@ -322,7 +426,8 @@ def test_a_midi_folder_becomes_training_data(tmp_path):
     plain, waltz = pieces
     assert waltz.meter == "3/4" and (waltz.tonic_pc, waltz.mode) == (9, "major")
     assert plain.meter == "4/4" and (plain.tonic_pc, plain.mode) == (0, "major")  # estimated
-    assert min(p for _, _, p in waltz.parts["melody"]) >= 69 and set(waltz.parts) == {"melody", "bass"}
+    assert min(p for _, _, p in waltz.parts["melody"]) >= 69 and set(waltz.parts) == {"melody", "bass", "drums"}
+    assert [n[2] for n in waltz.parts["drums"]] == [36] * 48
     assert waltz.parts["melody"][1][:2] == [1.0, 0.9]  # seconds became quarter notes
     out = tmp_path / "model"
     main("transformer", ["--midi-folder", str(folder), "--collections", "", "--steps", "2", "--batch", "2",

@@ -31,8 +31,8 @@ def _register_learned() -> None:
              "the chords and melody; the composer arranges them. Offline."),
             ("vae", "grid:VaeDecoder", "Learned VAE: a beta-VAE trained on folk tunes and chorales writes the "
              "melody, phrase by phrase, over the composer's chords. Offline."),
-            ("gan", "grid:GanDecoder", "Learned GAN: a conditional Wasserstein GAN writes the melody over the "
-             "composer's chords. Offline."),
+            ("gan", "grid:GanDecoder", "Learned GAN: a conditional Wasserstein GAN writes the melody, the bass "
+             "and the chords part's voices together, over the composer's harmony. Offline."),
             ("diffusion", "grid:DiffusionDecoder", "Learned diffusion: a denoising diffusion model writes the "
              "melody over the composer's chords in 20 solver steps. Offline.")):
         register("decoder", f"symbolic-{family}", f"mmgen.decoders.{target}", description,

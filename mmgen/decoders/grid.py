@@ -1,11 +1,12 @@
-"""Melody-grid decoders (beta-VAE, WGAN-GP, diffusion): the composer writes the harmony from
-its chord statistics, a model trained in-house writes the melody over it, phrase by phrase,
-and the composer arranges the rest.
+"""Event-grid decoders (beta-VAE, WGAN-GP, diffusion): the composer writes the harmony from
+its chord statistics, a model trained in-house writes the melody over it (the GAN also the bass,
+the inner voices and, when trained on drums, the drums), phrase by phrase, and the composer
+arranges the rest.
 
 Each 4-bar phrase is generated from its bars' conditioning (mode, meter, chord, note density
 from the energy curve) and its own noise, drawn from the seed, the section and the phrase's
 place in it: a repeated section (A') starts from its first occurrence's noise moved a little
-(a variation, not a copy). The last bar is the tonic, held. `blend_seed` (VAE) interpolates:
+(a variation, not a copy). The last bar is the tonic chord, held. `blend_seed` (VAE) interpolates:
 the phrases move from this seed's latent to that seed's along the piece.
 """
 
@@ -63,10 +64,17 @@ class GridDecoder(Decoder):
         style = STYLES[plan.style]
         if plan.meter.name not in GRID_METERS:  # 9/8, 12/8, 5/4: the composer writes that melody
             return Arrangement(plan, style, random.Random(f"composer:{seed}")).write()
-        chords = [c.label for c in Arrangement(plan, style, random.Random(f"composer:{seed}")).chords_per_bar()]
         temperature = float(getattr(sampling, "temperature", 1.0) or 1.0)
-        bars = self.melody(plan, chords, seed, style.melody_density, temperature, blend_seed)
-        return Arrangement(plan, style, random.Random(f"composer:{seed}"), lead=(chords, bars)).write()
+        lead = self.plan_lead(plan, seed, temperature, blend_seed)
+        return Arrangement(plan, style, random.Random(f"composer:{seed}"), lead=lead).write()
+
+    def plan_lead(self, plan: MusicPlan, seed: int, temperature: float = 1.0, blend_seed: int | None = None):
+        """The model's parts over the chords the composer writes for this plan and seed."""
+        from .composer import STYLES, Arrangement
+
+        style = STYLES[plan.style]
+        chords = [c.label for c in Arrangement(plan, style, random.Random(f"composer:{seed}")).chords_per_bar()]
+        return self.lead(plan, chords, seed, style.melody_density, temperature, blend_seed)
 
     def decode_many(self, plans, seeds, sampling=None, conditioning=None, progress=None, on_frames=None,
                     should_stop=None):
@@ -74,17 +82,27 @@ class GridDecoder(Decoder):
         blend = getattr(sampling, "blend_seed", None)
         return [self.decode(plan, seed, sampling=sampling, blend_seed=blend) for plan, seed in zip(plans, seeds)]
 
-    def melody(self, plan: MusicPlan, chords: list[str], seed: int, melody_density: float = 0.45,
-               temperature: float = 1.0, blend_seed: int | None = None) -> list[list]:
-        """Notes per bar (symbolic/tokenizer.Note, quarter notes from the bar line)."""
+    def lead(self, plan: MusicPlan, chords: list[str], seed: int, melody_density: float = 0.45,
+             temperature: float = 1.0, blend_seed: int | None = None):
+        """The composer's Lead: the chords given, the model's melody."""
+        from ..symbolic.grid import grid_notes
+        from .composer import Lead
+
+        model, _ = load(self.family)
+        cond, mask, noise = self.phrase_inputs(model, plan, chords, seed, melody_density, temperature, blend_seed)
+        events = model.generate(cond, mask, noise).argmax(-1)  # [phrases, T]
+        return Lead(chords, grid_notes(close(events, mask, plan, 0), plan.key.tonic_pc))
+
+    def phrase_inputs(self, model, plan: MusicPlan, chords: list[str], seed: int, melody_density: float,
+                      temperature: float, blend_seed: int | None):
+        """(cond [P, PHRASE_BARS, COND], mask [P, T], noise [P, *noise_shape]) of the plan's P
+        phrases (the last one padded with the final bar)."""
         import numpy as np
         import torch
 
-        from ..symbolic.grid import (HOLD, LOWEST, PHRASE_BARS, PITCHES, REST, STEPS_PER_BAR, bar_condition,
-                                     grid_notes, step_mask)
+        from ..symbolic.grid import PHRASE_BARS, bar_condition, step_mask
         from ..symbolic.grid_models import slerp
 
-        model, _ = load(self.family)
         meter, mode, total = plan.meter.name, plan.key.mode, plan.total_bars
         densities = bar_densities(plan, melody_density)
         count = -(-total // PHRASE_BARS)
@@ -102,18 +120,31 @@ class GridDecoder(Decoder):
                 noise = slerp(noise, other, p / (count - 1))
             noises.append(noise * (temperature if self.family != "diffusion" else 1.0))
         mask = torch.from_numpy(np.stack([step_mask(meter)] * count))
-        logits = model.generate(torch.from_numpy(np.stack(conds)), mask, torch.stack(noises))
-        events = logits.argmax(-1).masked_fill(~mask, REST).reshape(-1).numpy()[:total * STEPS_PER_BAR].copy()
-        # The last bar: the tonic nearest the melody's last note, held through the bar.
-        last_bar = (total - 1) * STEPS_PER_BAR
-        sung = [int(e) for e in events[:last_bar] if e < PITCHES]
-        tonic_indices = [i for i in range(PITCHES) if (i + LOWEST) % 12 == 0]
-        final = min(tonic_indices, key=lambda i: (abs(i - (sung[-1] if sung else 17)), i))
-        used = int(step_mask(meter)[:STEPS_PER_BAR].sum())
-        events[last_bar:] = REST
-        events[last_bar] = final
-        events[last_bar + 1:last_bar + used] = HOLD
-        return grid_notes(events, plan.key.tonic_pc)
+        return torch.from_numpy(np.stack(conds)), mask, torch.stack(noises)
+
+
+FINAL_TONES = ("root", "third", "fifth root", "root")  # per voice: the tonic chord's tones it may end on
+
+
+def close(events, mask, plan: MusicPlan, voice: int):
+    """One voice's event classes [total_bars * STEPS_PER_BAR] from the phrases' [P, T], unused
+    steps silent, ending on a tone of the tonic chord (the melody and bass on the tonic, the
+    inner voices on its third and fifth) nearest the voice's last note, held through the last bar."""
+    from ..symbolic.grid import HOLD, LOWEST, PITCHES, REST, STEPS_PER_BAR, step_mask
+
+    total = plan.total_bars
+    events = events.masked_fill(~mask, REST).reshape(-1).numpy()[:total * STEPS_PER_BAR].copy()
+    last_bar = (total - 1) * STEPS_PER_BAR
+    sung = [int(e) for e in events[:last_bar] if e < PITCHES]
+    semitones = {"root": 0, "third": 3 if plan.key.mode == "minor" else 4, "fifth": 7}
+    degrees = {semitones[tone] for tone in FINAL_TONES[voice].split()}
+    candidates = [i for i in range(PITCHES) if (i + LOWEST) % 12 in degrees]
+    final = min(candidates, key=lambda i: (abs(i - (sung[-1] if sung else 17)), i))
+    used = int(step_mask(plan.meter.name)[:STEPS_PER_BAR].sum())
+    events[last_bar:] = REST
+    events[last_bar] = final
+    events[last_bar + 1:last_bar + used] = HOLD
+    return events
 
 
 class VaeDecoder(GridDecoder):
@@ -121,7 +152,48 @@ class VaeDecoder(GridDecoder):
 
 
 class GanDecoder(GridDecoder):
+    """The GAN writes every track it was trained on (melody, inner voices, bass; drums when its
+    data had them) over the composer's chords; the composer plays the rest."""
+
     family = "gan"
+
+    def lead(self, plan: MusicPlan, chords: list[str], seed: int, melody_density: float = 0.45,
+             temperature: float = 1.0, blend_seed: int | None = None):
+        import torch
+
+        from ..symbolic.grid import TRACKS, VOICES, grid_notes
+        from .composer import Lead
+
+        model, info = load(self.family)
+        tracks = info.get("tracks", ["melody"])
+        cond, mask, noise = self.phrase_inputs(model, plan, chords, seed, melody_density, temperature, blend_seed)
+        present = torch.tensor([[t in tracks for t in TRACKS]] * len(cond))
+        voices, drums = model.generate_tracks(cond, mask, noise, present)
+        lines = [grid_notes(close(voices[:, v].argmax(-1), mask, plan, v), plan.key.tonic_pc)
+                 for v in range(len(VOICES))]
+        lead = Lead(chords, lines[0])
+        if "bass" in tracks:
+            lead.bass = lines[3]
+        if "chords" in tracks:
+            lead.inner = [a + t for a, t in zip(lines[1], lines[2])]
+        if "drums" in tracks:
+            lead.drums = drum_notes(drums, mask, plan.total_bars)
+        return lead
+
+
+def drum_notes(drums, mask, total_bars: int) -> list[list]:
+    """Drum hits per bar (Note.pitch = the General MIDI drum) from hit probabilities [P, T, DRUMS];
+    the last bar is left to the composer's ending."""
+    from ..symbolic.grid import DRUM_NOTES, STEPS_PER_BAR
+    from ..symbolic.tokenizer import Note
+
+    hits = (drums > 0.5) & mask[..., None]
+    steps = hits.reshape(-1, hits.shape[-1])[:(total_bars - 1) * STEPS_PER_BAR]
+    bars: list[list] = [[] for _ in range(total_bars)]
+    for t, kind in steps.nonzero().tolist():
+        bar, step = divmod(t, STEPS_PER_BAR)
+        bars[bar].append(Note(step / 4, 0.25, DRUM_NOTES[kind]))
+    return bars
 
 
 class DiffusionDecoder(GridDecoder):

@@ -127,7 +127,9 @@ class SequenceDecoder(Decoder):
         return [self.decode(plan, seed, sampling=sampling) for plan, seed in zip(plans, seeds)]
 
     def lead_sheet(self, plan: MusicPlan, seed: int, melody_density: float = 0.45, sampling=None):
-        """(chord labels per bar, notes per bar) for the plan, written by the model."""
+        """The chord labels and melody notes per bar of the plan, written by the model."""
+        from .composer import Lead
+
         from ..symbolic.sampling import BarSampler, Sampling
 
         settings = Sampling()
@@ -141,7 +143,7 @@ class SequenceDecoder(Decoder):
             header, plan.meter.name, plan.key.mode, plan.key.tonic_pc, bar_specs(plan, melody_density),
             seed, settings)
         bars = tokenizer.decode_bars(result.ids, plan.meter.name)
-        return [bar.chord for bar in bars], [bar.notes for bar in bars]
+        return Lead([bar.chord for bar in bars], [bar.notes for bar in bars])
 
 
 class TransformerDecoder(SequenceDecoder):

@@ -10,7 +10,12 @@ Metrics are computed on melodies (the part the learned models write), as lists o
   patterns (16th-note grid) of successive bars;
 - diversity: 1 - the mean overlap of the (onset, pitch) sets of two seeds' melodies for one plan.
 
-``python -m mmgen.eval.symbolic [--plans N] [--out FILE]`` writes the comparison table.
+The accompaniment (the bass and chords parts: the composer's rules, or the GAN's learned
+voices) is measured against the harmony of each bar: the share of notes that are tones of the
+bar's chord, the share in the key, and the bass's mean step (semitones between successive notes),
+next to the same figures for the held-out chorales' bass and inner voices.
+
+``python -m mmgen.eval.symbolic [--plans N] [--out FILE]`` writes the comparison tables.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import numpy as np
 from ..music import Key
 
 Melody = list[tuple[float, float, int]]
+ACCOMPANISTS = ("composer", "symbolic-gan")  # the decoders that write their own bass and chords parts
 MINOR_EXTRA = (9, 11)  # raised 6th and 7th above the tonic
 
 
@@ -101,12 +107,46 @@ PROMPTS = (  # (prompt, key, meter): a spread of keys, modes, meters, styles
 
 def melody_of(score, plan) -> Melody:
     """The melody part of a score as (onset_q from bar 0's line, duration_q, pitch)."""
-    part = next((p for p in score.parts if p.name == "melody"), None)
-    qpb = plan.meter.quarters_per_beat
-    if part is None:
-        return []
-    return sorted(((n.start_beat + plan.pickup_offset_beats) * qpb, n.duration_beats * qpb, n.pitch)
-                  for n in part.notes)
+    return _part_notes(score, plan, "melody")
+
+
+def chord_tone_ratio(notes: Melody, bar_chords: list[set[int]], bar_q: float) -> float:
+    """The share of notes (onsets in quarter notes from bar 0's line) whose pitch class is a
+    tone of their bar's chord."""
+    inside = [n[2] % 12 in bar_chords[min(len(bar_chords) - 1, max(0, int(n[0] // bar_q)))] for n in notes]
+    return sum(inside) / len(inside) if inside else 0.0
+
+
+def mean_step(notes: Melody) -> float:
+    """Mean absolute interval (semitones) between successive onsets of a line (the lowest note
+    of each onset)."""
+    lowest: dict[float, int] = {}
+    for onset, _, pitch in notes:
+        lowest[round(onset, 3)] = min(pitch, lowest.get(round(onset, 3), 999))
+    line = [lowest[o] for o in sorted(lowest)]
+    return float(np.mean(np.abs(np.diff(line)))) if len(line) > 1 else 0.0
+
+
+def accompaniment_reference(pieces) -> dict:
+    """The chord-tone and key shares and the bass step of the held-out chorales' bass and inner
+    voices (chords read from all four voices, as in training)."""
+    from ..symbolic.dataset import bar_frame, chord_tones, piece_bars
+
+    figures: dict[str, list[float]] = {"bass_chord": [], "bass_key": [], "bass_step": [], "inner_chord": [],
+                                       "inner_key": []}
+    for p in pieces:
+        if "bass" not in p.parts:
+            continue
+        key, shift = Key(p.tonic_pc, p.mode), bar_frame(p)[0]
+        chords = [chord_tones(bar.chord, key) for bar in piece_bars(p)]
+        bass = [(o + shift, d, n) for o, d, n in p.parts["bass"]]
+        inner = [(o + shift, d, n) for role in ("alto", "tenor") for o, d, n in p.parts.get(role, ())]
+        figures["bass_chord"].append(chord_tone_ratio(bass, chords, p.bar_q))
+        figures["bass_key"].append(in_key_ratio(bass, key))
+        figures["bass_step"].append(mean_step(bass))
+        figures["inner_chord"].append(chord_tone_ratio(inner, chords, p.bar_q))
+        figures["inner_key"].append(in_key_ratio(inner, key))
+    return {k: round(float(np.mean(v)), 4) for k, v in figures.items()} | {"pieces": len(figures["bass_key"])}
 
 
 def held_out_reference(rebuild: bool = False) -> dict:
@@ -130,7 +170,8 @@ def held_out_reference(rebuild: bool = False) -> dict:
         shift = p.bar_q if melody[0][0] < 0 else 0.0
         densities += bar_densities([(o + shift, d, n) for o, d, n in melody], p.bar_q, beats_per_bar(p.meter))
     reference = {"pch": list(hist / hist.sum()), "densities": [round(d, 4) for d in densities],
-                 "pieces": len(pieces), "source": "held-out pieces of " + ", ".join(corpus.SHIPPED_COLLECTIONS)}
+                 "pieces": len(pieces), "source": "held-out pieces of " + ", ".join(corpus.SHIPPED_COLLECTIONS),
+                 "accompaniment": accompaniment_reference(pieces)}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(reference) + "\n", encoding="utf-8")
     return reference
@@ -139,14 +180,11 @@ def held_out_reference(rebuild: bool = False) -> dict:
 def evaluate(decoders: list[str], plans_count: int, seeds: int = 2, duration_s: float = 30.0) -> list[dict]:
     from scipy.stats import wasserstein_distance
 
-    from ..pipeline import make_plan
     from ..registry import get
-    from ..request import GenerationRequest
 
     reference = held_out_reference()
     reference_hist, reference_density = np.asarray(reference["pch"]), reference["densities"]
-    plans = [make_plan(GenerationRequest(prompt=p, key=k, meter=m, duration_s=duration_s, seed=i))
-             for i, (p, k, m) in enumerate(PROMPTS[:plans_count])]
+    plans = _plans(plans_count, duration_s)
     rows = []
     for name in decoders:
         decoder = get("decoder", name)
@@ -174,6 +212,64 @@ def evaluate(decoders: list[str], plans_count: int, seeds: int = 2, duration_s: 
             "diversity": float(np.mean(diversity)), "seconds_per_30s": float(np.median(seconds)),
         })
     return rows
+
+
+def evaluate_accompaniment(decoders: list[str], plans_count: int, seeds: int = 2,
+                           duration_s: float = 30.0) -> list[dict]:
+    """The accompaniment figures of each decoder's bass and chords parts (see the module's doc)."""
+    import random
+
+    from ..decoders.composer import STYLES, Arrangement
+    from ..registry import get
+
+    plans = _plans(plans_count, duration_s)
+    rows = []
+    for name in decoders:
+        decoder, figures = get("decoder", name), {}
+        for plan in plans:
+            bar_q = plan.meter.beats_per_bar * plan.meter.quarters_per_beat
+            for seed in range(seeds):
+                score = decoder.decode(plan, seed)
+                arrangement = Arrangement(plan, STYLES[plan.style], random.Random(f"composer:{seed}"))
+                chords = [set(c.pitch_classes()) for c in arrangement.chords_per_bar()]
+                for role in ("bass", "chords"):
+                    notes = _part_notes(score, plan, role)
+                    if not notes:
+                        continue
+                    figures.setdefault(f"{role}_chord", []).append(chord_tone_ratio(notes, chords, bar_q))
+                    figures.setdefault(f"{role}_key", []).append(in_key_ratio(notes, plan.key))
+                    if role == "bass":
+                        figures.setdefault("bass_step", []).append(mean_step(notes))
+        rows.append({"decoder": name} | {k: float(np.mean(v)) for k, v in figures.items()})
+    return rows
+
+
+def accompaniment_table(rows: list[dict], reference: dict) -> str:
+    lines = ["| bass and chords parts of | bass: chord tones ↑ | bass: in key ↑ | bass: mean step (semitones) "
+             "| chords: chord tones ↑ | chords: in key ↑ |", "|---|---|---|---|---|---|"]
+    held_out = {"decoder": f"held-out chorales ({reference['pieces']}; bass, alto + tenor)",
+                **{k.replace("inner", "chords"): v for k, v in reference.items()}}
+    for r in rows + [held_out]:
+        lines.append(f"| {r['decoder']} | {r['bass_chord']:.3f} | {r['bass_key']:.3f} | {r['bass_step']:.2f} "
+                     f"| {r['chords_chord']:.3f} | {r['chords_key']:.3f} |")
+    return "\n".join(lines)
+
+
+def _plans(count: int, duration_s: float) -> list:
+    """The first `count` of PROMPTS as plans."""
+    from ..pipeline import make_plan
+    from ..request import GenerationRequest
+
+    return [make_plan(GenerationRequest(prompt=p, key=k, meter=m, duration_s=duration_s, seed=i))
+            for i, (p, k, m) in enumerate(PROMPTS[:count])]
+
+
+def _part_notes(score, plan, role: str) -> Melody:
+    """One part of a score as (onset_q from bar 0's line, duration_q, pitch)."""
+    part = next((p for p in score.parts if p.name == role), None)
+    qpb = plan.meter.quarters_per_beat
+    return [] if part is None else sorted(((n.start_beat + plan.pickup_offset_beats) * qpb, n.duration_beats * qpb,
+                                           n.pitch) for n in part.notes)
 
 
 def _held_out_nll(name: str) -> str | None:
@@ -217,7 +313,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     names = [e.name for e in entries("decoder") if e.offline and e.check().ok]
     rows = evaluate(names, args.plans, args.seeds)
-    text = table(rows)
+    accompanied = [n for n in names if n in ACCOMPANISTS]
+    text = table(rows) + "\n\n" + accompaniment_table(evaluate_accompaniment(accompanied, args.plans, args.seeds),
+                                                      held_out_reference()["accompaniment"])
     print(text)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -51,14 +51,19 @@ def beats_per_bar(meter: str) -> int:
     return meter_of(meter).beats_per_bar
 
 
+def chord_tones(label: str, key: Key) -> set[int]:
+    """The pitch classes of a roman-numeral triad in a key."""
+    root, quality = CHORD_SHAPES[label]
+    intervals = {"major": (0, 4, 7), "minor": (0, 3, 7), "diminished": (0, 3, 6)}[quality]
+    return {(key.tonic_pc + root + i) % 12 for i in intervals}
+
+
 def chord_label(weights: np.ndarray, key: Key) -> str:
     """The mode's triad that best explains pitch-class weights [12] (relative to C)."""
     best, best_score = MODE_CHORDS[key.mode][0], -1e9
     total = float(weights.sum())
     for label in MODE_CHORDS[key.mode]:
-        root, quality = CHORD_SHAPES[label]
-        intervals = {"major": (0, 4, 7), "minor": (0, 3, 7), "diminished": (0, 3, 6)}[quality]
-        tones = {(key.tonic_pc + root + i) % 12 for i in intervals}
+        tones = chord_tones(label, key)
         inside = sum(float(weights[pc]) for pc in tones)
         score = inside - 0.5 * (total - inside) + PRIOR.get(label, 0.0) * total
         if score > best_score + 1e-9:
@@ -66,15 +71,38 @@ def chord_label(weights: np.ndarray, key: Key) -> str:
     return best
 
 
+UNPITCHED = ("drums",)  # roles left out of the harmony (their "pitches" are drum sounds)
+
+
+def bar_frame(piece: Piece) -> tuple[float, int]:
+    """(shift, bar count): onsets + shift are quarter notes from the first bar line of the
+    piece's bars (a pickup becomes a first, mostly empty bar)."""
+    notes = [n for notes in piece.parts.values() for n in notes]
+    shift = piece.bar_q if min(n[0] for n in notes) < 0 else 0.0
+    return shift, max(1, int(-(-(max(n[0] + n[1] for n in notes) + shift) // piece.bar_q)))
+
+
+def part_bars(piece: Piece, role: str) -> list[list[Note]]:
+    """One part's notes per bar (onsets from the bar line, notes clipped at the bar line)."""
+    shift, count = bar_frame(piece)
+    bars: list[list[Note]] = [[] for _ in range(count)]
+    for onset, duration, pitch in piece.parts.get(role, ()):
+        start = onset + shift
+        b = int(start // piece.bar_q)
+        if 0 <= b < count:
+            inside = start - b * piece.bar_q
+            bars[b].append(Note(inside, min(duration, piece.bar_q - inside), int(pitch)))
+    return bars
+
+
 def piece_bars(piece: Piece) -> list[Bar]:
-    """The melody cut into bars (notes clipped at the bar line), with each bar's chord and
-    density. A pickup becomes a first, mostly empty bar."""
+    """The melody cut into bars (see part_bars), with each bar's chord and density."""
     key = Key(piece.tonic_pc, piece.mode)
-    shift = piece.bar_q if min(n[0] for notes in piece.parts.values() for n in notes) < 0 else 0.0
-    count = max(1, int(-(-(max(n[0] + n[1] for notes in piece.parts.values() for n in notes) + shift)
-                         // piece.bar_q)))
+    shift, count = bar_frame(piece)
     weights = np.zeros((count, 12))
-    for notes in piece.parts.values():
+    for role, notes in piece.parts.items():
+        if role in UNPITCHED:
+            continue
         for onset, duration, pitch in notes:
             start, end = onset + shift, onset + shift + duration
             first = int(start // piece.bar_q)
@@ -82,17 +110,9 @@ def piece_bars(piece: Piece) -> list[Bar]:
                 overlap = min(end, (b + 1) * piece.bar_q) - max(start, b * piece.bar_q)
                 downbeat = 1.5 if b == first and abs(start - b * piece.bar_q) < 1e-6 else 1.0
                 weights[b, int(pitch) % 12] += max(0.0, overlap) * downbeat
-    bars = [Bar(chord_label(weights[b], key), 0, []) for b in range(count)]
-    for onset, duration, pitch in piece.parts["melody"]:
-        start = onset + shift
-        b = int(start // piece.bar_q)
-        if 0 <= b < count:
-            inside = start - b * piece.bar_q
-            bars[b].notes.append(Note(inside, min(duration, piece.bar_q - inside), int(pitch)))
     per_bar = beats_per_bar(piece.meter)
-    for bar in bars:
-        bar.density = density_bucket(len(bar.notes), per_bar)
-    return bars
+    return [Bar(chord_label(weights[b], key), density_bucket(len(notes), per_bar), notes)
+            for b, notes in enumerate(part_bars(piece, "melody"))]
 
 
 def held_out(piece: Piece) -> bool:

@@ -1,6 +1,7 @@
-"""Models over melody grids (see grid.py): a beta-VAE, a conditional WGAN-GP and a denoising
-diffusion model. Shapes: events int64 [B, T]; cond float [B, PHRASE_BARS, COND]; mask bool
-[B, T]; every model generates with `generate(cond, mask, noise) -> logits [B, T, CLASSES]`,
+"""Models over event grids (see grid.py): a beta-VAE and a denoising diffusion model over the
+melody, a conditional WGAN-GP over all tracks. Shapes: events int64 [B, T] (the melody; the GAN
+[B, VOICES, T]); cond float [B, PHRASE_BARS, COND]; mask bool [B, T]; every model writes a
+melody with `generate(cond, mask, noise) -> logits [B, T, CLASSES]`,
 where `noise` fixes the randomness (a latent [B, latent] or, for diffusion, the starting noise
 [B, T, CLASSES]) so a seed, or two seeds blended, say what comes out.
 """
@@ -13,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .grid import CLASSES, COND, PHRASE_BARS, STEPS, STEPS_PER_BAR
+from .grid import CLASSES, COND, DRUMS, PHRASE_BARS, REST, STEPS, STEPS_PER_BAR, TRACKS, VOICE_TRACK, VOICES
 
 
 @dataclass
@@ -123,42 +124,73 @@ class GridVAE(nn.Module):
         return float(((recon * mask).sum() + kl.sum()) / mask.sum())
 
 
+VOICE_CHANNELS = len(VOICES) * CLASSES
+ROLL = VOICE_CHANNELS + len(DRUMS)  # channels of a multi-track roll
+
+
+def track_roll(events: torch.Tensor, drums: torch.Tensor) -> torch.Tensor:
+    """events [B, VOICES, T] + drums [B, T, DRUMS] -> the roll [B, T, ROLL] (one-hot events)."""
+    voices = F.one_hot(events, CLASSES).float().permute(0, 2, 1, 3).flatten(2)
+    return torch.cat([voices, drums.float()], -1)
+
+
 class GridGAN(nn.Module):
-    """Conditional WGAN-GP: the generator turns z + the bars' conditioning into event
-    probabilities for every step; the critic scores (events, conditioning) pairs."""
+    """Conditional WGAN-GP over multi-track rolls (as MuseGAN): the generator turns z, the bars'
+    conditioning and the tracks asked for (`present` [B, TRACKS]) into, for every step, event
+    probabilities of the four voices and the chance of each drum hit; the critic scores
+    (roll, conditioning, tracks) triples. A track not asked for is silence on both sides."""
 
     def __init__(self, c: GridConfig) -> None:
         super().__init__()
         self.config = c
-        self.generator = SequenceNet(c.latent + COND + STEP_FEATURES, c.hidden, CLASSES, c.layers)
-        channels = CLASSES + COND + STEP_FEATURES
+        context = COND + len(TRACKS) + STEP_FEATURES
+        self.generator = SequenceNet(c.latent + context, c.hidden, ROLL, c.layers)
         self.critic = nn.Sequential(
-            nn.Conv1d(channels, c.hidden, 3, padding=1), nn.LeakyReLU(0.2),
+            nn.Conv1d(ROLL + context, c.hidden, 3, padding=1), nn.LeakyReLU(0.2),
             nn.Conv1d(c.hidden, c.hidden, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
             nn.Conv1d(c.hidden, 2 * c.hidden, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
             nn.Conv1d(2 * c.hidden, 2 * c.hidden, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
             nn.Flatten(), nn.Linear(2 * c.hidden * (STEPS // 8), 1))
 
-    def fake(self, z, cond, mask) -> torch.Tensor:
-        """[B, T, CLASSES] probabilities; unused steps are REST."""
-        from .grid import REST
+    def _context(self, cond, present) -> torch.Tensor:
+        """[B, T, COND + TRACKS + STEP_FEATURES]."""
+        return torch.cat([per_step(cond), present.float()[:, None].expand(-1, STEPS, -1),
+                          step_features(len(cond), cond.device)], -1)
 
-        logits = self.generator(torch.cat([z[:, None].expand(-1, STEPS, -1), per_step(cond),
-                                           step_features(len(z), z.device)], -1))
-        probs = logits.softmax(-1)
+    def fake(self, z, cond, present, mask) -> torch.Tensor:
+        """The roll [B, T, ROLL]: voice probabilities (REST on unused steps and in tracks not
+        asked for) and drum-hit probabilities."""
+        out = self.generator(torch.cat([z[:, None].expand(-1, STEPS, -1), self._context(cond, present)], -1))
+        batch = len(z)
+        voices = out[..., :VOICE_CHANNELS].view(batch, STEPS, len(VOICES), CLASSES).softmax(-1)
+        voice_on = present[:, list(VOICE_TRACK)]  # [B, VOICES]
+        keep = mask[:, :, None] & voice_on[:, None, :]
         rest = F.one_hot(torch.tensor(REST, device=z.device), CLASSES).float()
-        return torch.where(mask[..., None], probs, rest)
+        voices = torch.where(keep[..., None], voices, rest)
+        drums_on = mask & present[:, TRACKS.index("drums"), None]
+        drums = out[..., VOICE_CHANNELS:].sigmoid() * drums_on[..., None]
+        return torch.cat([voices.flatten(2), drums], -1)
 
-    def score(self, probs, cond) -> torch.Tensor:
-        x = torch.cat([probs, per_step(cond), step_features(len(probs), probs.device)], -1)
+    def score(self, roll, cond, present) -> torch.Tensor:
+        x = torch.cat([roll, self._context(cond, present)], -1)
         return self.critic(x.transpose(1, 2)).squeeze(-1)
 
     def noise_shape(self) -> tuple[int, ...]:
         return (self.config.latent,)
 
     @torch.no_grad()
+    def generate_tracks(self, cond, mask, noise, present) -> tuple[torch.Tensor, torch.Tensor]:
+        """(voice log-probabilities [B, VOICES, T, CLASSES], drum-hit probabilities [B, T, DRUMS])."""
+        roll = self.fake(noise, cond, present, mask)
+        voices = roll[..., :VOICE_CHANNELS].view(len(roll), STEPS, len(VOICES), CLASSES).transpose(1, 2)
+        return voices.clamp_min(1e-6).log(), roll[..., VOICE_CHANNELS:]
+
+    @torch.no_grad()
     def generate(self, cond, mask, noise):
-        return self.fake(noise, cond, mask).clamp_min(1e-6).log()
+        """The melody alone, as the other grid models: logits [B, T, CLASSES]."""
+        present = torch.zeros(len(cond), len(TRACKS), dtype=torch.bool)
+        present[:, 0] = True
+        return self.generate_tracks(cond, mask, noise, present)[0][:, 0]
 
 
 class GridDiffusion(nn.Module):
@@ -211,21 +243,21 @@ class GridDiffusion(nn.Module):
         return logits
 
 
-def critic_loss(model: GridGAN, events, cond, mask, gp_weight: float = 10.0) -> torch.Tensor:
+def critic_loss(model: GridGAN, events, drums, present, cond, mask, gp_weight: float = 10.0) -> torch.Tensor:
     """WGAN critic loss with a gradient penalty that keeps the critic 1-Lipschitz."""
-    real = F.one_hot(events, CLASSES).float()
+    real = track_roll(events, drums)
     with torch.no_grad():
-        fake = model.fake(torch.randn(len(events), model.config.latent, device=events.device), cond, mask)
+        fake = model.fake(torch.randn(len(events), model.config.latent, device=events.device), cond, present, mask)
     alpha = torch.rand(len(events), 1, 1, device=events.device)
     mixed = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
-    grad = torch.autograd.grad(model.score(mixed, cond).sum(), mixed, create_graph=True)[0]
+    grad = torch.autograd.grad(model.score(mixed, cond, present).sum(), mixed, create_graph=True)[0]
     penalty = ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
-    return model.score(fake, cond).mean() - model.score(real, cond).mean() + gp_weight * penalty
+    return model.score(fake, cond, present).mean() - model.score(real, cond, present).mean() + gp_weight * penalty
 
 
-def generator_loss(model: GridGAN, cond, mask) -> torch.Tensor:
+def generator_loss(model: GridGAN, cond, present, mask) -> torch.Tensor:
     z = torch.randn(len(cond), model.config.latent, device=cond.device)
-    return -model.score(model.fake(z, cond, mask), cond).mean()
+    return -model.score(model.fake(z, cond, present, mask), cond, present).mean()
 
 
 def slerp(a: torch.Tensor, b: torch.Tensor, t: float) -> torch.Tensor:

@@ -32,9 +32,14 @@ ABOUT = {
            "decoder are gated dilated convolutions that see the whole phrase, and the decoder writes every step at "
            "once. It writes the melody over the composer's chords; two seeds' latents can be "
            "blended along a piece.",
-    "gan": "A conditional Wasserstein GAN with gradient penalty over the same 4-bar melody grids (a gated dilated "
-           "convolutional generator; a strided convolutional critic, not shipped). It writes the melody over the composer's "
-           "chords.",
+    "gan": "A conditional Wasserstein GAN with gradient penalty over 4-bar multi-track rolls, as MuseGAN: four "
+           "event lines on the same 16th-note grid as the VAE's (the melody, two inner voices = the chords track, "
+           "the bass; each a key-relative pitch, hold or rest per step) and a drum roll (kick, snare, closed and "
+           "open hat, tom, cymbal), conditioned per bar on mode, meter, chord and density and on which tracks to "
+           "write. A gated dilated convolutional generator writes all tracks at once; a strided convolutional "
+           "critic (not shipped) judges them together. Over the composer's chords it writes the melody, the bass "
+           "and the chords part's voices (and the drums, when trained on MIDI files with drums); the composer "
+           "plays the pad and whatever the model has no data for.",
     "diffusion": "A denoising diffusion model over the same 4-bar melody grids (one-hot events scaled to -1..1; a "
                  "gated dilated convolutional denoiser, as in DiffWave, with diffusers' timestep embedding, that predicts the "
                  "clean grid's classes), trained with diffusers' DDPM scheduler "
@@ -61,13 +66,19 @@ def write_card(folder: Path, info: dict, evaluation: dict | None = None) -> Path
         data_line = (f"{info['train_phrases']} 4-bar phrases (hop 2 bars) for training, {info['held_out_phrases']} "
                      "from the held-out pieces (5%, chosen by a hash of the title). Melodies are read relative to "
                      "their key, so each phrase serves every key: the grid's form of transposition.")
+        if family == "gan":
+            tracks = info.get("tracks", ["melody"])
+            data_line += (f" Tracks learned: {', '.join(tracks)}. Only some pieces have more than a melody (the "
+                          "chorales: chords and bass; MIDI files: what they hold), so those phrases fill half of "
+                          "every batch." + ("" if "drums" in tracks else " No drums: none of the public-domain "
+                                            "collections has any; the composer's grooves play them."))
     lines = [
         f"# symbolic-{family}", "", ABOUT[family], "",
         f"- Size: {info['parameters'] / 1e6:.2f}M parameters ({size}), stored in float16.", "",
         "## Data", "", *[f"- {DATA.get(c, c)}" for c in info["collections"]], "", data_line, "",
         "## Training", "",
         f"    python -m mmgen.training.{family} --steps {info['steps']} --batch {info['batch']} --lr {info['lr']} "
-        f"--seed {info['seed']}", "",
+        f"--seed {info['seed']}" + (f" --hidden {config['hidden']}" if "hidden" in config else ""), "",
         f"{info['steps']} steps in {info['train_minutes']} minutes on a 2-core CPU (resumable with --resume).", "",
         "## Evaluation", "",
         *[f"- {text.format(info[key])}" for key, text in HELD_OUT.items() if key in info],

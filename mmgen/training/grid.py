@@ -1,4 +1,5 @@
-"""Train a melody-grid model (beta-VAE, WGAN-GP or diffusion) on the corpus's phrases.
+"""Train an event-grid model (beta-VAE, diffusion: the melody; WGAN-GP: all tracks) on the
+corpus's phrases.
 
     python -m mmgen.training.vae [--steps N] [--out DIR] [--resume]
     python -m mmgen.training.gan ...
@@ -18,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..symbolic.grid import CLASSES, Phrases, phrases
-from ..symbolic.grid_models import GridConfig, build_grid_model, critic_loss, generator_loss
+from ..symbolic.grid import TRACKS, Phrases, phrases
+from ..symbolic.grid_models import GridConfig, build_grid_model, critic_loss, generator_loss, track_roll
 from . import corpus
 from .runs import Run
 from .sequence import ASSETS
@@ -28,8 +29,25 @@ N_CRITIC = 5  # WGAN: critic updates per generator update
 
 
 def _batch(data: Phrases, index: np.ndarray):
-    return (torch.from_numpy(data.events[index]), torch.from_numpy(data.cond[index]),
+    """The melody model's batch: (events [B, T], cond, mask)."""
+    return (torch.from_numpy(data.events[index, 0]), torch.from_numpy(data.cond[index]),
             torch.from_numpy(data.mask[index]))
+
+
+def _track_batch(data: Phrases, index: np.ndarray):
+    """The GAN's batch: (events [B, VOICES, T], drums, present, cond, mask)."""
+    return (torch.from_numpy(data.events[index]), torch.from_numpy(data.drums[index]),
+            torch.from_numpy(data.present[index]), torch.from_numpy(data.cond[index]),
+            torch.from_numpy(data.mask[index]))
+
+
+def sampling_weights(data: Phrases) -> np.ndarray:
+    """[N] probabilities that give the phrases with more than a melody (few: the chorales,
+    MIDI files) half of every GAN batch, so the accompaniment is learned as often as the tune."""
+    rich = data.present[:, 1:].any(1)
+    if not rich.any() or rich.all():
+        return np.full(len(rich), 1 / len(rich))
+    return np.where(rich, 0.5 / rich.sum(), 0.5 / (~rich).sum())
 
 
 class Trainer:
@@ -44,16 +62,21 @@ class Trainer:
         else:
             self.optimizers = {"model": torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)}
         self.scheduler = model.scheduler("ddpm") if family == "diffusion" else None
+        self.weights: np.ndarray | None = None
 
     def step(self, data: Phrases, rng: np.random.Generator, batch: int) -> dict:
         if self.family == "gan":
+            if self.weights is None:
+                self.weights = sampling_weights(data)
+            def draw():
+                return _track_batch(data, rng.choice(len(self.weights), batch, p=self.weights))
+
             for _ in range(N_CRITIC):
-                events, cond, mask = _batch(data, rng.integers(0, len(data.events), batch))
-                loss = critic_loss(self.model, events, cond, mask)
+                loss = critic_loss(self.model, *draw())
                 self._update("critic", loss)
             critic = loss.item()
-            events, cond, mask = _batch(data, rng.integers(0, len(data.events), batch))
-            loss = generator_loss(self.model, cond, mask)
+            _, _, present, cond, mask = draw()
+            loss = generator_loss(self.model, cond, present, mask)
             self._update("generator", loss)
             return {"critic": critic, "generator": loss.item()}
         events, cond, mask = _batch(data, rng.integers(0, len(data.events), batch))
@@ -87,10 +110,10 @@ def held_out_figure(model, family: str, data: Phrases) -> dict:
         torch.manual_seed(0)
         figure = {"held_out_denoising_ce": round(model.loss(events, cond, mask, model.scheduler("ddpm"))[0].item(), 4)}
     else:
-        z = torch.randn(len(events), model.config.latent, generator=generator)
-        real = torch.nn.functional.one_hot(events, CLASSES).float()
-        fake = model.fake(z, cond, mask)
-        figure = {"held_out_wasserstein": round((model.score(real, cond).mean() - model.score(fake, cond).mean()).item(), 4)}
+        events, drums, present, cond, mask = _track_batch(data, np.arange(min(1024, len(data.events))))
+        fake = model.fake(torch.randn(len(events), model.config.latent, generator=generator), cond, present, mask)
+        wasserstein = model.score(track_roll(events, drums), cond, present).mean() - model.score(fake, cond, present).mean()
+        figure = {"held_out_wasserstein": round(wasserstein.item(), 4)}
     model.train()
     return figure
 
@@ -117,16 +140,18 @@ def train(family: str, out: Path, steps: int, batch: int, seed: int, resume: boo
             run.progress(steps, figures)
         if run.step % 500 == 0 or run.step == steps:
             run.save()
+    tracks = [t for t, has in zip(TRACKS, train_set.present.any(0)) if has] if family == "gan" else ["melody"]
     info = {"family": family, "config": config.to_dict(), "steps": steps, "batch": batch, "seed": seed, "lr": lr,
             "collections": list(collections), "train_phrases": len(train_set.events),
-            "held_out_phrases": len(test_set.events), "parameters": params, "train_minutes": round(run.minutes, 1),
+            "held_out_phrases": len(test_set.events), "parameters": params,
+            "tracks": tracks, "train_minutes": round(run.minutes, 1),
             **held_out_figure(model, family, test_set)}
     run.export(info, skip_prefix="critic." if family == "gan" else None)  # the critic only trains
     return info
 
 
 def main(family: str, argv: list[str] | None = None, **defaults) -> None:
-    parser = argparse.ArgumentParser(description=f"Train the {family} melody-grid model.")
+    parser = argparse.ArgumentParser(description=f"Train the {family} event-grid model.")
     parser.add_argument("--out", type=Path, default=ASSETS / f"symbolic-{family}")
     parser.add_argument("--steps", type=int, default=defaults.get("steps", 3000))
     parser.add_argument("--batch", type=int, default=defaults.get("batch", 128))

@@ -6,7 +6,9 @@ Per file (read with pretty_midi): the meter of its first time signature (4/4 whe
 files in other meters than the corpus's are skipped), the key of its first key signature or,
 without one, the Krumhansl-Schmuckler key of its pitch-class durations; the melody is the
 pitched track with the highest mean pitch (at least 8 notes), the bass the lowest, other pitched
-tracks add to the harmony the bar chords are read from; drum tracks are left out. Times become
+tracks add to the harmony the bar chords are read from (and, split into an upper and a lower
+line, are the GAN's inner voices); drum tracks become the "drums" part (the GAN's drum roll;
+the other models leave it out). Times become
 quarter notes through the file's own tempo map. Files that cannot be read are skipped, each
 named in a one-line warning. Mind the licence of what you train on before sharing the weights.
 """
@@ -58,6 +60,9 @@ def midi_piece(path: Path) -> Piece | None:
     else:
         key = key_of_pitch_classes(durations)[0]
         tonic, mode = key.tonic_pc, key.mode
+    drums = [[quarters(n.start), 0.25, int(n.pitch)] for i in midi.instruments if i.is_drum for n in i.notes]
+    if drums:
+        parts["drums"] = sorted(drums)
     num, den = (int(x) for x in meter.split("/"))
     tempos = midi.get_tempo_changes()[1]
     return Piece("midi", path.stem, meter, tonic, mode, num * 4.0 / den, parts,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import random
 import re
+from dataclasses import dataclass
 
 from ...music import nearest_pitch
 from ...plan import MusicPlan
@@ -28,6 +29,10 @@ MIX = {  # role -> (volume CC7, pan CC10, reverb CC91)
     "melody": (108, 72, 50), "ostinato": (74, 36, 40), "timpani": (90, 64, 50), "vocal": (116, 64, 55),
 }
 VOICE_PROGRAM = 53  # General MIDI "Voice Oohs": the sung line of a lyric setting
+# Learned parts: velocity = base + gain * energy per role; hats sit under the kick and snare.
+LEARNED_VELOCITY = {"melody": (72, 38), "bass": (70, 35), "chords": (58, 40), "drums": (70, 40)}
+DRUM_GAIN = {grooves.KICK: 1.1, grooves.CRASH: 1.05, grooves.CLOSED_HAT: 0.75, grooves.OPEN_HAT: 0.8}
+BASS_REGISTER = 40  # the median pitch a learned bass line is moved to (E2)
 
 
 class ComposerDecoder(Decoder):
@@ -39,17 +44,33 @@ class ComposerDecoder(Decoder):
         return Arrangement(plan, STYLES[plan.style], random.Random(f"composer:{seed}")).write()
 
 
+@dataclass
+class Lead:
+    """What a learned model wrote, per bar: the chord labels and notes (symbolic/tokenizer.Note,
+    onsets in quarter notes from the bar line; drums: Note.pitch is the General MIDI drum).
+    The parts left None are the composer's."""
+
+    chords: list[str]
+    melody: list[list]
+    bass: list[list] | None = None
+    inner: list[list] | None = None  # played by the "chords" part
+    drums: list[list] | None = None
+
+    def notes(self, role: str) -> list[list] | None:
+        return {"melody": self.melody, "bass": self.bass, "chords": self.inner, "drums": self.drums}[role]
+
+
 class Arrangement:
-    """The arrangement of one plan. `lead` = (chord label per bar, melody notes per bar) from a
-    learned model replaces the composer's own harmony and melody (symbolic/tokenizer.Note,
-    onsets in quarter notes from the bar line)."""
+    """The arrangement of one plan. A `lead` from a learned model replaces the composer's own
+    harmony and melody, and the bass, chords and drums it has."""
 
     def __init__(self, plan: MusicPlan, style: ComposerStyle, rng: random.Random,
-                 lead: tuple[list[str], list[list]] | None = None) -> None:
+                 lead: Lead | None = None) -> None:
         self.plan, self.style, self.rng, self.lead = plan, style, rng, lead
         self.meter = plan.meter
         self.harmony = HarmonyModel(plan.key, style.sevenths, rng)
         self.parts: dict[str, Part] = {}
+        self._shifts: dict[str, int] = {}  # role -> octaves (semitones) a learned part is moved by
         for role, program in plan.instruments.items():
             volume, pan, reverb = MIX.get(role, (90, 64, 40))
             if plan.style == "ambient" or plan.style == "piano":
@@ -75,7 +96,7 @@ class Arrangement:
         if self.lead is not None:
             tonic = self.harmony.tonic_label
             return [self.harmony.chord(label, seventh=self.style.sevenths and label != tonic)
-                    for label in self.lead[0]]
+                    for label in self.lead.chords]
         by_label: dict[str, list[Chord]] = {}
         bars: list[Chord] = []
         for section in plan.sections:
@@ -122,15 +143,24 @@ class Arrangement:
 
             drums = self.parts.get("drums")
             if drums is not None and not intro_start:
-                grooves.play_bar(drums, self.style.groove, meter, bar_beat, energy, groove_level, self.rng,
-                                 fill=section_end and (section.bars >= 4 or last_bar),
-                                 crash=in_section == 0 and bar > 0 and groove_level >= 1)
+                if self._learned("drums"):
+                    self._learned_bar("drums", bar, bar_beat, energy)
+                else:
+                    grooves.play_bar(drums, self.style.groove, meter, bar_beat, energy, groove_level, self.rng,
+                                     fill=section_end and (section.bars >= 4 or last_bar),
+                                     crash=in_section == 0 and bar > 0 and groove_level >= 1)
             bass = self.parts.get("bass")
             if bass is not None and (drums is None or not (intro_start and section.bars > 1)):
-                write_bass(bass, self.style.bass, chord, next_chord, meter, bar_beat, energy, bar, self.rng)
+                if self._learned("bass"):
+                    self._learned_bar("bass", bar, bar_beat, energy)
+                else:
+                    write_bass(bass, self.style.bass, chord, next_chord, meter, bar_beat, energy, bar, self.rng)
             if "chords" in self.parts:
-                write_comp(self.parts["chords"], self.style.comp, chord, meter, bar_beat, energy,
-                           self.chord_voicer, self.rng)
+                if self._learned("chords"):
+                    self._learned_bar("chords", bar, bar_beat, energy)
+                else:
+                    write_comp(self.parts["chords"], self.style.comp, chord, meter, bar_beat, energy,
+                               self.chord_voicer, self.rng)
             if "pad" in self.parts and (level >= 0.75 or plan.style in ("ambient", "trailer")):
                 write_pad(self.parts["pad"], chord, meter, bar_beat, energy, self.pad_voicer)
             if "ostinato" in self.parts and level >= 0.7:
@@ -140,7 +170,7 @@ class Arrangement:
             if "melody" in self.parts and (section.role != "intro" or len(plan.sections) == 1) \
                     and bar not in self.sung_bars:
                 if self.lead is not None:
-                    self._lead_bar(bar, bar_beat, energy)
+                    self._learned_bar("melody", bar, bar_beat, energy)
                 else:
                     self._melody_bar(section, in_section, chord, bar_beat, energy, motifs, last_bar)
         self._mark_cuts(chords, energies)
@@ -174,21 +204,45 @@ class Arrangement:
         else:
             self.melody.play_bar(track, motif, chord, bar_beat, velocity, leading_tone=leading)
 
-    def _lead_bar(self, bar: int, bar_beat: float, energy: float) -> None:
-        """The learned melody's notes of one bar, moved by whole octaves into the style's
-        register, accented on the downbeat."""
-        notes = self.lead[1][bar] if bar < len(self.lead[1]) else []
-        if not hasattr(self, "_lead_shift"):
-            pitches = sorted(n.pitch for bar_notes in self.lead[1] for n in bar_notes) or [self.style.melody_register]
-            self._lead_shift = 12 * round((self.style.melody_register - pitches[len(pitches) // 2]) / 12)
+    def _learned(self, role: str) -> bool:
+        return self.lead is not None and self.lead.notes(role) is not None
+
+    def _learned_bar(self, role: str, bar: int, bar_beat: float, energy: float) -> None:
+        """One bar of a learned part: pitched parts moved by whole octaves so their median sits
+        in the style's register for the role, downbeats accented."""
+        bars = self.lead.notes(role)
+        notes = bars[bar] if bar < len(bars) else []
+        shift = 0 if role == "drums" else self._learned_shift(role)
+        base, gain = LEARNED_VELOCITY[role]
         qpb = self.meter.quarters_per_beat
         for n in notes:
             start = bar_beat + n.onset_q / qpb
             if start < 0:
                 continue
             accent = 1.08 if n.onset_q == 0 else 1.0
-            self.parts["melody"].add(n.pitch + self._lead_shift, start, n.duration_q / qpb * 0.95,
-                                     (72 + 38 * energy) * accent)
+            velocity = (base + gain * energy) * accent * (DRUM_GAIN.get(n.pitch, 1.0) if role == "drums" else 1.0)
+            pitch = n.pitch if role == "drums" else self._in_range(role, n.pitch + shift)
+            self.parts[role].add(pitch, start, n.duration_q / qpb * 0.95, velocity)
+
+    def _in_range(self, role: str, pitch: int) -> int:
+        """A learned note folded by octaves into the role's range (a line that strays far from
+        its median must not reach sub-bass or shrill heights)."""
+        centre = self._register(role)
+        while pitch < centre - 14:
+            pitch += 12
+        while pitch > centre + 17:
+            pitch -= 12
+        return pitch
+
+    def _register(self, role: str) -> int:
+        return {"melody": self.style.melody_register, "bass": BASS_REGISTER, "chords": self.style.comp_register}[role]
+
+    def _learned_shift(self, role: str) -> int:
+        if role not in self._shifts:
+            register = self._register(role)
+            pitches = sorted(n.pitch for notes in self.lead.notes(role) for n in notes) or [register]
+            self._shifts[role] = 12 * round((register - pitches[len(pitches) // 2]) / 12)
+        return self._shifts[role]
 
     def _ostinato(self, chord: Chord, bar_beat: float, energy: float, busy: bool) -> None:
         """Cinematic strings: a driving figure on root, third and fifth in even notes."""
