@@ -6,7 +6,8 @@ arranges the rest.
 Each 4-bar phrase is generated from its bars' conditioning (mode, meter, chord, note density
 from the energy curve) and its own noise, drawn from the seed, the section and the phrase's
 place in it: a repeated section (A') starts from its first occurrence's noise moved a little
-(a variation, not a copy). The last bar is the tonic chord, held. `blend_seed` (VAE) interpolates:
+(a variation, not a copy). The last bar holds tones of the composer's cadence chord, and the
+composer's final tonic chord resolves it. `blend_seed` (VAE) interpolates:
 the phrases move from this seed's latent to that seed's along the piece.
 """
 
@@ -91,7 +92,7 @@ class GridDecoder(Decoder):
         model, _ = load(self.family)
         cond, mask, noise = self.phrase_inputs(model, plan, chords, seed, melody_density, temperature, blend_seed)
         events = model.generate(cond, mask, noise).argmax(-1)  # [phrases, T]
-        return Lead(chords, grid_notes(close(events, mask, plan, 0), plan.key.tonic_pc))
+        return Lead(chords, grid_notes(close(events, mask, plan, 0, chords[-1]), plan.key.tonic_pc))
 
     def phrase_inputs(self, model, plan: MusicPlan, chords: list[str], seed: int, melody_density: float,
                       temperature: float, blend_seed: int | None):
@@ -123,21 +124,26 @@ class GridDecoder(Decoder):
         return torch.from_numpy(np.stack(conds)), mask, torch.stack(noises)
 
 
-FINAL_TONES = ("root", "third", "fifth root", "root")  # per voice: the tonic chord's tones it may end on
+FINAL_TONES = ("root fifth", "third", "fifth root", "root")  # per voice: the tones of the last chord it ends on
 
 
-def close(events, mask, plan: MusicPlan, voice: int):
+def close(events, mask, plan: MusicPlan, voice: int, last_chord: str):
     """One voice's event classes [total_bars * STEPS_PER_BAR] from the phrases' [P, T], unused
-    steps silent, ending on a tone of the tonic chord (the melody and bass on the tonic, the
-    inner voices on its third and fifth) nearest the voice's last note, held through the last bar."""
+    steps silent, its last bar one held tone of that bar's chord, nearest the line's last note
+    (the cadence chord: the melody on its root or fifth, the inner voices on its third and fifth,
+    the bass on its root); the composer's final tonic chord follows."""
+    from ..symbolic.dataset import triad
     from ..symbolic.grid import HOLD, LOWEST, PITCHES, REST, STEPS_PER_BAR, step_mask
+    from ..symbolic.tokenizer import CHORD_SHAPES
 
     total = plan.total_bars
     events = events.masked_fill(~mask, REST).reshape(-1).numpy()[:total * STEPS_PER_BAR].copy()
     last_bar = (total - 1) * STEPS_PER_BAR
     sung = [int(e) for e in events[:last_bar] if e < PITCHES]
-    semitones = {"root": 0, "third": 3 if plan.key.mode == "minor" else 4, "fifth": 7}
-    degrees = {semitones[tone] for tone in FINAL_TONES[voice].split()}
+    tonic_label = "I" if plan.key.mode == "major" else "i"
+    tones = dict(zip(("root", "third", "fifth"),
+                     triad(last_chord if last_chord in CHORD_SHAPES else tonic_label, plan.key)))
+    degrees = {(tones[name] - plan.key.tonic_pc) % 12 for name in FINAL_TONES[voice].split()}
     candidates = [i for i in range(PITCHES) if (i + LOWEST) % 12 in degrees]
     final = min(candidates, key=lambda i: (abs(i - (sung[-1] if sung else 17)), i))
     used = int(step_mask(plan.meter.name)[:STEPS_PER_BAR].sum())
@@ -169,7 +175,7 @@ class GanDecoder(GridDecoder):
         cond, mask, noise = self.phrase_inputs(model, plan, chords, seed, melody_density, temperature, blend_seed)
         present = torch.tensor([[t in tracks for t in TRACKS]] * len(cond))
         voices, drums = model.generate_tracks(cond, mask, noise, present)
-        lines = [grid_notes(close(voices[:, v].argmax(-1), mask, plan, v), plan.key.tonic_pc)
+        lines = [grid_notes(close(voices[:, v].argmax(-1), mask, plan, v, chords[-1]), plan.key.tonic_pc)
                  for v in range(len(VOICES))]
         lead = Lead(chords, lines[0])
         if "bass" in tracks:

@@ -51,11 +51,16 @@ def beats_per_bar(meter: str) -> int:
     return meter_of(meter).beats_per_bar
 
 
-def chord_tones(label: str, key: Key) -> set[int]:
-    """The pitch classes of a roman-numeral triad in a key."""
+def triad(label: str, key: Key) -> tuple[int, int, int]:
+    """(root, third, fifth) pitch classes of a roman-numeral triad in a key."""
     root, quality = CHORD_SHAPES[label]
     intervals = {"major": (0, 4, 7), "minor": (0, 3, 7), "diminished": (0, 3, 6)}[quality]
-    return {(key.tonic_pc + root + i) % 12 for i in intervals}
+    return tuple((key.tonic_pc + root + i) % 12 for i in intervals)
+
+
+def chord_tones(label: str, key: Key) -> set[int]:
+    """The pitch classes of a roman-numeral triad in a key."""
+    return set(triad(label, key))
 
 
 def chord_label(weights: np.ndarray, key: Key) -> str:
