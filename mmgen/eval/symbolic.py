@@ -313,9 +313,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     names = [e.name for e in entries("decoder") if e.offline and e.check().ok]
     rows = evaluate(names, args.plans, args.seeds)
-    accompanied = [n for n in names if n in ACCOMPANISTS]
-    text = table(rows) + "\n\n" + accompaniment_table(evaluate_accompaniment(accompanied, args.plans, args.seeds),
-                                                      held_out_reference()["accompaniment"])
+    accompaniment = evaluate_accompaniment([n for n in names if n in ACCOMPANISTS], args.plans, args.seeds)
+    text = table(rows) + "\n\n" + accompaniment_table(accompaniment, held_out_reference()["accompaniment"])
+    for row in rows:  # the accompaniment figures go into the model cards too
+        row.update(next((a for a in accompaniment if a["decoder"] == row["decoder"]), {}))
     print(text)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,11 @@ METRICS = {"pch_js": "pitch-class histogram JS divergence to held-out melodies (
            "density_w1": "note-density Wasserstein distance to held-out bars (lower is closer)",
            "in_key": "share of melody notes in the key", "groove": "groove consistency between bars",
            "diversity": "1 - note overlap of two seeds' melodies for one plan",
-           "seconds_per_30s": "seconds to write a 30 s score on a 2-core CPU (median)"}
+           "seconds_per_30s": "seconds to write a 30 s score on a 2-core CPU (median)",
+           "bass_chord": "share of bass notes on a tone of the bar's chord",
+           "bass_key": "share of bass notes in the key", "bass_step": "mean step of the bass line (semitones)",
+           "chords_chord": "share of the chords part's notes on a tone of the bar's chord",
+           "chords_key": "share of the chords part's notes in the key"}
 
 
 ABOUT = {

@@ -4,4 +4,4 @@ generator updates; each follows 5 critic updates)."""
 from .grid import main
 
 if __name__ == "__main__":
-    main("gan", steps=1600, batch=64, lr=2e-4, hidden=128)
+    main("gan", steps=2400, batch=64, lr=2e-4, hidden=128)
