@@ -13,7 +13,6 @@ checkpoint. Writes DIR/model.safetensors (fp16), DIR/config.json, DIR/README.md,
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +21,7 @@ import torch
 from ..symbolic.grid import TRACKS, Phrases, phrases
 from ..symbolic.grid_models import GridConfig, build_grid_model, critic_loss, generator_loss, track_roll
 from . import corpus
-from .runs import Run
+from .runs import Run, add_run_arguments, run_from_arguments
 from .sequence import ASSETS
 
 N_CRITIC = 5  # WGAN: critic updates per generator update
@@ -157,20 +156,9 @@ def main(family: str, argv: list[str] | None = None, **defaults) -> None:
     parser.add_argument("--batch", type=int, default=defaults.get("batch", 128))
     parser.add_argument("--hidden", type=int, default=defaults.get("hidden", 96))
     parser.add_argument("--layers", type=int, default=defaults.get("layers", 1), help="stacks of 5 dilated convolutions")
-    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's choice)")
     parser.add_argument("--lr", type=float, default=defaults.get("lr", 1e-3))
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--collections", default=",".join(corpus.SHIPPED_COLLECTIONS))
-    parser.add_argument("--resume", action="store_true")
-    parser.add_argument("--midi-folder", help="also train on every MIDI file under this folder")
+    add_run_arguments(parser)
     args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
     config = GridConfig(family, hidden=args.hidden, layers=args.layers)
-    try:
-        collections, pieces = corpus.training_data(args.collections, args.midi_folder)
-        info = train(family, args.out, args.steps, args.batch, args.seed, args.resume, config, args.lr, collections,
-                     pieces=pieces)
-    except corpus.NoTrainingData as error:
-        parser.error(str(error))
-    print(json.dumps(info))
+    run_from_arguments(parser, args, lambda collections, pieces: train(
+        family, args.out, args.steps, args.batch, args.seed, args.resume, config, args.lr, collections, pieces=pieces))

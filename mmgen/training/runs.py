@@ -3,10 +3,12 @@ progress line, and the export of the shipped files (fp16 weights, config.json, m
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -75,3 +77,29 @@ def read_checkpoint(folder: Path) -> tuple[dict, dict]:
     info = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     weights = {k: v.to(torch.float32) for k, v in load_file(str(folder / "model.safetensors")).items()}
     return info, weights
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags every training script takes: seed, data, resume, threads."""
+    from . import corpus
+
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--collections", default=",".join(corpus.SHIPPED_COLLECTIONS))
+    parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--midi-folder", help="also train on every MIDI file under this folder")
+    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's choice)")
+
+
+def run_from_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace,
+                       train: Callable[[tuple[str, ...], list | None], dict]) -> None:
+    """Set the threads, read the data the flags name and call `train(collections, pieces)`;
+    data that cannot be trained on is a one-line usage error (exit 2), nothing written."""
+    from . import corpus
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    try:
+        info = train(*corpus.training_data(args.collections, args.midi_folder))
+    except corpus.NoTrainingData as error:
+        parser.error(str(error))
+    print(json.dumps(info))

@@ -12,7 +12,6 @@ Writes DIR/model.safetensors (fp16), DIR/config.json and DIR/train.log.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 from pathlib import Path
 
@@ -23,7 +22,7 @@ import torch.nn.functional as F
 from ..symbolic.models import SequenceConfig, build_model
 from ..symbolic.tokenizer import PITCH_RANGE, LeadSheetTokenizer
 from . import corpus
-from .runs import Run
+from .runs import Run, add_run_arguments, run_from_arguments
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "models"
 HEADER = 4
@@ -164,20 +163,9 @@ def main(family: str, argv: list[str] | None = None, **defaults) -> None:
     parser.add_argument("--layers", type=int, default=defaults.get("layers", 4))
     parser.add_argument("--heads", type=int, default=4)
     parser.add_argument("--lr", type=float, default=defaults.get("lr", 1e-3))
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--collections", default=",".join(corpus.SHIPPED_COLLECTIONS))
-    parser.add_argument("--resume", action="store_true")
-    parser.add_argument("--midi-folder", help="also train on every MIDI file under this folder")
-    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's choice)")
+    add_run_arguments(parser)
     args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
     tokenizer = LeadSheetTokenizer()
     config = SequenceConfig(family, len(tokenizer), args.dim, args.layers, args.heads, context=args.context)
-    try:
-        collections, pieces = corpus.training_data(args.collections, args.midi_folder)
-        info = train(family, args.out, args.steps, args.batch, args.seed, args.resume, config, args.lr, collections,
-                     pieces=pieces)
-    except corpus.NoTrainingData as error:
-        parser.error(str(error))
-    print(json.dumps(info))
+    run_from_arguments(parser, args, lambda collections, pieces: train(
+        family, args.out, args.steps, args.batch, args.seed, args.resume, config, args.lr, collections, pieces=pieces))
