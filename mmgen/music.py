@@ -26,6 +26,7 @@ CHORD_INTERVALS = {
     "augmented": (0, 4, 8),
 }
 SEVENTHS = {"major": 10, "minor": 10, "diminished": 9, "augmented": 10}  # dominant / minor 7th
+MINOR_RAISED = (9, 11)  # the raised 6th and 7th above a minor tonic (melodic and harmonic minor)
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,12 @@ class Key:
 
     def scale_pcs(self) -> list[int]:
         return [(self.tonic_pc + step) % 12 for step in SCALES[self.mode]]
+
+    def in_key_pcs(self) -> set[int]:
+        """The pitch classes a melody in this key uses: its scale, in minor also the raised 6th
+        and 7th."""
+        raised = MINOR_RAISED if self.mode == "minor" else ()
+        return set(self.scale_pcs()) | {(self.tonic_pc + step) % 12 for step in raised}
 
     def __str__(self) -> str:
         return self.name

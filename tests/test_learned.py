@@ -4,6 +4,8 @@ the evaluation command."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -311,6 +313,40 @@ def test_grid_training_saves_and_the_decoder_honours_the_plan(tiny_grid_model, u
         assert melody and melody[-1][2] % 12 == parse_key(key).tonic_pc
     plan = _plan(duration_s=16.0)
     assert decoder.decode(plan, seed=1).to_midi_bytes() == decoder.decode(plan, seed=1).to_midi_bytes()
+
+
+MODEL_ALONE = SimpleNamespace(temperature=1.0, top_p=1.0, in_key=False)
+
+
+def _outside_key(lead, plan) -> list[tuple[int, int]]:
+    """(bar, pitch) of the melody notes outside the key and their bar's chord."""
+    from mmgen.symbolic.dataset import allowed_pcs
+
+    return [(bar, n.pitch) for bar, (chord, notes) in enumerate(zip(lead.chords, lead.melody))
+            for n in notes if n.pitch % 12 not in allowed_pcs(plan.key, chord)]
+
+
+def _assert_key_aware(family: str, aware, alone, plan) -> None:
+    """The decoded melody keeps to the key and the bar's chord; the barely trained model alone
+    does not, so the constraint is what holds it there."""
+    assert sum(map(len, aware.melody)) >= plan.total_bars
+    assert _outside_key(aware, plan) == [], family
+    assert _outside_key(alone, plan), family
+
+
+def test_sequence_decoding_is_key_aware(tiny_model, use_models):
+    family, root, _ = tiny_model
+    use_models(root)
+    decoder, plan = registry.get("decoder", f"symbolic-{family}"), _plan("C minor", "4/4", duration_s=30.0)
+    _assert_key_aware(family, decoder.lead_sheet(plan, seed=3), decoder.lead_sheet(plan, 3, sampling=MODEL_ALONE),
+                      plan)
+
+
+def test_grid_decoding_is_key_aware(tiny_grid_model, use_models):
+    family, root, _ = tiny_grid_model
+    use_models(root)
+    decoder, plan = registry.get("decoder", f"symbolic-{family}"), _plan("C minor", "4/4", duration_s=30.0)
+    _assert_key_aware(family, decoder.plan_lead(plan, seed=3), decoder.plan_lead(plan, seed=3, in_key=False), plan)
 
 
 def test_vae_blends_from_one_seed_to_another(tiny_grid_model, use_models):

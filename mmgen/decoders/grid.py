@@ -9,6 +9,10 @@ place in it: a repeated section (A') starts from its first occurrence's noise mo
 (a variation, not a copy). The last bar holds tones of the composer's cadence chord, and the
 composer's final tonic chord resolves it. `blend_seed` (VAE) interpolates:
 the phrases move from this seed's latent to that seed's along the piece.
+
+Decoding is key-aware: each step takes the model's most likely event among those whose pitch is
+in the key (minor with its raised 6th and 7th) or in the bar's chord (`in_key=False`, or a
+`sampling` whose `in_key` is false, takes the model's own choice).
 """
 
 from __future__ import annotations
@@ -66,16 +70,17 @@ class GridDecoder(Decoder):
         if plan.meter.name not in GRID_METERS:  # 9/8, 12/8, 5/4: the composer writes that melody
             return Arrangement(plan, style, random.Random(f"composer:{seed}")).write()
         temperature = float(getattr(sampling, "temperature", 1.0) or 1.0)
-        lead = self.plan_lead(plan, seed, temperature, blend_seed)
+        lead = self.plan_lead(plan, seed, temperature, blend_seed, getattr(sampling, "in_key", True))
         return Arrangement(plan, style, random.Random(f"composer:{seed}"), lead=lead).write()
 
-    def plan_lead(self, plan: MusicPlan, seed: int, temperature: float = 1.0, blend_seed: int | None = None):
+    def plan_lead(self, plan: MusicPlan, seed: int, temperature: float = 1.0, blend_seed: int | None = None,
+                  in_key: bool = True):
         """The model's parts over the chords the composer writes for this plan and seed."""
         from .composer import STYLES, Arrangement
 
         style = STYLES[plan.style]
         chords = [c.label for c in Arrangement(plan, style, random.Random(f"composer:{seed}")).chords_per_bar()]
-        return self.lead(plan, chords, seed, style.melody_density, temperature, blend_seed)
+        return self.lead(plan, chords, seed, style.melody_density, temperature, blend_seed, in_key)
 
     def decode_many(self, plans, seeds, sampling=None, conditioning=None, progress=None, on_frames=None,
                     should_stop=None):
@@ -84,14 +89,14 @@ class GridDecoder(Decoder):
         return [self.decode(plan, seed, sampling=sampling, blend_seed=blend) for plan, seed in zip(plans, seeds)]
 
     def lead(self, plan: MusicPlan, chords: list[str], seed: int, melody_density: float = 0.45,
-             temperature: float = 1.0, blend_seed: int | None = None):
+             temperature: float = 1.0, blend_seed: int | None = None, in_key: bool = True):
         """The composer's Lead: the chords given, the model's melody."""
         from ..symbolic.grid import grid_notes
         from .composer import Lead
 
         model, _ = load(self.family)
         cond, mask, noise = self.phrase_inputs(model, plan, chords, seed, melody_density, temperature, blend_seed)
-        events = model.generate(cond, mask, noise).argmax(-1)  # [phrases, T]
+        events = pick_events(model.generate(cond, mask, noise), plan, chords, in_key)  # [phrases, T]
         return Lead(chords, grid_notes(close(events, mask, plan, 0, chords[-1]), plan.key.tonic_pc))
 
     def phrase_inputs(self, model, plan: MusicPlan, chords: list[str], seed: int, melody_density: float,
@@ -122,6 +127,27 @@ class GridDecoder(Decoder):
             noises.append(noise * (temperature if self.family != "diffusion" else 1.0))
         mask = torch.from_numpy(np.stack([step_mask(meter)] * count))
         return torch.from_numpy(np.stack(conds)), mask, torch.stack(noises)
+
+
+def pick_events(scores, plan: MusicPlan, chords: list[str], in_key: bool = True):
+    """Event classes [P, T]: the best-scoring class at each step of the phrases' scores
+    [P, T, CLASSES] (logits or probabilities), among the pitches allowed in each bar (key and
+    chord, see `allowed_pcs`) when `in_key`; holds and rests are always allowed."""
+    import torch
+
+    from ..symbolic.dataset import allowed_pcs
+    from ..symbolic.grid import LOWEST, PHRASE_BARS, PITCHES, STEPS_PER_BAR
+
+    if not in_key:
+        return scores.argmax(-1)
+    count, steps, classes = scores.shape
+    allowed = torch.ones(count * PHRASE_BARS, classes, dtype=torch.bool)
+    pitch_pcs = (torch.arange(PITCHES) + LOWEST + plan.key.tonic_pc) % 12
+    for bar in range(count * PHRASE_BARS):
+        pcs = torch.tensor(sorted(allowed_pcs(plan.key, chords[min(bar, len(chords) - 1)])))
+        allowed[bar, :PITCHES] = torch.isin(pitch_pcs, pcs)
+    allowed = allowed.repeat_interleave(STEPS_PER_BAR, 0).reshape(count, steps, classes)
+    return scores.masked_fill(~allowed, float("-inf")).argmax(-1)
 
 
 FINAL_TONES = ("root fifth", "third", "fifth root", "root")  # per voice: the tones of the last chord it ends on
@@ -164,7 +190,7 @@ class GanDecoder(GridDecoder):
     family = "gan"
 
     def lead(self, plan: MusicPlan, chords: list[str], seed: int, melody_density: float = 0.45,
-             temperature: float = 1.0, blend_seed: int | None = None):
+             temperature: float = 1.0, blend_seed: int | None = None, in_key: bool = True):
         import torch
 
         from ..symbolic.grid import TRACKS, VOICES, grid_notes
@@ -175,7 +201,8 @@ class GanDecoder(GridDecoder):
         cond, mask, noise = self.phrase_inputs(model, plan, chords, seed, melody_density, temperature, blend_seed)
         present = torch.tensor([[t in tracks for t in TRACKS]] * len(cond))
         voices, drums = model.generate_tracks(cond, mask, noise, present)
-        lines = [grid_notes(close(voices[:, v].argmax(-1), mask, plan, v, chords[-1]), plan.key.tonic_pc)
+        lines = [grid_notes(close(pick_events(voices[:, v], plan, chords, in_key), mask, plan, v, chords[-1]),
+                            plan.key.tonic_pc)
                  for v in range(len(VOICES))]
         lead = Lead(chords, lines[0])
         if "bass" in tracks:

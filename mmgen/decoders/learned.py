@@ -134,7 +134,8 @@ class SequenceDecoder(Decoder):
 
         settings = Sampling()
         if sampling is not None:
-            settings = Sampling(temperature=float(sampling.temperature), top_p=float(sampling.top_p or 1.0))
+            settings = Sampling(temperature=float(sampling.temperature), top_p=float(sampling.top_p or 1.0),
+                                in_key=bool(getattr(sampling, "in_key", True)))
 
         model, tokenizer, _ = load(self.family)
         style = "chorale" if plan.style in CHORALE_STYLES else "folk"

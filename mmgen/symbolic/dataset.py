@@ -63,6 +63,12 @@ def chord_tones(label: str, key: Key) -> set[int]:
     return set(triad(label, key))
 
 
+def allowed_pcs(key: Key, chord: str | None = None) -> set[int]:
+    """The pitch classes key-aware decoding lets a line use in a bar: the key's (minor with its
+    raised 6th and 7th) and the tones of the bar's chord, when it is a known triad."""
+    return key.in_key_pcs() | (chord_tones(chord, key) if chord in CHORD_SHAPES else set())
+
+
 def chord_label(weights: np.ndarray, key: Key) -> str:
     """The mode's triad that best explains pitch-class weights [12] (relative to C)."""
     best, best_score = MODE_CHORDS[key.mode][0], -1e9

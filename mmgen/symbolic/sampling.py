@@ -4,7 +4,8 @@ The plan is honoured by construction: every bar header (Bar, TimeSig, Chord, Den
 by the sampler, so the piece has exactly the plan's bars in its meter, with the density the
 energy curve asks for; the model picks the chords (unless a bar's chord is fixed: the cadence)
 and the notes. A small grammar keeps the notes valid and monophonic: a Position later than the
-last one, then a Pitch in the melody's range, then a Duration that ends inside the bar.
+last one, then a Pitch in the melody's range (and, `in_key`, in the key or the bar's chord), then
+a Duration that ends inside the bar.
 Repeated sections replay the tokens of their first occurrence (fed through the model so what
 follows continues from them). Deterministic for a seed.
 """
@@ -15,6 +16,8 @@ from dataclasses import dataclass, field
 
 import torch
 
+from ..music import Key
+from .dataset import allowed_pcs
 from .tokenizer import MODE_CHORDS, LeadSheetTokenizer
 
 MAX_NOTES_PER_BAR = 16
@@ -34,6 +37,7 @@ class Sampling:
     temperature: float = 1.0
     top_p: float = 1.0  # nucleus; 1 = the model's whole distribution
     pitch_range: tuple[int, int] = (55, 89)
+    in_key: bool = True  # pitches only from the key (minor: with its raised 6th, 7th) and the bar's chord
 
 
 @dataclass
@@ -80,18 +84,21 @@ class BarSampler:
                 notes = self._final_note(result, tonic_pc, positions, ticks_per_position, sampling)
                 self._force(notes)
             else:
+                pcs = allowed_pcs(Key(tonic_pc, mode), result.chords[-1]) if sampling.in_key else None
                 notes = self._bar_notes(positions, ticks_per_position, meter, generator, sampling,
-                                        last=index == len(specs) - 1)
+                                        last=index == len(specs) - 1, pitch_classes=pcs)
             result.bar_tokens.append(notes)
         result.ids = self.header + self.ids + [self.eos]
         return result
 
     # ---- one bar of notes ----------------------------------------------------------------------
 
-    def _bar_notes(self, positions, ticks_per_position, meter, generator, sampling, last: bool) -> list[int]:
+    def _bar_notes(self, positions, ticks_per_position, meter, generator, sampling, last: bool,
+                   pitch_classes: set[int] | None = None) -> list[int]:
         notes: list[int] = []
         low, high = sampling.pitch_range
-        pitch_ids = [i for p, i in self.pitches.items() if low <= p <= high]
+        pitch_ids = [i for p, i in self.pitches.items()
+                     if low <= p <= high and (pitch_classes is None or p % 12 in pitch_classes)]
         position = -1
         bar_ticks = positions * ticks_per_position
         while len(notes) < 3 * MAX_NOTES_PER_BAR:

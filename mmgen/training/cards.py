@@ -15,7 +15,9 @@ DATA = {
 }
 METRICS = {"pch_js": "pitch-class histogram JS divergence to held-out melodies (lower is closer)",
            "density_w1": "note-density Wasserstein distance to held-out bars (lower is closer)",
-           "in_key": "share of melody notes in the key", "groove": "groove consistency between bars",
+           "in_key": "share of melody notes in the key (key-aware decoding, as the app plays it)",
+           "in_key_model_alone": "share of melody notes in the key, the model's own choices (no key-aware decoding)",
+           "groove": "groove consistency between bars",
            "diversity": "1 - note overlap of two seeds' melodies for one plan",
            "seconds_per_30s": "seconds to write a 30 s score on a 2-core CPU (median)",
            "bass_chord": "share of bass notes on a tone of the bar's chord",
