@@ -60,6 +60,11 @@ HELD_OUT = {  # training record key -> what it is
 }
 
 
+def _threads(info: dict) -> str:
+    threads = info.get("torch_threads")
+    return "" if threads is None else f", {threads} torch thread{'s' if threads > 1 else ''}"
+
+
 def write_card(folder: Path, info: dict, evaluation: dict | None = None) -> Path:
     family, config = info["family"], info["config"]
     if "dim" in config:
@@ -85,7 +90,8 @@ def write_card(folder: Path, info: dict, evaluation: dict | None = None) -> Path
         "## Training", "",
         f"    python -m mmgen.training.{family} --steps {info['steps']} --batch {info['batch']} --lr {info['lr']} "
         f"--seed {info['seed']}" + (f" --hidden {config['hidden']}" if "hidden" in config else ""), "",
-        f"{info['steps']} steps in {info['train_minutes']} minutes on a 2-core CPU (resumable with --resume).", "",
+        f"{info['steps']} steps in {info['train_minutes']} minutes on a 2-core CPU{_threads(info)} (resumable with "
+        "--resume).", "",
         "## Evaluation", "",
         *[f"- {text.format(info[key])}" for key, text in HELD_OUT.items() if key in info],
     ]

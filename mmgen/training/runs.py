@@ -62,6 +62,7 @@ class Run:
         from safetensors.torch import save_file
 
         print(file=sys.stderr)
+        info["torch_threads"] = torch.get_num_threads()  # --threads 1 runs two trainings side by side
         weights = {k: v.detach().to(torch.float16).contiguous() for k, v in self.model.state_dict().items()
                    if not (skip_prefix and k.startswith(skip_prefix))}
         save_file(weights, str(self.out / "model.safetensors"))
