@@ -17,7 +17,8 @@ EXIT_USAGE = 2
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, no usage dump
-        print(f"mmgen: {message} (see python -m mmgen {self.prog.split()[-1]} --help)", file=sys.stderr)
+        command = " ".join(self.prog.split()[1:])  # "generate" for a subcommand's parser, "" for the top one
+        print(f"mmgen: {message} (see python -m mmgen {command + ' ' if command else ''}--help)", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
 
 
