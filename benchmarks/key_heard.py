@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -41,14 +40,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     from mmgen import registry
+    from mmgen.eval.symbolic import MODEL_ALONE
     from mmgen.pipeline import make_plan
     from mmgen.request import GenerationRequest
 
     plans = [make_plan(GenerationRequest(prompt=prompt, key=key, duration_s=args.duration, seed=i))
              for i, (prompt, key) in enumerate(CASES)]
     names = [e.name for e in registry.entries("decoder") if e.offline and e.check().ok]
-    settings = {"key-aware": SimpleNamespace(temperature=1.0, top_p=1.0, in_key=True),
-                "model alone": SimpleNamespace(temperature=1.0, top_p=1.0, in_key=False)}
+    settings = {"key-aware": None, "model alone": MODEL_ALONE}  # None: the decoders' defaults (key-aware)
     lines = ["| decoder | planned key heard, key-aware | model alone | misses (key-aware: planned → heard) |",
              "|---|---|---|---|"]
     for name in names:
@@ -56,7 +55,6 @@ def main() -> None:
         for label, sampling in settings.items():
             if name == "composer" and label == "model alone":
                 continue
-            sampling = None if name == "composer" else sampling
             hits = 0
             for plan in plans:
                 for seed in range(args.seeds):

@@ -4,12 +4,11 @@ the evaluation command."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import pytest
 
 from mmgen import registry
+from mmgen.eval.symbolic import MODEL_ALONE
 from mmgen.music import Key, parse_key, parse_meter
 from mmgen.symbolic.tokenizer import MODE_CHORDS, Bar, LeadSheetTokenizer, Note
 from mmgen.training import corpus
@@ -313,9 +312,6 @@ def test_grid_training_saves_and_the_decoder_honours_the_plan(tiny_grid_model, u
         assert melody and melody[-1][2] % 12 == parse_key(key).tonic_pc
     plan = _plan(duration_s=16.0)
     assert decoder.decode(plan, seed=1).to_midi_bytes() == decoder.decode(plan, seed=1).to_midi_bytes()
-
-
-MODEL_ALONE = SimpleNamespace(temperature=1.0, top_p=1.0, in_key=False)
 
 
 def _outside_key(lead, plan) -> list[tuple[int, int]]:
