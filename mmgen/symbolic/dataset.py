@@ -14,7 +14,7 @@ import random
 
 import numpy as np
 
-from ..music import Key, Meter
+from ..music import CHORD_INTERVALS, Key, Meter
 from ..training.corpus import Piece
 from .tokenizer import (CHORD_SHAPES, MODE_CHORDS, PITCH_RANGE, Bar, LeadSheetTokenizer, Note,
                         density_bucket, tempo_bucket)
@@ -54,8 +54,7 @@ def beats_per_bar(meter: str) -> int:
 def triad(label: str, key: Key) -> tuple[int, int, int]:
     """(root, third, fifth) pitch classes of a roman-numeral triad in a key."""
     root, quality = CHORD_SHAPES[label]
-    intervals = {"major": (0, 4, 7), "minor": (0, 3, 7), "diminished": (0, 3, 6)}[quality]
-    return tuple((key.tonic_pc + root + i) % 12 for i in intervals)
+    return tuple((key.tonic_pc + root + i) % 12 for i in CHORD_INTERVALS[quality])
 
 
 def chord_tones(label: str, key: Key) -> set[int]:
