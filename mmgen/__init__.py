@@ -5,10 +5,9 @@
     track.save("out.wav"); track.save("out.mid"); print(track.plan.explain())
 """
 
-__version__ = "0.1.0"
-
-from .errors import GenerationFailed, InvalidRequest, MmgenError, Unavailable  # noqa: E402
-from .request import GenerationRequest  # noqa: E402
+from .errors import GenerationFailed, InvalidRequest, MmgenError, Unavailable
+from .request import GenerationRequest
+from .version import __version__
 
 
 def generate(request, progress=None):
@@ -21,8 +20,9 @@ def generate(request, progress=None):
 def available_decoders() -> list[dict]:
     """Each decoder with its availability, the reason when unavailable, and what an uploaded clip
     does with it (clip_use: "continue", "melody" or None)."""
-    from . import registry
+    from . import components, registry
 
+    components.register_builtins()
     rows = []
     for entry in registry.entries("decoder"):
         status = entry.check()

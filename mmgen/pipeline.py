@@ -22,7 +22,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import __version__, registry
+from . import components, registry
 from .codecs.base import Waveform
 from .codecs.encodec import PreviewStream
 from .encoders.cues import PromptCues, parse_cues
@@ -34,6 +34,9 @@ from .post.master import MasteringReport, master
 from .encoders.audio import load_clip
 from .errors import Cancelled, GenerationFailed, InvalidRequest
 from .request import MAX_SEED, GenerationRequest, validate
+from .version import __version__
+
+components.register_builtins()
 
 MAX_CONTINUE_S = 20.0  # a clip to continue leaves room in the first 30 s window for new music
 MAX_MELODY_S = 30.0  # MusicGen-Melody reads 30 s of chroma per window; shorter melodies loop

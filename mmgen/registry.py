@@ -2,12 +2,15 @@
 
 Each entry carries a factory (imported lazily, so listing components loads no model), a one-line
 description for people, and an availability check that returns a plain-language reason when the
-component cannot run here. Adding a component is one file plus one `register` call.
+component cannot run here. Adding a component is one file plus one `register` call in
+mmgen/components.py, which registers the built-in ones.
+
+This module is a leaf: it imports nothing of mmgen but its errors, so any component can import
+`Availability` from here without an import circle.
 """
 
 from __future__ import annotations
 
-import functools
 import importlib
 import threading
 from dataclasses import dataclass
@@ -52,7 +55,6 @@ def register(kind: str, name: str, target: str, description: str,
 
 
 def entries(kind: str) -> list[Entry]:
-    _ensure_builtins()
     return [e for (k, _), e in _ENTRIES.items() if k == kind]
 
 
@@ -73,15 +75,11 @@ def get(kind: str, name: str):
 
 
 def _entry(kind: str, name: str) -> Entry:
-    _ensure_builtins()
     try:
         return _ENTRIES[(kind, name)]
     except KeyError:
-        known = ", ".join(e.name for e in entries(kind)) or "none"
+        known = ", ".join(e.name for e in entries(kind))
+        if not known:  # a programming error, not a user's: nothing of this kind was registered
+            raise LookupError(f"No {kind} is registered: call mmgen.components.register_builtins() "
+                              "(importing mmgen.pipeline does) before looking one up.") from None
         raise InvalidRequest(f"There is no {kind} called '{name}'. Choose one of: {known}.") from None
-
-
-@functools.cache
-def _ensure_builtins() -> None:
-    # Each package registers its own components when imported.
-    from . import codecs, decoders, encoders  # noqa: F401

@@ -9,10 +9,10 @@ from __future__ import annotations
 import math
 import random
 import re
-import unicodedata
 from dataclasses import asdict, dataclass
 
 from .errors import InvalidRequest
+from .text_checks import check_text
 from .music import parse_key, parse_meter
 
 MAX_PROMPT_CHARS = 2000
@@ -53,20 +53,6 @@ class GenerationRequest:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def check_text(text: str, what: str) -> str:
-    """Refuse text that cannot be shown or stored safely; return it with outer space trimmed."""
-    if not isinstance(text, str):
-        raise InvalidRequest(f"The {what} must be text.")
-    for ch in text:
-        if 0xD800 <= ord(ch) <= 0xDFFF:
-            raise InvalidRequest(f"The {what} contains a broken character (an unpaired surrogate). "
-                                 "Please retype or paste it again.")
-        if unicodedata.category(ch) == "Cc" and ch not in "\n\t\r":
-            raise InvalidRequest(f"The {what} contains an invisible control character "
-                                 f"(U+{ord(ch):04X}). Please remove it.")
-    return text.strip()
 
 
 def _number(value, what: str) -> float:

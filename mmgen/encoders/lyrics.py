@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from ..errors import InvalidRequest
-from ..request import check_text
+from ..text_checks import check_text
 
 MAX_LYRICS_CHARS = 5000
 MAX_LINES = 120

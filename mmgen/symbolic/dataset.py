@@ -15,7 +15,7 @@ import random
 import numpy as np
 
 from ..music import CHORD_INTERVALS, Key, Meter
-from ..training.corpus import Piece
+from .piece import Piece
 from .tokenizer import (CHORD_SHAPES, MODE_CHORDS, PITCH_RANGE, Bar, LeadSheetTokenizer, Note,
                         density_bucket, tempo_bucket)
 

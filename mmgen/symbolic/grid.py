@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..training.corpus import Piece
+from .piece import Piece
 from .dataset import bar_frame, held_out, part_bars, piece_bars
 from .tokenizer import CHORD_SHAPES, CHORDS, DENSITIES, Note
 

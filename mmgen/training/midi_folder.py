@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..eval.metrics import key_of_pitch_classes
-from .corpus import METERS, Piece
+from ..symbolic.piece import METERS, Piece
 
 def midi_piece(path: Path) -> Piece | None:
     import pretty_midi
