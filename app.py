@@ -21,6 +21,7 @@ import numpy as np
 import soundfile as sf
 
 import mmgen
+import mmgen.paths
 from mmgen.errors import MmgenError
 from mmgen.ffmpeg import system_ffmpeg
 from mmgen.music import FLAT_NAMES, SUPPORTED_METERS
@@ -28,7 +29,7 @@ from mmgen.pipeline import generate_variations
 from mmgen.post.figure import plan_figure
 from mmgen.request import DURATION_RANGE_S, MAX_PROMPT_CHARS, MAX_SEED, MAX_VARIATIONS
 
-ASSETS = Path(__file__).resolve().parent / "assets"
+ASSETS = mmgen.paths.ASSETS
 OUTPUT_ROOT = Path(tempfile.gettempdir()) / "mmgen-studio"
 KEPT_RESULTS = int(os.environ.get("MMGEN_KEPT_RESULTS", "64"))  # newest result folders kept on disk
 AUTO = "Auto"

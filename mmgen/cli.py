@@ -15,10 +15,15 @@ from .errors import InvalidRequest, MmgenError
 EXIT_USAGE = 2
 
 
+def _invocation() -> str:
+    """How the user ran mmgen: the installed `mmgen` command, or `python -m mmgen` in a checkout."""
+    return "mmgen" if Path(sys.argv[0]).stem == "mmgen" else "python -m mmgen"
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, no usage dump
         command = " ".join(self.prog.split()[1:])  # "generate" for a subcommand's parser, "" for the top one
-        print(f"mmgen: {message} (see python -m mmgen {command + ' ' if command else ''}--help)", file=sys.stderr)
+        print(f"mmgen: {message} (see {_invocation()} {command + ' ' if command else ''}--help)", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
 
 

@@ -16,13 +16,14 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from ..paths import ASSETS
 from ..plan import MusicPlan
 from ..registry import Availability
 from ..tokens import ScoreTokens
 from ..symbolic.tokenizer import LeadSheetTokenizer, meter_supported, tempo_bucket
 from .base import Decoder, ProgressFn
 
-MODELS = Path(__file__).resolve().parents[2] / "assets" / "models"
+MODELS = ASSETS / "models"
 CHORALE_STYLES = {"ambient", "piano", "trailer", "waltz"}  # hymn-like plans read the chorale idiom
 
 

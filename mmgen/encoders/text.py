@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..paths import ASSETS
 from ..registry import Availability
 
-ASSETS = Path(__file__).resolve().parents[2] / "assets"
 DESCRIPTOR_CATEGORIES = ("styles", "moods", "uses")
 # Prompts that say nothing in particular. Each descriptor's mean similarity to them is its
 # baseline: subtracting it stops descriptors that match any music-related text from winning.

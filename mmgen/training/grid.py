@@ -22,7 +22,7 @@ from ..symbolic.grid import TRACKS, Phrases, phrases
 from ..symbolic.grid_models import GridConfig, build_grid_model, critic_loss, generator_loss, track_roll
 from . import corpus
 from .runs import Run, add_run_arguments, run_from_arguments
-from .sequence import ASSETS
+from .sequence import MODELS
 
 N_CRITIC = 5  # WGAN: critic updates per generator update
 
@@ -151,7 +151,7 @@ def train(family: str, out: Path, steps: int, batch: int, seed: int, resume: boo
 
 def main(family: str, argv: list[str] | None = None, **defaults) -> None:
     parser = argparse.ArgumentParser(description=f"Train the {family} event-grid model.")
-    parser.add_argument("--out", type=Path, default=ASSETS / f"symbolic-{family}")
+    parser.add_argument("--out", type=Path, default=MODELS / f"symbolic-{family}")
     parser.add_argument("--steps", type=int, default=defaults.get("steps", 3000))
     parser.add_argument("--batch", type=int, default=defaults.get("batch", 128))
     parser.add_argument("--hidden", type=int, default=defaults.get("hidden", 96))

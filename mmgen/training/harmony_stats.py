@@ -43,7 +43,9 @@ from pathlib import Path
 
 from music21 import chord, common, converter, corpus, expressions, key, pitch, roman, stream
 
-OUT = Path(__file__).resolve().parents[2] / "assets" / "harmony" / "chord_stats.json"
+from ..paths import ASSETS
+
+OUT = ASSETS / "harmony" / "chord_stats.json"
 CORPUS = Path(common.getCorpusFilePath())
 COLLECTIONS = {  # name -> corpus path prefixes (relative to the corpus root)
     "Haydn/Mozart/Beethoven/Schumann string quartets": (

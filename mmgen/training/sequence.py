@@ -19,12 +19,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..paths import ASSETS
 from ..symbolic.models import SequenceConfig, build_model
 from ..symbolic.tokenizer import PITCH_RANGE, LeadSheetTokenizer
 from . import corpus
 from .runs import Run, add_run_arguments, run_from_arguments
 
-ASSETS = Path(__file__).resolve().parents[2] / "assets" / "models"
+MODELS = ASSETS / "models"
 HEADER = 4
 
 
@@ -155,7 +156,7 @@ def train(family: str, out: Path, steps: int, batch: int, seed: int, resume: boo
 
 def main(family: str, argv: list[str] | None = None, **defaults) -> None:
     parser = argparse.ArgumentParser(description=f"Train the {family} lead-sheet model.")
-    parser.add_argument("--out", type=Path, default=ASSETS / f"symbolic-{family}")
+    parser.add_argument("--out", type=Path, default=MODELS / f"symbolic-{family}")
     parser.add_argument("--steps", type=int, default=defaults.get("steps", 1500))
     parser.add_argument("--batch", type=int, default=defaults.get("batch", 16))
     parser.add_argument("--context", type=int, default=defaults.get("context", 384))

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from ...paths import ASSETS
 from ...music import CHORD_INTERVALS, Key
 
-STATS_PATH = Path(__file__).resolve().parents[3] / "assets" / "harmony" / "chord_stats.json"
+STATS_PATH = ASSETS / "harmony" / "chord_stats.json"
 # Chords with notes outside the key (secondary dominants, borrowed chords) are rarer in the styles
 # we write than in Bach and Haydn: damp them.
 CHROMATIC_WEIGHT = 0.15
