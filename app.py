@@ -62,8 +62,14 @@ def decoder_choices() -> tuple[list[tuple[str, str]], str, str]:
     missing = [f"- **{r['name']}**: {r['reason']}" for r in rows if not r["available"]]
     if not missing:
         return choices, default, ""
-    return choices, default, ("<details><summary>Engines not offered on this machine "
-                     f"({len(missing)})</summary>\n\n" + "\n".join(missing) + "\n\n</details>")
+    return (
+        choices,
+        default,
+        (
+            "<details><summary>Engines not offered on this machine "
+            f"({len(missing)})</summary>\n\n" + "\n".join(missing) + "\n\n</details>"
+        ),
+    )
 
 
 def _clip_arguments(decoder: str, clip: str | None) -> dict:
@@ -97,16 +103,29 @@ def remember(history: list, prompt, duration, decoder, seed, track, files, summa
     files = [getattr(f, "name", f) for f in files or []]
     if not track:
         return history, [_history_row(i, h) for i, h in enumerate(history)]
-    entry = {"prompt": prompt or "", "duration": duration, "decoder": decoder, "seed": seed,
-             "track": track, "files": files, "summary": summary, "drawing": drawing,
-             "number": (history[0]["number"] + 1) if history else 1}
+    entry = {
+        "prompt": prompt or "",
+        "duration": duration,
+        "decoder": decoder,
+        "seed": seed,
+        "track": track,
+        "files": files,
+        "summary": summary,
+        "drawing": drawing,
+        "number": (history[0]["number"] + 1) if history else 1,
+    }
     history = [entry, *history][:MAX_HISTORY]
     return history, [_history_row(i, h) for i, h in enumerate(history)]
 
 
 def _history_row(index: int, entry: dict) -> list:
-    return [entry["number"], entry["prompt"][:80] or "(no description)", entry["duration"], entry["decoder"],
-            entry["seed"]]
+    return [
+        entry["number"],
+        entry["prompt"][:80] or "(no description)",
+        entry["duration"],
+        entry["decoder"],
+        entry["seed"],
+    ]
 
 
 def recall(history: list, selected: gr.SelectData):
@@ -116,8 +135,16 @@ def recall(history: list, selected: gr.SelectData):
     if not history or row is None or row >= len(history):
         return (gr.skip(),) * 8
     entry = history[row]
-    return (entry["track"], entry["files"], entry["summary"], entry["drawing"], entry["prompt"], entry["duration"],
-            entry["decoder"], entry["seed"])
+    return (
+        entry["track"],
+        entry["files"],
+        entry["summary"],
+        entry["drawing"],
+        entry["prompt"],
+        entry["duration"],
+        entry["decoder"],
+        entry["seed"],
+    )
 
 
 def _streams(decoder: str | None) -> bool:
@@ -183,9 +210,12 @@ def _run_streaming(request, progress, stop: threading.Event):
 
     def work() -> None:
         try:
-            outcome["tracks"] = generate_variations(request, progress=with_estimate(progress),
-                                                    preview=pieces.put if system_ffmpeg() else None,
-                                                    should_stop=stop.is_set)
+            outcome["tracks"] = generate_variations(
+                request,
+                progress=with_estimate(progress),
+                preview=pieces.put if system_ffmpeg() else None,
+                should_stop=stop.is_set,
+            )
         except BaseException as error:  # handed to the request's thread below
             outcome["error"] = error
         finally:
@@ -220,35 +250,72 @@ def _media_arguments(source: str, image, video, cuts, video_audio, lyrics="") ->
     use_image = bool(image) and source in ("image", "auto") and not (source == "auto" and video)
     use_video = bool(video) and source in ("video", "auto")
     if source == "image" and not image:
-        raise gr.Error("Add a picture first (drop it on the picture box), or switch to the Text tab.",
-                       print_exception=False)
+        raise gr.Error(
+            "Add a picture first (drop it on the picture box), or switch to the Text tab.", print_exception=False
+        )
     if source == "video" and not video:
-        raise gr.Error("Add a video first (drop it on the video box), or switch to the Text tab.", print_exception=False)
+        raise gr.Error(
+            "Add a video first (drop it on the video box), or switch to the Text tab.", print_exception=False
+        )
     use_lyrics = bool((lyrics or "").strip()) and source in ("lyrics", "auto") and not (use_image or use_video)
     if source == "lyrics" and not use_lyrics:
         raise gr.Error("Write or paste the lyrics first, or switch to the Text tab.", print_exception=False)
-    return {"image_path": image if use_image else None, "video_path": video if use_video else None,
-            "cuts_s": (cuts or None) if use_video or source == "auto" else None, "video_audio": video_audio or "auto",
-            "lyrics": lyrics if use_lyrics else None}
+    return {
+        "image_path": image if use_image else None,
+        "video_path": video if use_video else None,
+        "cuts_s": (cuts or None) if use_video or source == "auto" else None,
+        "video_audio": video_audio or "auto",
+        "lyrics": lyrics if use_lyrics else None,
+    }
 
 
-def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, temperature=1.0, top_k=250,
-               top_p=0.0, guidance=3.0, audio_clip=None, image=None, video=None, cuts="", video_audio="auto",
-               source="auto", lyrics="", vocals="none", blend_seed="", session: gr.Request = None,
-               progress=gr.Progress()):
+def make_track(
+    prompt,
+    duration,
+    bpm,
+    key,
+    meter,
+    seed,
+    decoder,
+    variations=1,
+    temperature=1.0,
+    top_k=250,
+    top_p=0.0,
+    guidance=3.0,
+    audio_clip=None,
+    image=None,
+    video=None,
+    cuts="",
+    video_audio="auto",
+    source="auto",
+    lyrics="",
+    vocals="none",
+    blend_seed="",
+    session: gr.Request = None,
+    progress=gr.Progress(),
+):
     """The `generate` API: yields live preview audio while a streaming engine works, then
     (take 1..4 audio, downloads, plan explanation, seed used, live preview, scored video).
     `source` picks the input: text, image, video, or auto (the video or picture given, if any)."""
     media = _media_arguments(source, image, video, cuts, video_audio, lyrics)
     request = mmgen.GenerationRequest(
-        prompt=prompt or "", duration_s=None if media["lyrics"] else duration, tempo_bpm=bpm or None,
-        key=None if key in (None, "", AUTO) else key, meter=None if meter in (None, "", AUTO) else meter,
-        seed=None if str(seed or "").strip() == "" else str(seed).strip(), decoder=decoder or "composer",
+        prompt=prompt or "",
+        duration_s=None if media["lyrics"] else duration,
+        tempo_bpm=bpm or None,
+        key=None if key in (None, "", AUTO) else key,
+        meter=None if meter in (None, "", AUTO) else meter,
+        seed=None if str(seed or "").strip() == "" else str(seed).strip(),
+        decoder=decoder or "composer",
         variations=variations or 1,
-        temperature=temperature, top_k=top_k, top_p=top_p, guidance_scale=guidance,
+        temperature=temperature,
+        top_k=top_k,
+        top_p=top_p,
+        guidance_scale=guidance,
         vocals=(vocals or "none") if media["lyrics"] else "none",
         blend_seed=None if str(blend_seed or "").strip() == "" else str(blend_seed).strip(),
-        **_clip_arguments(decoder or "composer", audio_clip), **media)
+        **_clip_arguments(decoder or "composer", audio_clip),
+        **media,
+    )
     keep = [gr.skip()] * (MAX_VARIATIONS + 3)
     scored_video = picture = None
     key = getattr(session, "session_hash", None) or ""
@@ -265,7 +332,9 @@ def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, t
         files, players = [], []
         for track in tracks:
             stem = f"mmgen-{track.plan.style}-{track.request.seed}"
-            take = [track.save(folder / f"{stem}{suffix}") for suffix in track.formats() if suffix not in (".flac", ".mp4")]
+            take = [
+                track.save(folder / f"{stem}{suffix}") for suffix in track.formats() if suffix not in (".flac", ".mp4")
+            ]
             take.append(track.save_report(folder / f"{stem}.json"))
             if picture is None:  # the best take's waveform and plan, drawn over time
                 picture = str(plan_figure(track, folder / f"{stem}-plan.png"))
@@ -285,14 +354,25 @@ def make_track(prompt, duration, bpm, key, meter, seed, decoder, variations=1, t
     takes = "" if len(tracks) == 1 else f" · {len(tracks)} takes, seeds {seeds[0]}–{seeds[-1]}"
     if "clap_score" in first.details:
         takes += f" · best match to the description first (CLAP {first.details['clap_score']:.2f})"
-    summary = (f"{first.plan.explain()}\n\n*{first.audio.duration_s:.2f} s · "
-               f"{first.mastering.loudness_lufs:.1f} LUFS · seed {first.request.seed}{takes} · "
-               f"made in {sum(first.timings_s.values()):.1f} s*")
+    summary = (
+        f"{first.plan.explain()}\n\n*{first.audio.duration_s:.2f} s · "
+        f"{first.mastering.loudness_lufs:.1f} LUFS · seed {first.request.seed}{takes} · "
+        f"made in {sum(first.timings_s.values()):.1f} s*"
+    )
     # Take 1 is always shown (a plain path for API callers); takes 2-4 appear when made.
-    audio = [players[0]] + [gr.update(value=players[i] if i < len(players) else None, visible=i < len(players))
-                            for i in range(1, MAX_VARIATIONS)]
-    yield (*audio, files, summary, str(first.request.seed), gr.skip(),
-           gr.update(value=scored_video, visible=scored_video is not None), picture)
+    audio = [players[0]] + [
+        gr.update(value=players[i] if i < len(players) else None, visible=i < len(players))
+        for i in range(1, MAX_VARIATIONS)
+    ]
+    yield (
+        *audio,
+        files,
+        summary,
+        str(first.request.seed),
+        gr.skip(),
+        gr.update(value=scored_video, visible=scored_video is not None),
+        picture,
+    )
 
 
 def build_app() -> gr.Blocks:
@@ -302,8 +382,10 @@ def build_app() -> gr.Blocks:
     choices, default_decoder, unavailable_note = decoder_choices()
     # Gradio's cached copies of results: every 10 minutes, those older than 30 minutes go.
     with gr.Blocks(title="mmgen studio", delete_cache=(600, 1800)) as app:
-        gr.Markdown("# mmgen studio\nDescribe the music your video needs; get a finished track: "
-                    "exact length, on tempo, with a real ending, mastered to streaming loudness.")
+        gr.Markdown(
+            "# mmgen studio\nDescribe the music your video needs; get a finished track: "
+            "exact length, on tempo, with a real ending, mastered to streaming loudness."
+        )
         with gr.Row():
             with gr.Column(scale=3):
                 # Which tab is showing (hidden, but part of the API: "auto" uses whatever file is given).
@@ -312,111 +394,235 @@ def build_app() -> gr.Blocks:
                     with gr.Tab("Text", id="text") as text_tab:
                         gr.Markdown("Describe the music below and choose its length.")
                     with gr.Tab("Image", id="image") as image_tab:
-                        image = gr.Image(label="Your picture (a photo or a storyboard frame)", type="filepath",
-                                         sources=["upload", "clipboard"], height=220)
-                        gr.Markdown("The music takes its mood, energy and key from the picture's light and "
-                                    "colour; words below refine it.")
-                        gr.Examples([[str(ASSETS / e["file"])] for e in media_examples["image"]], inputs=[image],
-                                    label="Try a picture", example_labels=[e["label"] for e in media_examples["image"]])
+                        image = gr.Image(
+                            label="Your picture (a photo or a storyboard frame)",
+                            type="filepath",
+                            sources=["upload", "clipboard"],
+                            height=220,
+                        )
+                        gr.Markdown(
+                            "The music takes its mood, energy and key from the picture's light and "
+                            "colour; words below refine it."
+                        )
+                        gr.Examples(
+                            [[str(ASSETS / e["file"])] for e in media_examples["image"]],
+                            inputs=[image],
+                            label="Try a picture",
+                            example_labels=[e["label"] for e in media_examples["image"]],
+                        )
                     with gr.Tab("Lyrics", id="lyrics") as lyrics_tab:
-                        lyrics = gr.Textbox(label="Your lyrics", lines=8, max_length=5000, value="",
-                                            placeholder="[Verse]\nI walked along the river in the rain\n...\n\n"
-                                                        "[Chorus]\nTonight we are on fire\n...",
-                                            info="Mark sections with [Verse], [Chorus], [Bridge], or leave a blank "
-                                                 "line between them. The song's length follows the words.")
-                        gr.Examples([[e["lyrics"]] for e in lyric_examples], inputs=[lyrics], label="Try a song",
-                                    examples_per_page=3)
+                        lyrics = gr.Textbox(
+                            label="Your lyrics",
+                            lines=8,
+                            max_length=5000,
+                            value="",
+                            placeholder="[Verse]\nI walked along the river in the rain\n...\n\n"
+                            "[Chorus]\nTonight we are on fire\n...",
+                            info="Mark sections with [Verse], [Chorus], [Bridge], or leave a blank "
+                            "line between them. The song's length follows the words.",
+                        )
+                        gr.Examples(
+                            [[e["lyrics"]] for e in lyric_examples],
+                            inputs=[lyrics],
+                            label="Try a song",
+                            examples_per_page=3,
+                        )
                         singers, singers_note = vocal_choices()
                         vocals = gr.Dropdown(singers, value="none", label="Vocals")
                         if singers_note:
                             gr.Markdown(f"<small>{singers_note}</small>")
                     with gr.Tab("Video", id="video") as video_tab:
-                        video = gr.Video(label="Your video (the music will be exactly as long)", sources=["upload"],
-                                         height=220)
-                        cuts = gr.Textbox(value="", label="Cut times to hit (optional)", placeholder="e.g. 3.2, 7.9, 12.4",
-                                          info="Seconds. Empty = the cuts mmgen finds in the video.")
-                        video_audio = gr.Radio([("Automatic (keep speech, duck the music under it)", "auto"),
-                                                ("Music only", "music"), ("Keep the original sound quietly", "mix"),
-                                                ("Keep the original sound in front", "duck")],
-                                               value="auto", label="The video's own sound")
-                        gr.Examples([[str(ASSETS / e["file"])] for e in media_examples["video"]], inputs=[video],
-                                    label="Try a video", example_labels=[e["label"] for e in media_examples["video"]])
-                prompt = gr.Textbox(label="Describe the music", lines=3, max_length=MAX_PROMPT_CHARS,
-                                    placeholder="e.g. chill lofi beat for a cooking video, in D minor",
-                                    info="Style, mood, instruments, what it is for. Tempo (\"96 bpm\"), "
-                                         "key (\"in D minor\") and time (\"3/4\", \"waltz\") are understood too.")
-                duration = gr.Slider(*DURATION_RANGE_S, value=30, step=0.5, label="Length (seconds)",
-                                     info="The track ends exactly here, with a proper ending (a video or lyrics set their own).")
+                        video = gr.Video(
+                            label="Your video (the music will be exactly as long)", sources=["upload"], height=220
+                        )
+                        cuts = gr.Textbox(
+                            value="",
+                            label="Cut times to hit (optional)",
+                            placeholder="e.g. 3.2, 7.9, 12.4",
+                            info="Seconds. Empty = the cuts mmgen finds in the video.",
+                        )
+                        video_audio = gr.Radio(
+                            [
+                                ("Automatic (keep speech, duck the music under it)", "auto"),
+                                ("Music only", "music"),
+                                ("Keep the original sound quietly", "mix"),
+                                ("Keep the original sound in front", "duck"),
+                            ],
+                            value="auto",
+                            label="The video's own sound",
+                        )
+                        gr.Examples(
+                            [[str(ASSETS / e["file"])] for e in media_examples["video"]],
+                            inputs=[video],
+                            label="Try a video",
+                            example_labels=[e["label"] for e in media_examples["video"]],
+                        )
+                prompt = gr.Textbox(
+                    label="Describe the music",
+                    lines=3,
+                    max_length=MAX_PROMPT_CHARS,
+                    placeholder="e.g. chill lofi beat for a cooking video, in D minor",
+                    info='Style, mood, instruments, what it is for. Tempo ("96 bpm"), '
+                    'key ("in D minor") and time ("3/4", "waltz") are understood too.',
+                )
+                duration = gr.Slider(
+                    *DURATION_RANGE_S,
+                    value=30,
+                    step=0.5,
+                    label="Length (seconds)",
+                    info="The track ends exactly here, with a proper ending (a video or lyrics set their own).",
+                )
                 with gr.Accordion("Fine-tune (optional)", open=False):
                     with gr.Row():
-                        bpm = gr.Number(value=0, label="Tempo (BPM)", info="0 = chosen for you (30–300)",
-                                        minimum=0, maximum=300)
+                        bpm = gr.Number(
+                            value=0, label="Tempo (BPM)", info="0 = chosen for you (30–300)", minimum=0, maximum=300
+                        )
                         key = gr.Dropdown(KEY_CHOICES, value=AUTO, label="Key")
                         meter = gr.Dropdown(METER_CHOICES, value=AUTO, label="Time signature")
                     with gr.Row():
-                        seed = gr.Textbox(value="", label="Seed", placeholder="random",
-                                          info="Same seed + same settings = same music. Empty = surprise me.")
+                        seed = gr.Textbox(
+                            value="",
+                            label="Seed",
+                            placeholder="random",
+                            info="Same seed + same settings = same music. Empty = surprise me.",
+                        )
                         dice = gr.Button("🎲 New seed", size="sm")
                     decoder = gr.Dropdown(choices, value=default_decoder, label="Engine")
                     if unavailable_note:
                         gr.Markdown(unavailable_note)
-                    variations = gr.Slider(1, MAX_VARIATIONS, value=1, step=1, label="Takes",
-                                           info="Several versions at once, each from its own seed.")
-                    blend_seed = gr.Textbox(value="", label="Blend into seed (Learned VAE only)", placeholder="none",
-                                            info="The melody drifts from this track's seed to that seed's "
-                                                 "over the piece. Other engines ignore it.")
+                    variations = gr.Slider(
+                        1,
+                        MAX_VARIATIONS,
+                        value=1,
+                        step=1,
+                        label="Takes",
+                        info="Several versions at once, each from its own seed.",
+                    )
+                    blend_seed = gr.Textbox(
+                        value="",
+                        label="Blend into seed (Learned VAE only)",
+                        placeholder="none",
+                        info="The melody drifts from this track's seed to that seed's "
+                        "over the piece. Other engines ignore it.",
+                    )
                 with gr.Accordion("Advanced: sampling (neural and learned engines)", open=False):
-                    gr.Markdown("These shape how a neural engine such as MusicGen picks each sound token "
-                                "(the learned engines use the temperature for their notes; the Transformer "
-                                "and LSTM also top-p). "
-                                "The composer ignores them.")
+                    gr.Markdown(
+                        "These shape how a neural engine such as MusicGen picks each sound token "
+                        "(the learned engines use the temperature for their notes; the Transformer "
+                        "and LSTM also top-p). "
+                        "The composer ignores them."
+                    )
                     with gr.Row():
-                        temperature = gr.Slider(0.05, 3.0, value=1.0, step=0.05, label="Temperature",
-                                                info="Higher = more adventurous")
-                        guidance = gr.Slider(1.0, 15.0, value=3.0, step=0.5, label="Guidance",
-                                             info="How closely to follow the description")
+                        temperature = gr.Slider(
+                            0.05, 3.0, value=1.0, step=0.05, label="Temperature", info="Higher = more adventurous"
+                        )
+                        guidance = gr.Slider(
+                            1.0,
+                            15.0,
+                            value=3.0,
+                            step=0.5,
+                            label="Guidance",
+                            info="How closely to follow the description",
+                        )
                     with gr.Row():
                         top_k = gr.Slider(0, 2048, value=250, step=1, label="Top-k", info="0 = off")
                         top_p = gr.Slider(0.0, 1.0, value=0.0, step=0.05, label="Top-p", info="0 = off")
-                    audio_clip = gr.Audio(label="Your clip: a melody to follow (melody engines, up to 30 s) "
-                                                "or music to continue (other MusicGen engines, up to 20 s)",
-                                          sources=["upload", "microphone"], type="filepath")
+                    audio_clip = gr.Audio(
+                        label="Your clip: a melody to follow (melody engines, up to 30 s) "
+                        "or music to continue (other MusicGen engines, up to 20 s)",
+                        sources=["upload", "microphone"],
+                        type="filepath",
+                    )
                 with gr.Row():
                     generate = gr.Button("Generate", variant="primary", scale=3)
                     cancel = gr.Button("Cancel", variant="stop", scale=1)
             with gr.Column(scale=4):
-                live = gr.Audio(label="Live preview: plays while the rest is generated (not yet mastered)",
-                                streaming=True, autoplay=True, interactive=False,
-                                visible=_streams(default_decoder))
-                players = [gr.Audio(label="Your track" if i == 0 else f"Take {i + 1}", type="filepath",
-                                    interactive=False, visible=i == 0) for i in range(MAX_VARIATIONS)]
+                live = gr.Audio(
+                    label="Live preview: plays while the rest is generated (not yet mastered)",
+                    streaming=True,
+                    autoplay=True,
+                    interactive=False,
+                    visible=_streams(default_decoder),
+                )
+                players = [
+                    gr.Audio(
+                        label="Your track" if i == 0 else f"Take {i + 1}",
+                        type="filepath",
+                        interactive=False,
+                        visible=i == 0,
+                    )
+                    for i in range(MAX_VARIATIONS)
+                ]
                 scored = gr.Video(label="Your video with its soundtrack", visible=False, interactive=False)
-                picture = gr.Image(label="The track and its plan over time", type="filepath", interactive=False,
-                                   show_label=True, height=300)
+                picture = gr.Image(
+                    label="The track and its plan over time",
+                    type="filepath",
+                    interactive=False,
+                    show_label=True,
+                    height=300,
+                )
                 plan_text = gr.Markdown(label="The plan", value="*The plan of your track will appear here.*")
-                downloads = gr.File(label="Downloads (WAV, MP3, MIDI, MP4, report)", file_count="multiple",
-                                    interactive=False)
+                downloads = gr.File(
+                    label="Downloads (WAV, MP3, MIDI, MP4, report)", file_count="multiple", interactive=False
+                )
                 with gr.Accordion("Your tracks this session", open=False):
                     history = gr.State([])
-                    history_table = gr.Dataframe(headers=list(HISTORY_COLUMNS), value=[], interactive=False,
-                                                 wrap=True, label="Pick a row to hear it again and reuse its settings")
-        gr.Examples([[e["prompt"], e["duration_s"]] for e in examples], inputs=[prompt, duration],
-                    label="Try one")
+                    history_table = gr.Dataframe(
+                        headers=list(HISTORY_COLUMNS),
+                        value=[],
+                        interactive=False,
+                        wrap=True,
+                        label="Pick a row to hear it again and reuse its settings",
+                    )
+        gr.Examples([[e["prompt"], e["duration_s"]] for e in examples], inputs=[prompt, duration], label="Try one")
         dice.click(lambda: str(random.randint(0, MAX_SEED)), outputs=seed, api_visibility="private")
         for tab, name in ((text_tab, "text"), (image_tab, "image"), (lyrics_tab, "lyrics"), (video_tab, "video")):
             tab.select(lambda name=name: name, outputs=source, api_visibility="private")
-        job = generate.click(make_track, inputs=[prompt, duration, bpm, key, meter, seed, decoder, variations,
-                                           temperature, top_k, top_p, guidance, audio_clip, image, video, cuts,
-                                           video_audio, source, lyrics, vocals, blend_seed],
-                       outputs=[*players, downloads, plan_text, seed, live, scored, picture], api_name="generate",
-                       concurrency_limit=1)
-        decoder.change(lambda name: gr.update(visible=_streams(name)), inputs=decoder, outputs=live,
-                       api_visibility="private")
+        job = generate.click(
+            make_track,
+            inputs=[
+                prompt,
+                duration,
+                bpm,
+                key,
+                meter,
+                seed,
+                decoder,
+                variations,
+                temperature,
+                top_k,
+                top_p,
+                guidance,
+                audio_clip,
+                image,
+                video,
+                cuts,
+                video_audio,
+                source,
+                lyrics,
+                vocals,
+                blend_seed,
+            ],
+            outputs=[*players, downloads, plan_text, seed, live, scored, picture],
+            api_name="generate",
+            concurrency_limit=1,
+        )
+        decoder.change(
+            lambda name: gr.update(visible=_streams(name)), inputs=decoder, outputs=live, api_visibility="private"
+        )
         cancel.click(stop_generation, cancels=[job], api_visibility="private", queue=False)
-        job.success(remember, inputs=[history, prompt, duration, decoder, seed, players[0], downloads, plan_text,
-                                      picture], outputs=[history, history_table], api_visibility="private")
-        history_table.select(recall, inputs=history, outputs=[players[0], downloads, plan_text, picture, prompt, duration,
-                                                              decoder, seed], api_visibility="private")
+        job.success(
+            remember,
+            inputs=[history, prompt, duration, decoder, seed, players[0], downloads, plan_text, picture],
+            outputs=[history, history_table],
+            api_visibility="private",
+        )
+        history_table.select(
+            recall,
+            inputs=history,
+            outputs=[players[0], downloads, plan_text, picture, prompt, duration, decoder, seed],
+            api_visibility="private",
+        )
     return app
 
 

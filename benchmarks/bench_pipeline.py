@@ -20,8 +20,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-PROMPTS = ["chill lofi beat for a cooking video", "epic orchestral trailer", "upbeat pop for a travel vlog",
-           "gentle solo piano piece", "drum and bass workout", "an elegant waltz"]
+PROMPTS = [
+    "chill lofi beat for a cooking video",
+    "epic orchestral trailer",
+    "upbeat pop for a travel vlog",
+    "gentle solo piano piece",
+    "drum and bass workout",
+    "an elegant waltz",
+]
 
 
 def main() -> None:
@@ -32,7 +38,7 @@ def main() -> None:
     args = parser.parse_args()
 
     started = time.perf_counter()
-    from mmgen import GenerationRequest, generate  # noqa: E402  (import time is part of the first call)
+    from mmgen import GenerationRequest, generate
 
     out = Path(tempfile.mkdtemp()) / "bench.wav"
     rows = []

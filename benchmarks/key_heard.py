@@ -15,9 +15,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-CASES = (("a cheerful folk tune for a travel vlog", "D major"), ("calm piano for a cooking video", "F major"),
-         ("gentle waltz", "Bb major"), ("sad cinematic strings", "A minor"), ("energetic rock", "C minor"),
-         ("dark ambient drone", "E minor"))
+CASES = (
+    ("a cheerful folk tune for a travel vlog", "D major"),
+    ("calm piano for a cooking video", "F major"),
+    ("gentle waltz", "Bb major"),
+    ("sad cinematic strings", "A minor"),
+    ("energetic rock", "C minor"),
+    ("dark ambient drone", "E minor"),
+)
 
 
 def heard(decoder, plan, seed: int, sampling) -> tuple[str, bool]:
@@ -44,12 +49,16 @@ def main() -> None:
     from mmgen.pipeline import make_plan
     from mmgen.request import GenerationRequest
 
-    plans = [make_plan(GenerationRequest(prompt=prompt, key=key, duration_s=args.duration, seed=i))
-             for i, (prompt, key) in enumerate(CASES)]
+    plans = [
+        make_plan(GenerationRequest(prompt=prompt, key=key, duration_s=args.duration, seed=i))
+        for i, (prompt, key) in enumerate(CASES)
+    ]
     names = [e.name for e in registry.entries("decoder") if e.offline and e.check().ok]
     settings = {"key-aware": None, "model alone": MODEL_ALONE}  # None: the decoders' defaults (key-aware)
-    lines = ["| decoder | planned key heard, key-aware | model alone | misses (key-aware: planned → heard) |",
-             "|---|---|---|---|"]
+    lines = [
+        "| decoder | planned key heard, key-aware | model alone | misses (key-aware: planned → heard) |",
+        "|---|---|---|---|",
+    ]
     for name in names:
         decoder, counts, misses = registry.get("decoder", name), {}, []
         for label, sampling in settings.items():

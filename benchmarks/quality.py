@@ -16,10 +16,24 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-PROMPTS = ["chill lofi hip hop beat", "upbeat pop for a travel vlog", "rock anthem", "house music party",
-           "drum and bass workout", "hip hop beat", "an elegant waltz", "epic orchestral trailer",
-           "gentle solo piano piece", "calm ambient meditation", "jazz club", "acoustic folk song",
-           "funky groove", "bossa nova for a cooking video", "8-bit retro game", "corporate presentation"]
+PROMPTS = [
+    "chill lofi hip hop beat",
+    "upbeat pop for a travel vlog",
+    "rock anthem",
+    "house music party",
+    "drum and bass workout",
+    "hip hop beat",
+    "an elegant waltz",
+    "epic orchestral trailer",
+    "gentle solo piano piece",
+    "calm ambient meditation",
+    "jazz club",
+    "acoustic folk song",
+    "funky groove",
+    "bossa nova for a cooking video",
+    "8-bit retro game",
+    "corporate presentation",
+]
 
 
 def main() -> None:
@@ -37,20 +51,27 @@ def main() -> None:
             x, rate = track.audio.samples, track.audio.sample_rate_hz
             tempo = metrics.tempo_bpm(x, rate)
             key, _ = metrics.estimate_key(x, rate)
-            rows.append({
-                "prompt": prompt, "seed": seed, "style": track.plan.style,
-                "tempo_ok": metrics.tempo_matches(tempo, track.plan.tempo_bpm),
-                "key_ok": metrics.key_matches(key, track.plan.key),
-                "key_or_relative_ok": metrics.key_matches(key, track.plan.key, allow_relative=True),
-                "loudness_error_lu": abs(metrics.integrated_loudness_lufs(x, rate) - track.request.loudness_lufs),
-                "true_peak_dbtp": metrics.true_peak_dbtp(x, rate),
-                "length_error_ms": 1000 * abs(metrics.duration_s(x, rate) - args.duration),
-            })
+            rows.append(
+                {
+                    "prompt": prompt,
+                    "seed": seed,
+                    "style": track.plan.style,
+                    "tempo_ok": metrics.tempo_matches(tempo, track.plan.tempo_bpm),
+                    "key_ok": metrics.key_matches(key, track.plan.key),
+                    "key_or_relative_ok": metrics.key_matches(key, track.plan.key, allow_relative=True),
+                    "loudness_error_lu": abs(metrics.integrated_loudness_lufs(x, rate) - track.request.loudness_lufs),
+                    "true_peak_dbtp": metrics.true_peak_dbtp(x, rate),
+                    "length_error_ms": 1000 * abs(metrics.duration_s(x, rate) - args.duration),
+                }
+            )
     by_style = {}
     for r in rows:
         by_style.setdefault(r["style"], []).append(r)
     for style, rs in by_style.items():
-        print(f"{style:<10} tempo {np.mean([r['tempo_ok'] for r in rs]):.0%}  key {np.mean([r['key_ok'] for r in rs]):.0%}")
+        print(
+            f"{style:<10} tempo {np.mean([r['tempo_ok'] for r in rs]):.0%}  "
+            f"key {np.mean([r['key_ok'] for r in rs]):.0%}"
+        )
     summary = {
         "pieces": len(rows),
         "tempo_accuracy": round(float(np.mean([r["tempo_ok"] for r in rows])), 3),

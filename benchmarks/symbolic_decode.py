@@ -40,21 +40,26 @@ def main() -> None:
     score_s: dict[str, list[float]] = {n: [] for n in names}
     track_s: dict[str, list[float]] = {n: [] for n in names}
     for repeat in range(args.repeats):
-        for plan, prompt in zip(plans, PROMPTS):
+        for plan in plans:
             for name in names:
                 started = time.perf_counter()
                 get("decoder", name).decode(plan, seed=repeat)
                 score_s[name].append(time.perf_counter() - started)
         for name in names:
             started = time.perf_counter()
-            generate(GenerationRequest(prompt=PROMPTS[repeat % len(PROMPTS)], duration_s=args.seconds,
-                                       seed=repeat, decoder=name))
+            generate(
+                GenerationRequest(
+                    prompt=PROMPTS[repeat % len(PROMPTS)], duration_s=args.seconds, seed=repeat, decoder=name
+                )
+            )
             track_s[name].append(time.perf_counter() - started)
     print(f"{'decoder':24s} {'score (median s)':>18s} {'whole track (median s)':>24s}")
     for name in names:
         print(f"{name:24s} {statistics.median(score_s[name]):18.3f} {statistics.median(track_s[name]):24.2f}")
-    print(" ".join(f"{n}_score_s={statistics.median(score_s[n]):.3f}" for n in names)
-          + f" seconds={args.seconds:g} target_score_s=2")
+    print(
+        " ".join(f"{n}_score_s={statistics.median(score_s[n]):.3f}" for n in names)
+        + f" seconds={args.seconds:g} target_score_s=2"
+    )
 
 
 if __name__ == "__main__":

@@ -27,9 +27,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mmgen.decoders.musicgen.debug import build_model, musicgen_small_config  # noqa: E402
-from mmgen.decoders.musicgen.loop import DecodeLoop, SamplingConfig, encode_text  # noqa: E402
-from mmgen.decoders.musicgen.quantize import quantize_for_cpu  # noqa: E402
+from mmgen.decoders.musicgen.debug import build_model, musicgen_small_config
+from mmgen.decoders.musicgen.loop import DecodeLoop, SamplingConfig, encode_text
+from mmgen.decoders.musicgen.quantize import quantize_for_cpu
 
 FRAME_RATE = 50
 
@@ -50,16 +50,27 @@ def stock_codes(model, ids, mask, frames, greedy, guidance=3.0):
     original, model.audio_encoder.decode = model.audio_encoder.decode, capture
     try:
         with torch.inference_mode():
-            model.generate(input_ids=ids, attention_mask=mask, do_sample=not greedy, top_k=250,
-                           guidance_scale=guidance, max_new_tokens=frames + model.decoder.num_codebooks - 1)
+            model.generate(
+                input_ids=ids,
+                attention_mask=mask,
+                do_sample=not greedy,
+                top_k=250,
+                guidance_scale=guidance,
+                max_new_tokens=frames + model.decoder.num_codebooks - 1,
+            )
     finally:
         model.audio_encoder.decode = original
     return captured["codes"]
 
 
 def mmgen_codes(model, ids, mask, frames, greedy, use_graph=None, guidance=3.0):
-    loop = DecodeLoop(model, batch=ids.shape[0], max_positions=frames + model.decoder.num_codebooks,
-                      guidance=guidance > 1, use_cuda_graph=use_graph)
+    loop = DecodeLoop(
+        model,
+        batch=ids.shape[0],
+        max_positions=frames + model.decoder.num_codebooks,
+        guidance=guidance > 1,
+        use_cuda_graph=use_graph,
+    )
     loop.set_condition(encode_text(model, ids, mask), mask)
     grid = loop.generate(SamplingConfig(greedy=greedy, top_k=250, guidance_scale=guidance))
     return loop.undelay(grid)
@@ -94,8 +105,11 @@ def main() -> None:
     ids = torch.randint(2, 30000, (1, 12), device=device)
     mask = torch.ones_like(ids)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
-    print(f"musicgen-small size, random weights, {args.seconds:g} s = {frames} frames, {name}, "
-          f"{next(model.parameters()).dtype}", flush=True)
+    print(
+        f"musicgen-small size, random weights, {args.seconds:g} s = {frames} frames, {name}, "
+        f"{next(model.parameters()).dtype}",
+        flush=True,
+    )
 
     # Exactness: greedy tokens of mmgen's loop (no quantisation) against stock, with guidance.
     reference = stock_codes(model, ids, mask, args.check_frames, greedy=True)
@@ -116,11 +130,16 @@ def main() -> None:
         app_s = timed(lambda: mmgen_codes(quantized, ids, mask, frames, greedy=False), device, repeats)
         q_tokens = mmgen_codes(quantized, ids, mask, args.check_frames, greedy=True)
         agreement = float((q_tokens == exact).float().mean())
-        print(f"mmgen loop, int8 linear layers: {app_s:.2f} s ({steps / app_s:.1f} steps/s); greedy "
-              f"agreement with full precision {agreement:.3f} (random weights: a sanity check only)", flush=True)
+        print(
+            f"mmgen loop, int8 linear layers: {app_s:.2f} s ({steps / app_s:.1f} steps/s); greedy "
+            f"agreement with full precision {agreement:.3f} (random weights: a sanity check only)",
+            flush=True,
+        )
     print(f"real-time factor of the app path: {args.seconds / app_s:.2f}x")
-    print(f"speedup_vs_stock={stock_s / app_s:.2f} exact_speedup_vs_stock={stock_s / exact_s:.2f} "
-          f"mmgen_steps_per_s={steps / app_s:.1f} stock_steps_per_s={steps / stock_s:.1f} device={name.replace(' ', '_')}")
+    print(
+        f"speedup_vs_stock={stock_s / app_s:.2f} exact_speedup_vs_stock={stock_s / exact_s:.2f} "
+        f"mmgen_steps_per_s={steps / app_s:.1f} stock_steps_per_s={steps / stock_s:.1f} device={name.replace(' ', '_')}"
+    )
 
 
 if __name__ == "__main__":

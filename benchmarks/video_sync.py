@@ -50,22 +50,38 @@ def main() -> None:
         distances = track.details["measured"].get("cut_to_nearest_beat_ms", [])
         final = track.details["measured"].get("final_chord_to_last_cut_ms")
         hits = track.plan.reasons["tempo"].split(": ")[-1].split(" cuts on a beat")[0]
-        rows.append({"video_s": round(probe_video(video).duration_s, 2), "fps": fps, "cuts": len(track.plan.cuts_s),
-                     "pinned": hits, "cut_to_beat_ms": distances, "final_chord_to_cut_ms": final,
-                     "length_error_ms": round(1000 * abs(probe_video(out).duration_s - probe_video(video).duration_s), 1),
-                     "encode_s": track.timings_s.get("encode"), "music_s": round(made - started, 2),
-                     "mux_s": round(muxed - made, 2), "tempo": round(track.plan.tempo_bpm, 1)})
+        rows.append(
+            {
+                "video_s": round(probe_video(video).duration_s, 2),
+                "fps": fps,
+                "cuts": len(track.plan.cuts_s),
+                "pinned": hits,
+                "cut_to_beat_ms": distances,
+                "final_chord_to_cut_ms": final,
+                "length_error_ms": round(1000 * abs(probe_video(out).duration_s - probe_video(video).duration_s), 1),
+                "encode_s": track.timings_s.get("encode"),
+                "music_s": round(made - started, 2),
+                "mux_s": round(muxed - made, 2),
+                "tempo": round(track.plan.tempo_bpm, 1),
+            }
+        )
         print(json.dumps(rows[-1]))
     all_d = np.concatenate([r["cut_to_beat_ms"] for r in rows])
     hit = [tuple(int(x) for x in r["pinned"].split(" of ")) for r in rows]
     finals = [r["final_chord_to_cut_ms"] for r in rows if r["final_chord_to_cut_ms"] is not None]
-    print(f"final_chord_on_last_cut={len(finals)}/{len(rows)} "
-          f"final_chord_to_cut_ms_max={max(finals) if finals else float('nan'):.1f}")
-    print(f"videos={len(rows)} cuts_before_final_chord={len(all_d)} pinned_by_plan={sum(a for a, _ in hit)}/{sum(b for _, b in hit)} "
-          f"measured_within_60ms={np.mean(all_d <= 60):.3f} median_ms={np.median(all_d):.1f} "
-          f"p90_ms={np.percentile(all_d, 90):.1f} max_length_error_ms={max(r['length_error_ms'] for r in rows)} "
-          f"analysis_s={np.median([r['encode_s'] for r in rows]):.2f} music_s={np.median([r['music_s'] for r in rows]):.2f} "
-          f"mux_s={np.median([r['mux_s'] for r in rows]):.2f}")
+    print(
+        f"final_chord_on_last_cut={len(finals)}/{len(rows)} "
+        f"final_chord_to_cut_ms_max={max(finals) if finals else float('nan'):.1f}"
+    )
+    print(
+        f"videos={len(rows)} cuts_before_final_chord={len(all_d)} "
+        f"pinned_by_plan={sum(a for a, _ in hit)}/{sum(b for _, b in hit)} "
+        f"measured_within_60ms={np.mean(all_d <= 60):.3f} median_ms={np.median(all_d):.1f} "
+        f"p90_ms={np.percentile(all_d, 90):.1f} max_length_error_ms={max(r['length_error_ms'] for r in rows)} "
+        f"analysis_s={np.median([r['encode_s'] for r in rows]):.2f} "
+        f"music_s={np.median([r['music_s'] for r in rows]):.2f} "
+        f"mux_s={np.median([r['mux_s'] for r in rows]):.2f}"
+    )
 
 
 if __name__ == "__main__":

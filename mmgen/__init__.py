@@ -1,8 +1,8 @@
 """mmgen: finished music for videos from a text prompt (and, later, an image, lyrics or a video).
 
-    from mmgen import generate, GenerationRequest
-    track = generate(GenerationRequest(prompt="lofi beat for a cooking video", duration_s=30))
-    track.save("out.wav"); track.save("out.mid"); print(track.plan.explain())
+from mmgen import generate, GenerationRequest
+track = generate(GenerationRequest(prompt="lofi beat for a cooking video", duration_s=30))
+track.save("out.wav"); track.save("out.mid"); print(track.plan.explain())
 """
 
 from .errors import GenerationFailed, InvalidRequest, MmgenError, Unavailable
@@ -26,11 +26,26 @@ def available_decoders() -> list[dict]:
     rows = []
     for entry in registry.entries("decoder"):
         status = entry.check()
-        rows.append({"name": entry.name, "available": status.ok, "reason": status.reason,
-                     "offline": entry.offline, "description": entry.description,
-                     "clip_use": entry.clip_use})
+        rows.append(
+            {
+                "name": entry.name,
+                "available": status.ok,
+                "reason": status.reason,
+                "offline": entry.offline,
+                "description": entry.description,
+                "clip_use": entry.clip_use,
+            }
+        )
     return rows
 
 
-__all__ = ["GenerationFailed", "GenerationRequest", "InvalidRequest", "MmgenError", "Unavailable",
-           "available_decoders", "generate", "__version__"]
+__all__ = [
+    "GenerationFailed",
+    "GenerationRequest",
+    "InvalidRequest",
+    "MmgenError",
+    "Unavailable",
+    "__version__",
+    "available_decoders",
+    "generate",
+]

@@ -30,43 +30,86 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="mmgen", description="Finished music for your videos, from a description.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    gen = sub.add_parser("generate", help="make a track", description=(
-        "Make a track. The plan (tempo, key, form) is printed; --report saves everything as JSON."))
+    gen = sub.add_parser(
+        "generate",
+        help="make a track",
+        description=("Make a track. The plan (tempo, key, form) is printed; --report saves everything as JSON."),
+    )
     gen.add_argument("--prompt", default="", help='what the music should be, e.g. "lofi beat for a cooking video"')
-    gen.add_argument("--duration", type=float, metavar="SECONDS",
-                     help="exact length, 5 to 600 (with --video: the video's length)")
+    gen.add_argument(
+        "--duration", type=float, metavar="SECONDS", help="exact length, 5 to 600 (with --video: the video's length)"
+    )
     gen.add_argument("--bpm", type=float, help="tempo override, 30 to 300")
     gen.add_argument("--key", help='key override, e.g. "D minor", "Bb major", "F#m"')
     gen.add_argument("--meter", help="time signature override: 2/4 3/4 4/4 5/4 6/8 12/8")
     gen.add_argument("--seed", type=int, help="same seed, same music (random when omitted)")
     gen.add_argument("--decoder", default="composer", help="see: python -m mmgen decoders")
     gen.add_argument("--loudness", type=float, default=-14.0, metavar="LUFS", help="loudness target (default -14)")
-    gen.add_argument("--out", required=True, metavar="FILE",
-                     help="output: .wav .mp3 .flac, .mid for the score, .ecdc for EnCodec 24/48 kHz tokens, "
-                          ".mp4 for the --video with the music as its sound")
+    gen.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE",
+        help="output: .wav .mp3 .flac, .mid for the score, .ecdc for EnCodec 24/48 kHz tokens, "
+        ".mp4 for the --video with the music as its sound",
+    )
     gen.add_argument("--report", metavar="FILE.json", help="also save the JSON report")
-    gen.add_argument("--continue", dest="continue_audio", metavar="AUDIO",
-                     help="start with this clip (1-20 s) and continue it (MusicGen engines)")
-    gen.add_argument("--melody", dest="melody_audio", metavar="AUDIO",
-                     help="follow the melody of this clip (1-30 s; musicgen-melody engines)")
+    gen.add_argument(
+        "--continue",
+        dest="continue_audio",
+        metavar="AUDIO",
+        help="start with this clip (1-20 s) and continue it (MusicGen engines)",
+    )
+    gen.add_argument(
+        "--melody",
+        dest="melody_audio",
+        metavar="AUDIO",
+        help="follow the melody of this clip (1-30 s; musicgen-melody engines)",
+    )
     media = gen.add_argument_group("pictures, lyrics and video")
-    media.add_argument("--lyrics", metavar="TEXT_OR_FILE",
-                       help="song lyrics, or a text file of them ([Verse], [Chorus] tags or blank lines between "
-                            "sections); the length then follows the song unless --duration is given")
-    media.add_argument("--vocals", default="none", choices=("none", "bark-small", "bark"),
-                       help="sing the lyrics with Bark (needs its weights; see: python -m mmgen decoders)")
+    media.add_argument(
+        "--lyrics",
+        metavar="TEXT_OR_FILE",
+        help="song lyrics, or a text file of them ([Verse], [Chorus] tags or blank lines between "
+        "sections); the length then follows the song unless --duration is given",
+    )
+    media.add_argument(
+        "--vocals",
+        default="none",
+        choices=("none", "bark-small", "bark"),
+        help="sing the lyrics with Bark (needs its weights; see: python -m mmgen decoders)",
+    )
     media.add_argument("--image", dest="image_path", metavar="PATH", help="a picture the music should fit")
-    media.add_argument("--video", dest="video_path", metavar="PATH",
-                       help="a video to score: the music is exactly as long, with its cuts on the beat")
-    media.add_argument("--cuts", metavar="TIMES", help='times in seconds the music should mark, e.g. "3.2,7.9" '
-                       "(with --video: instead of the cuts found)")
-    media.add_argument("--video-audio", default="auto", choices=("auto", "music", "mix", "duck"),
-                       help="the video's own sound in the .mp4: auto (duck the music under speech, else drop "
-                            "it), music (drop it), mix (keep it quietly under), duck (keep it in front)")
-    gen.add_argument("--variations", type=int, default=1, metavar="N",
-                     help="1-4 takes, seeds seed..seed+N-1; files are named NAME-1.wav, NAME-2.wav, ...")
-    gen.add_argument("--blend-seed", type=int, metavar="SEED",
-                     help="with --decoder symbolic-vae: the melody moves from --seed's towards this seed's")
+    media.add_argument(
+        "--video",
+        dest="video_path",
+        metavar="PATH",
+        help="a video to score: the music is exactly as long, with its cuts on the beat",
+    )
+    media.add_argument(
+        "--cuts",
+        metavar="TIMES",
+        help='times in seconds the music should mark, e.g. "3.2,7.9" (with --video: instead of the cuts found)',
+    )
+    media.add_argument(
+        "--video-audio",
+        default="auto",
+        choices=("auto", "music", "mix", "duck"),
+        help="the video's own sound in the .mp4: auto (duck the music under speech, else drop "
+        "it), music (drop it), mix (keep it quietly under), duck (keep it in front)",
+    )
+    gen.add_argument(
+        "--variations",
+        type=int,
+        default=1,
+        metavar="N",
+        help="1-4 takes, seeds seed..seed+N-1; files are named NAME-1.wav, NAME-2.wav, ...",
+    )
+    gen.add_argument(
+        "--blend-seed",
+        type=int,
+        metavar="SEED",
+        help="with --decoder symbolic-vae: the melody moves from --seed's towards this seed's",
+    )
     neural = gen.add_argument_group("sampling (neural decoders such as musicgen)")
     neural.add_argument("--top-k", type=int, default=250)
     neural.add_argument("--top-p", type=float, default=0.0)
@@ -114,13 +157,30 @@ def _generate(args: argparse.Namespace) -> int:
     check_output_path(args.out, OUTPUT_SUFFIXES)
     if args.report:
         check_output_path(args.report, (".json",))
-    request = GenerationRequest(prompt=args.prompt, duration_s=args.duration, tempo_bpm=args.bpm, lyrics=lyrics,
-                                key=args.key, meter=args.meter, seed=args.seed, decoder=args.decoder,
-                                loudness_lufs=args.loudness, variations=args.variations, top_k=args.top_k,
-                                top_p=args.top_p, temperature=args.temperature, guidance_scale=args.guidance,
-                                continue_audio=args.continue_audio, melody_audio=args.melody_audio,
-                                image_path=args.image_path, video_path=args.video_path, cuts_s=args.cuts,
-                                video_audio=args.video_audio, vocals=args.vocals, blend_seed=args.blend_seed)
+    request = GenerationRequest(
+        prompt=args.prompt,
+        duration_s=args.duration,
+        tempo_bpm=args.bpm,
+        lyrics=lyrics,
+        key=args.key,
+        meter=args.meter,
+        seed=args.seed,
+        decoder=args.decoder,
+        loudness_lufs=args.loudness,
+        variations=args.variations,
+        top_k=args.top_k,
+        top_p=args.top_p,
+        temperature=args.temperature,
+        guidance_scale=args.guidance,
+        continue_audio=args.continue_audio,
+        melody_audio=args.melody_audio,
+        image_path=args.image_path,
+        video_path=args.video_path,
+        cuts_s=args.cuts,
+        video_audio=args.video_audio,
+        vocals=args.vocals,
+        blend_seed=args.blend_seed,
+    )
     tracks = generate_variations(request)
     for i, track in enumerate(tracks):
         written = track.save(_numbered(args.out, i, len(tracks)))
@@ -128,17 +188,19 @@ def _generate(args: argparse.Namespace) -> int:
             track.save_report(_numbered(args.report, i, len(tracks)))
         if not args.quiet:
             plan = track.plan
-            print(f"{written}  ({track.audio.duration_s:.2f} s, {track.mastering.loudness_lufs:.1f} LUFS, "
-                  f"seed {track.request.seed})")
-            print(f"  {plan.style_label}, {plan.tempo_bpm:.1f} BPM, {plan.key.name}, {plan.meter.name}: "
-                  + " → ".join(f"{s.name}({s.bars})" for s in plan.sections))
+            print(
+                f"{written}  ({track.audio.duration_s:.2f} s, {track.mastering.loudness_lufs:.1f} LUFS, "
+                f"seed {track.request.seed})"
+            )
+            print(
+                f"  {plan.style_label}, {plan.tempo_bpm:.1f} BPM, {plan.key.name}, {plan.meter.name}: "
+                + " → ".join(f"{s.name}({s.bars})" for s in plan.sections)
+            )
     return 0
 
 
 def _decoders() -> int:
-    from . import available_decoders
-
-    from . import registry
+    from . import available_decoders, registry
 
     for row in available_decoders():
         state = "available" if row["available"] else f"unavailable: {row['reason']}"
@@ -164,6 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # a bug, not a user mistake: still one line (MMGEN_DEBUG=1 for the trace)
         if os.environ.get("MMGEN_DEBUG"):
             raise
-        print(f"mmgen: something went wrong inside mmgen ({type(error).__name__}: {error}). "
-              "Run again with MMGEN_DEBUG=1 to see the details.", file=sys.stderr)
+        print(
+            f"mmgen: something went wrong inside mmgen ({type(error).__name__}: {error}). "
+            "Run again with MMGEN_DEBUG=1 to see the details.",
+            file=sys.stderr,
+        )
         return 1

@@ -20,79 +20,151 @@ from .encoders.text import text_encoder_availability
 from .registry import Availability, register
 
 LEARNED_FAMILIES = {
-    "transformer": ("learned:TransformerDecoder", "Learned Transformer: a small decoder-only Transformer trained on "
-                    "folk tunes and Bach chorales writes the chords and melody; the composer arranges them. "
-                    "Offline."),
-    "lstm": ("learned:LstmDecoder", "Learned LSTM: an LSTM with attention trained on the same tunes writes the chords "
-             "and melody; the composer arranges them. Offline."),
-    "vae": ("grid:VaeDecoder", "Learned VAE: a beta-VAE trained on folk tunes and chorales writes the melody, phrase "
-            "by phrase, over the composer's chords. Offline."),
-    "gan": ("grid:GanDecoder", "Learned GAN: a conditional Wasserstein GAN writes the melody, the bass and the "
-            "chords part's voices together, over the composer's harmony. Offline."),
-    "diffusion": ("grid:DiffusionDecoder", "Learned diffusion: a denoising diffusion model writes the melody over the "
-                  "composer's chords in 20 solver steps. Offline."),
+    "transformer": (
+        "learned:TransformerDecoder",
+        "Learned Transformer: a small decoder-only Transformer trained on "
+        "folk tunes and Bach chorales writes the chords and melody; the composer arranges them. "
+        "Offline.",
+    ),
+    "lstm": (
+        "learned:LstmDecoder",
+        "Learned LSTM: an LSTM with attention trained on the same tunes writes the chords "
+        "and melody; the composer arranges them. Offline.",
+    ),
+    "vae": (
+        "grid:VaeDecoder",
+        "Learned VAE: a beta-VAE trained on folk tunes and chorales writes the melody, phrase "
+        "by phrase, over the composer's chords. Offline.",
+    ),
+    "gan": (
+        "grid:GanDecoder",
+        "Learned GAN: a conditional Wasserstein GAN writes the melody, the bass and the "
+        "chords part's voices together, over the composer's harmony. Offline.",
+    ),
+    "diffusion": (
+        "grid:DiffusionDecoder",
+        "Learned diffusion: a denoising diffusion model writes the melody over the "
+        "composer's chords in 20 solver steps. Offline.",
+    ),
 }
 
 MUSICGEN_VARIANTS = {  # name -> (class in decoders/musicgen/decoder.py, checkpoint, description)
-    "musicgen": ("MusicgenDecoder", "musicgen-small", "MusicGen small (300M): an autoregressive Transformer over "
-                 "EnCodec tokens, text-conditioned. Needs its weights; fast on a GPU."),
+    "musicgen": (
+        "MusicgenDecoder",
+        "musicgen-small",
+        "MusicGen small (300M): an autoregressive Transformer over "
+        "EnCodec tokens, text-conditioned. Needs its weights; fast on a GPU.",
+    ),
     "musicgen-medium": ("MusicgenMedium", "musicgen-medium", "MusicGen medium (1.5B). Needs its weights and a GPU."),
     "musicgen-large": ("MusicgenLarge", "musicgen-large", "MusicGen large (3.3B). Needs its weights and a GPU."),
     "musicgen-stereo": ("MusicgenStereo", "musicgen-stereo-small", "MusicGen small, stereo. Needs its weights."),
-    "musicgen-melody": ("MusicgenMelody", "musicgen-melody", "MusicGen melody (1.5B): follows the melody of a clip "
-                        "you upload or hum, and the text. Needs its weights and a GPU."),
-    "musicgen-stereo-melody": ("MusicgenStereoMelody", "musicgen-stereo-melody",
-                               "MusicGen melody, stereo. Needs its weights and a GPU."),
+    "musicgen-melody": (
+        "MusicgenMelody",
+        "musicgen-melody",
+        "MusicGen melody (1.5B): follows the melody of a clip "
+        "you upload or hum, and the text. Needs its weights and a GPU.",
+    ),
+    "musicgen-stereo-melody": (
+        "MusicgenStereoMelody",
+        "musicgen-stereo-melody",
+        "MusicGen melody, stereo. Needs its weights and a GPU.",
+    ),
 }
 
 SINGERS = {
-    "bark-small": ("BarkSinger", "Bark small: sings the lyrics (♪-wrapped lines) over the accompaniment. Needs its "
-                                 "weights; slow on a CPU."),
+    "bark-small": (
+        "BarkSinger",
+        "Bark small: sings the lyrics (♪-wrapped lines) over the accompaniment. Needs its weights; slow on a CPU.",
+    ),
     "bark": ("BarkFull", "Bark: sings the lyrics over the accompaniment. Needs its weights and a GPU."),
 }
 
 PACKAGE_CODECS = {
-    "encodec-24khz": ("PackageEncodecCodec", "EnCodec 24 kHz mono (the encodec package; Bark's audio tokens). "
-                      "Saves .ecdc files."),
+    "encodec-24khz": (
+        "PackageEncodecCodec",
+        "EnCodec 24 kHz mono (the encodec package; Bark's audio tokens). Saves .ecdc files.",
+    ),
     "encodec-48khz": ("Encodec48Codec", "EnCodec 48 kHz stereo (the encodec package). Saves .ecdc files."),
 }
 
 
 def composer_availability() -> Availability:
     if not STATS_PATH.is_file():
-        return Availability(False, f"its harmony statistics {STATS_PATH.name} are missing from assets/harmony "
-                                   "(rebuild with: python -m mmgen.training.harmony_stats)")
+        return Availability(
+            False,
+            f"its harmony statistics {STATS_PATH.name} are missing from assets/harmony "
+            "(rebuild with: python -m mmgen.training.harmony_stats)",
+        )
     return Availability(True)
 
 
 @functools.cache
 def register_builtins() -> None:
     """Register every built-in component (once per process)."""
-    register("encoder", "text", "mmgen.encoders.text:TextEncoder",
-             "all-MiniLM-L6-v2 sentence embeddings scored against a vocabulary of musical descriptors.",
-             check=text_encoder_availability)
+    register(
+        "encoder",
+        "text",
+        "mmgen.encoders.text:TextEncoder",
+        "all-MiniLM-L6-v2 sentence embeddings scored against a vocabulary of musical descriptors.",
+        check=text_encoder_availability,
+    )
 
-    register("decoder", "composer", "mmgen.decoders.composer:ComposerDecoder",
-             "Rule-based composer: a full arrangement (chords from real-music statistics, bass, drums, "
-             "accompaniment, melody) written from the plan. Offline, instant.",
-             check=composer_availability)
+    register(
+        "decoder",
+        "composer",
+        "mmgen.decoders.composer:ComposerDecoder",
+        "Rule-based composer: a full arrangement (chords from real-music statistics, bass, drums, "
+        "accompaniment, melody) written from the plan. Offline, instant.",
+        check=composer_availability,
+    )
     for family, (target, description) in LEARNED_FAMILIES.items():
-        register("decoder", f"symbolic-{family}", f"mmgen.decoders.{target}", description,
-                 check=lambda family=family: learned_availability(family))
+        register(
+            "decoder",
+            f"symbolic-{family}",
+            f"mmgen.decoders.{target}",
+            description,
+            check=lambda family=family: learned_availability(family),
+        )
     for name, (cls, checkpoint, description) in MUSICGEN_VARIANTS.items():
-        register("decoder", name, f"mmgen.decoders.musicgen.decoder:{cls}", description,
-                 check=musicgen_availability(checkpoint), offline=False,
-                 clip_use="melody" if "melody" in checkpoint else "continue")
+        register(
+            "decoder",
+            name,
+            f"mmgen.decoders.musicgen.decoder:{cls}",
+            description,
+            check=musicgen_availability(checkpoint),
+            offline=False,
+            clip_use="melody" if "melody" in checkpoint else "continue",
+        )
 
     for name, (cls, description) in SINGERS.items():
-        register("singer", name, f"mmgen.decoders.bark:{cls}", description,
-                 check=lambda name=name: locate_bark(name)[0], offline=False)
+        register(
+            "singer",
+            name,
+            f"mmgen.decoders.bark:{cls}",
+            description,
+            check=lambda name=name: locate_bark(name)[0],
+            offline=False,
+        )
 
-    register("codec", "soundfont", "mmgen.codecs.soundfont:SoundFontCodec",
-             "General MIDI SoundFont synthesizer for score tokens (44.1 kHz stereo).",
-             check=soundfont_availability)
-    register("codec", "encodec", "mmgen.codecs.encodec:EncodecCodec",
-             "EnCodec neural audio codec for audio tokens (the 32 kHz model inside MusicGen).")
+    register(
+        "codec",
+        "soundfont",
+        "mmgen.codecs.soundfont:SoundFontCodec",
+        "General MIDI SoundFont synthesizer for score tokens (44.1 kHz stereo).",
+        check=soundfont_availability,
+    )
+    register(
+        "codec",
+        "encodec",
+        "mmgen.codecs.encodec:EncodecCodec",
+        "EnCodec neural audio codec for audio tokens (the 32 kHz model inside MusicGen).",
+    )
     for name, (cls, description) in PACKAGE_CODECS.items():
-        register("codec", name, f"mmgen.codecs.encodec_package:{cls}", description,
-                 check=lambda name=name: package_codec_availability(name), offline=False)
+        register(
+            "codec",
+            name,
+            f"mmgen.codecs.encodec_package:{cls}",
+            description,
+            check=lambda name=name: package_codec_availability(name),
+            offline=False,
+        )

@@ -66,9 +66,7 @@ def parse_key(text: str) -> Key:
     """Parse "D minor", "Dm", "B flat major", "Bb", "F#m", "c" (lowercase alone = minor)."""
     match = _KEY_RE.match(text or "")
     if not match:
-        raise InvalidRequest(
-            f"I don't know the key {text!r}. Write it like \"D minor\", \"B flat major\" or \"F#m\"."
-        )
+        raise InvalidRequest(f'I don\'t know the key {text!r}. Write it like "D minor", "B flat major" or "F#m".')
     letter, accidental, mode_word = match.groups()
     pc = PITCH_CLASS[letter.upper()]
     if accidental:
@@ -123,9 +121,7 @@ SUPPORTED_METERS = ("2/4", "3/4", "4/4", "5/4", "6/8", "12/8")
 def parse_meter(text: str) -> Meter:
     cleaned = (text or "").strip().replace(" ", "")
     if cleaned not in SUPPORTED_METERS:
-        raise InvalidRequest(
-            f"I can't write music in {text!r} time. Choose one of: {', '.join(SUPPORTED_METERS)}."
-        )
+        raise InvalidRequest(f"I can't write music in {text!r} time. Choose one of: {', '.join(SUPPORTED_METERS)}.")
     num, den = cleaned.split("/")
     return Meter(int(num), int(den))
 

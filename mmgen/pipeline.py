@@ -1,13 +1,13 @@
 """The pipeline, in its numbered steps:
 
-  1 validate  request             -> GenerationRequest (plain-language errors, nothing written)
-  2 encode    prompt              -> TextFeatures + explicit cues
-  3 plan      features + controls -> MusicPlan
-  4 decode    plan                -> tokens (score or audio codes)
-  5 render    tokens              -> waveform (the decoder's codec)
-  6 master    waveform            -> loudness-normalised, peak-safe audio
-    (score)   audio + description -> CLAP score, when its weights are present; takes ranked
-  7 export    (Track.save)        -> wav / mp3 / flac / mid + JSON report
+1 validate  request             -> GenerationRequest (plain-language errors, nothing written)
+2 encode    prompt              -> TextFeatures + explicit cues
+3 plan      features + controls -> MusicPlan
+4 decode    plan                -> tokens (score or audio codes)
+5 render    tokens              -> waveform (the decoder's codec)
+6 master    waveform            -> loudness-normalised, peak-safe audio
+  (score)   audio + description -> CLAP score, when its weights are present; takes ranked
+7 export    (Track.save)        -> wav / mp3 / flac / mid + JSON report
 """
 
 from __future__ import annotations
@@ -15,24 +15,24 @@ from __future__ import annotations
 import platform
 import sys
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from . import components, registry
 from .codecs.base import Waveform
 from .codecs.encodec import PreviewStream
+from .encoders.audio import load_clip
 from .encoders.cues import PromptCues, parse_cues
 from .encoders.reading import Reading
 from .encoders.text import TextFeatures, load_descriptors
+from .errors import Cancelled, GenerationFailed, InvalidRequest
 from .plan import MusicPlan, build_plan
 from .post.export import OUTPUT_SUFFIXES, check_output_path, export, write_report
 from .post.master import MasteringReport, master
-from .encoders.audio import load_clip
-from .errors import Cancelled, GenerationFailed, InvalidRequest
 from .request import MAX_SEED, GenerationRequest, validate
 from .version import __version__
 
@@ -43,11 +43,17 @@ MAX_MELODY_S = 30.0  # MusicGen-Melody reads 30 s of chroma per window; shorter 
 
 # progress(fraction 0..1, stage description)
 ProgressFn = Callable[[float, str], None]
-STAGES = {"validate": (0.0, "Checking the request"), "encode": (0.05, "Reading the description"),
-          "plan": (0.15, "Planning the music"), "decode": (0.25, "Composing"),
-          "render": (0.5, "Rendering the instruments"), "master": (0.85, "Mastering"),
-          "vocals": (0.7, "Singing the lyrics"), "score": (0.92, "Scoring the takes"),
-          "export": (0.95, "Saving files")}
+STAGES = {
+    "validate": (0.0, "Checking the request"),
+    "encode": (0.05, "Reading the description"),
+    "plan": (0.15, "Planning the music"),
+    "decode": (0.25, "Composing"),
+    "render": (0.5, "Rendering the instruments"),
+    "master": (0.85, "Mastering"),
+    "vocals": (0.7, "Singing the lyrics"),
+    "score": (0.92, "Scoring the takes"),
+    "export": (0.95, "Saving files"),
+}
 
 
 @dataclass
@@ -72,6 +78,7 @@ class Track:
         started = time.perf_counter()
         if target.suffix.lower() == ".mp4":
             from .post.video import mux_track
+
             written = mux_track(self, target)
         else:
             written = export(target, self.audio, self.tokens)
@@ -96,8 +103,12 @@ class Track:
             "decoder": self.decoder,
             "codec": self.codec,
             "plan": self.plan.to_dict(),
-            "output": {"duration_s": round(self.audio.duration_s, 4), "sample_rate_hz": self.audio.sample_rate_hz,
-                       "channels": self.audio.channels, **self.mastering.to_dict()},
+            "output": {
+                "duration_s": round(self.audio.duration_s, 4),
+                "sample_rate_hz": self.audio.sample_rate_hz,
+                "channels": self.audio.channels,
+                **self.mastering.to_dict(),
+            },
             "compute_s": dict(self.timings_s),
             **self.details,
         }
@@ -128,8 +139,9 @@ class _StepTimer:
                 raise
             del error  # drop the traceback's frames (and the tensors they hold) before freeing
             _free_memory()
-            raise GenerationFailed("There was not enough memory to make this track. Try a shorter length "
-                                   "or fewer takes.") from None
+            raise GenerationFailed(
+                "There was not enough memory to make this track. Try a shorter length or fewer takes."
+            ) from None
         self.timings[name] = round(time.perf_counter() - started, 4)
 
 
@@ -157,12 +169,15 @@ def encode_media(request: GenerationRequest, descriptors: dict) -> tuple[Reading
     """Step 2 for a picture, a video or lyrics: (its reading, the video's VideoInfo or None)."""
     if request.lyrics:
         from .encoders.lyrics import read_lyrics
+
         return read_lyrics(request.lyrics, registry.get("encoder", "text"), descriptors), None
     if request.image_path:
         from .encoders.image import read_image
+
         return read_image(request.image_path, descriptors), None
     if request.video_path:
         from .encoders.video import analyse_video
+
         analysis = analyse_video(request.video_path, descriptors)
         return analysis.reading, analysis.info
     return None, None
@@ -193,21 +208,29 @@ def _conditioning(request: GenerationRequest, decoder) -> dict:
     any work is done)."""
     if request.melody_audio:
         if not getattr(decoder, "follows_melody", False):
-            raise InvalidRequest(f"The '{request.decoder}' engine cannot follow a melody; choose a "
-                                 "musicgen-melody engine, or use the clip as one to continue.")
+            raise InvalidRequest(
+                f"The '{request.decoder}' engine cannot follow a melody; choose a "
+                "musicgen-melody engine, or use the clip as one to continue."
+            )
         return {"melody": load_clip(request.melody_audio, max_s=MAX_MELODY_S)}
     if not request.continue_audio:
         return {}
     if decoder.token_kind != "audio":
-        raise InvalidRequest(f"The '{request.decoder}' engine writes scores and cannot continue an audio clip; "
-                             "choose a MusicGen engine.")
-    clip = load_clip(request.continue_audio, max_s=min(MAX_CONTINUE_S, (request.duration_s or MAX_CONTINUE_S + 1) - 1.0))
+        raise InvalidRequest(
+            f"The '{request.decoder}' engine writes scores and cannot continue an audio clip; choose a MusicGen engine."
+        )
+    clip = load_clip(
+        request.continue_audio, max_s=min(MAX_CONTINUE_S, (request.duration_s or MAX_CONTINUE_S + 1) - 1.0)
+    )
     return {"continue": clip}
 
 
-def generate_variations(request: GenerationRequest, progress: ProgressFn | None = None,
-                        preview: Callable[[np.ndarray], None] | None = None,
-                        should_stop: Callable[[], bool] | None = None) -> list[Track]:
+def generate_variations(
+    request: GenerationRequest,
+    progress: ProgressFn | None = None,
+    preview: Callable[[np.ndarray], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> list[Track]:
     """Steps 1-6 for 1-4 takes. Each take is planned and decoded from its own seed; decoders that
     batch (MusicGen) decode all takes in one batch.
 
@@ -222,7 +245,9 @@ def generate_variations(request: GenerationRequest, progress: ProgressFn | None 
         codec_name = decoder.default_codec
         codec = registry.get("codec", codec_name)
         descriptors = load_descriptors()
-        takes = [replace(request, seed=seed, variations=1) for seed in variation_seeds(request.seed, request.variations)]
+        takes = [
+            replace(request, seed=seed, variations=1) for seed in variation_seeds(request.seed, request.variations)
+        ]
         conditioning = _conditioning(request, decoder)
         singer = registry.get("singer", request.vocals) if request.vocals != "none" else None
     with timer.step("encode"):
@@ -232,9 +257,14 @@ def generate_variations(request: GenerationRequest, progress: ProgressFn | None 
         plans: list[MusicPlan] = [build_plan(take, features, cues, descriptors, take.seed, reading) for take in takes]
     with timer.step("decode"):
         stream = PreviewStream(preview) if preview and decoder.token_kind == "audio" else None
-        all_tokens = decoder.decode_many(plans, [take.seed for take in takes], sampling=request,
-                                         conditioning=conditioning, on_frames=stream and stream.on_frames,
-                                         should_stop=should_stop)
+        all_tokens = decoder.decode_many(
+            plans,
+            [take.seed for take in takes],
+            sampling=request,
+            conditioning=conditioning,
+            on_frames=stream and stream.on_frames,
+            should_stop=should_stop,
+        )
         if stream:
             stream.finish()
     with timer.step("render"):
@@ -249,9 +279,21 @@ def generate_variations(request: GenerationRequest, progress: ProgressFn | None 
     tracks = []
     for i, (take, plan, tokens, (audio, mastering)) in enumerate(zip(takes, plans, all_tokens, mastered)):
         details = _details(i, len(takes), scores, codec_name, codec, tokens, audio, plan, reading)
-        tracks.append(Track(request=take, plan=plan, tokens=tokens, audio=audio, mastering=mastering,
-                            decoder=request.decoder, codec=codec_name, timings_s=dict(timer.timings),
-                            details=details, video=video, video_audio=_video_audio(request, reading)))
+        tracks.append(
+            Track(
+                request=take,
+                plan=plan,
+                tokens=tokens,
+                audio=audio,
+                mastering=mastering,
+                decoder=request.decoder,
+                codec=codec_name,
+                timings_s=dict(timer.timings),
+                details=details,
+                video=video,
+                video_audio=_video_audio(request, reading),
+            )
+        )
     if scores:  # best match to the description first
         tracks.sort(key=lambda track: -track.details["clap_score"])
     if progress:
@@ -267,8 +309,11 @@ def _sing(singer, plan: MusicPlan, seed: int, accompaniment: Waveform) -> Wavefo
     codec = registry.get("codec", "encodec")
     sections: list[list] = []  # runs of lines of one section (a chorus may come back)
     for slot in plan.lyric_slots:
-        if sections and sections[-1][-1].section == slot.section and \
-                sections[-1][-1].start_bar + sections[-1][-1].bars == slot.start_bar:
+        if (
+            sections
+            and sections[-1][-1].section == slot.section
+            and sections[-1][-1].start_bar + sections[-1][-1].bars == slot.start_bar
+        ):
             sections[-1].append(slot)
         else:
             sections.append([slot])
@@ -277,8 +322,9 @@ def _sing(singer, plan: MusicPlan, seed: int, accompaniment: Waveform) -> Wavefo
     vocals = []
     for i, (slots, start, end) in enumerate(zip(sections, starts, ends)):
         voice = codec.decode(singer.sing([slot.line.text for slot in slots], seed=seed + i))
-        vocals.append((start, Waveform(voice.samples[:, : int((end - start) * voice.sample_rate_hz)],
-                                       voice.sample_rate_hz)))
+        vocals.append(
+            (start, Waveform(voice.samples[:, : int((end - start) * voice.sample_rate_hz)], voice.sample_rate_hz))
+        )
     return mix_vocals(accompaniment, vocals)
 
 
@@ -289,15 +335,25 @@ def _video_audio(request: GenerationRequest, reading: Reading | None) -> str:
     return "duck" if reading is not None and reading.details.get("speech") else "music"
 
 
-def _details(index: int, count: int, scores: list[float], codec_name: str, codec, tokens, audio,
-             plan: MusicPlan, reading: Reading | None) -> dict:
+def _details(
+    index: int,
+    count: int,
+    scores: list[float],
+    codec_name: str,
+    codec,
+    tokens,
+    audio,
+    plan: MusicPlan,
+    reading: Reading | None,
+) -> dict:
     """What the report says beyond the plan: take number, CLAP score, SoundFont, decoder notes,
     the picture or video read, for neural decoders (which follow the plan loosely) the tempo and
     key measured, and where there are cuts how far each lands from a measured beat."""
     details = {"variation": f"{index + 1} of {count}"} if count > 1 else {}
     if reading is not None:  # what was read, as plain values (the parsed lyrics are in the plan)
-        details["media"] = {k: v for k, v in reading.details.items()
-                            if isinstance(v, (str, int, float, bool, list, dict, type(None)))}
+        details["media"] = {
+            k: v for k, v in reading.details.items() if isinstance(v, (str, int, float, bool, list, dict, type(None)))
+        }
     if scores:
         details["clap_score"] = round(scores[index], 4)
     if codec_name == "soundfont":
@@ -306,15 +362,19 @@ def _details(index: int, count: int, scores: list[float], codec_name: str, codec
         details["decoder_notes"] = dict(tokens.notes)
     if tokens.kind == "audio":
         from .eval import metrics
+
         found_key, _ = metrics.estimate_key(audio.samples, audio.sample_rate_hz)
-        details["measured"] = {"tempo_bpm": round(metrics.tempo_bpm(audio.samples, audio.sample_rate_hz), 2),
-                               "key": found_key.name}
+        details["measured"] = {
+            "tempo_bpm": round(metrics.tempo_bpm(audio.samples, audio.sample_rate_hz), 2),
+            "key": found_key.name,
+        }
     # Cuts before the final chord are measured against the beats found in the music; a cut the
     # final chord lands on against the chord's onset (no beat follows it); later cuts ring out.
     aimed = [c for c in plan.cuts_s if c < plan.final_chord_s - 0.01]
     ending = [c for c in plan.cuts_s if abs(c - plan.final_chord_s) <= 0.01]
     if aimed or ending:
         from .eval import metrics
+
         measured = details.setdefault("measured", {})
         if aimed:
             distances = metrics.cut_to_beat_s(aimed, metrics.beat_times(audio.samples, audio.sample_rate_hz))
@@ -332,5 +392,7 @@ def _clap_scores(request: GenerationRequest, plans: list[MusicPlan], mastered) -
     scorer = clap_scorer()
     if scorer is None:
         return []
-    return [scorer.score(audio.samples, audio.sample_rate_hz, request.prompt or plan.style_label)
-            for plan, (audio, _) in zip(plans, mastered)]
+    return [
+        scorer.score(audio.samples, audio.sample_rate_hz, request.prompt or plan.style_label)
+        for plan, (audio, _) in zip(plans, mastered)
+    ]

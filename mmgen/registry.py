@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import importlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .errors import InvalidRequest, Unavailable
 
@@ -49,8 +49,15 @@ def _always() -> Availability:
     return Availability(True)
 
 
-def register(kind: str, name: str, target: str, description: str,
-             check: Callable[[], Availability] = _always, offline: bool = True, clip_use: str | None = None) -> None:
+def register(
+    kind: str,
+    name: str,
+    target: str,
+    description: str,
+    check: Callable[[], Availability] = _always,
+    offline: bool = True,
+    clip_use: str | None = None,
+) -> None:
     _ENTRIES[(kind, name)] = Entry(kind, name, target, description, check, offline, clip_use)
 
 
@@ -80,6 +87,8 @@ def _entry(kind: str, name: str) -> Entry:
     except KeyError:
         known = ", ".join(e.name for e in entries(kind))
         if not known:  # a programming error, not a user's: nothing of this kind was registered
-            raise LookupError(f"No {kind} is registered: call mmgen.components.register_builtins() "
-                              "(importing mmgen.pipeline does) before looking one up.") from None
+            raise LookupError(
+                f"No {kind} is registered: call mmgen.components.register_builtins() "
+                "(importing mmgen.pipeline does) before looking one up."
+            ) from None
         raise InvalidRequest(f"There is no {kind} called '{name}'. Choose one of: {known}.") from None

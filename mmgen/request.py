@@ -12,8 +12,8 @@ import re
 from dataclasses import asdict, dataclass
 
 from .errors import InvalidRequest
-from .text_checks import check_text
 from .music import parse_key, parse_meter
+from .text_checks import check_text
 
 MAX_PROMPT_CHARS = 2000
 DURATION_RANGE_S = (5.0, 600.0)
@@ -69,8 +69,9 @@ def _in_range(value, bounds: tuple[float, float], what: str, unit: str) -> float
     number = _number(value, what)
     low, high = bounds
     if not low <= number <= high:
-        raise InvalidRequest(f"The {what} must be between {low:g} and {high:g}{' ' + unit if unit else ''}; "
-                             f"you asked for {number:g}.")
+        raise InvalidRequest(
+            f"The {what} must be between {low:g} and {high:g}{' ' + unit if unit else ''}; you asked for {number:g}."
+        )
     return number
 
 
@@ -79,10 +80,10 @@ def _file_name(path, what: str) -> str | None:
 
 
 def parse_cuts(cuts, duration_s: float) -> list[float]:
-    """"3.2, 7.9" or [3.2, 7.9] -> sorted distinct times inside the piece, or InvalidRequest."""
+    """ "3.2, 7.9" or [3.2, 7.9] -> sorted distinct times inside the piece, or InvalidRequest."""
     if cuts in (None, "", []):
         return []
-    items = [c for c in re.split(r"[,;\s]+", check_text(cuts, "cut times"))] if isinstance(cuts, str) else list(cuts)
+    items = list(re.split(r"[,;\s]+", check_text(cuts, "cut times"))) if isinstance(cuts, str) else list(cuts)
     times = sorted({round(_number(c, "cut time"), 4) for c in items if str(c).strip()})
     if len(times) > MAX_CUTS:
         raise InvalidRequest(f"That is {len(times)} cut times; please give at most {MAX_CUTS}.")
@@ -96,20 +97,23 @@ def validate(request: GenerationRequest) -> GenerationRequest:
     """Return a normalised copy of the request, or raise InvalidRequest saying what to fix."""
     prompt = check_text(request.prompt or "", "description")
     if len(prompt) > MAX_PROMPT_CHARS:
-        raise InvalidRequest(f"The description is {len(prompt):,} characters long; "
-                             f"please keep it under {MAX_PROMPT_CHARS:,}.")
+        raise InvalidRequest(
+            f"The description is {len(prompt):,} characters long; please keep it under {MAX_PROMPT_CHARS:,}."
+        )
     image, video = _file_name(request.image_path, "image file name"), _file_name(request.video_path, "video file name")
     lyrics = request.lyrics.strip() if isinstance(request.lyrics, str) and request.lyrics.strip() else None
     if sum(bool(x) for x in (image, video, lyrics)) > 1:
         raise InvalidRequest("Give one of a picture, a video or lyrics, not several at once.")
     if lyrics:
         from .encoders.lyrics import parse_lyrics
+
         parse_lyrics(lyrics)  # refuse bad lyrics before any work
     vocals = check_text(request.vocals or "none", "vocals")
     if vocals != "none" and not lyrics:
         raise InvalidRequest("Sung vocals need lyrics to sing; add them, or choose no vocals.")
     if video:  # the music is exactly as long as the video
         from .encoders.video import probe_video
+
         duration = probe_video(video).duration_s
     elif lyrics and request.duration_s in (None, "", 0):
         duration = None  # the song form sets it
@@ -117,6 +121,7 @@ def validate(request: GenerationRequest) -> GenerationRequest:
         duration = _in_range(request.duration_s, DURATION_RANGE_S, "duration", "seconds")
     cuts = parse_cuts(request.cuts_s, duration or DURATION_RANGE_S[1])
     from .post.video import AUDIO_MODES
+
     if request.video_audio not in AUDIO_MODES:
         raise InvalidRequest(f"The video sound must be one of {', '.join(AUDIO_MODES)}, not {request.video_audio!r}.")
     tempo = None
@@ -151,10 +156,26 @@ def validate(request: GenerationRequest) -> GenerationRequest:
     if continue_audio and melody_audio:
         raise InvalidRequest("Give either a clip to continue or a melody to follow, not both.")
     return GenerationRequest(
-        continue_audio=continue_audio or None, melody_audio=melody_audio or None, image_path=image, video_path=video,
-        cuts_s=cuts, video_audio=request.video_audio, lyrics=lyrics, vocals=vocals, blend_seed=blend_seed,
-        prompt=prompt, duration_s=duration, tempo_bpm=tempo, key=key, meter=meter, seed=int(seed_number),
-        decoder=decoder, loudness_lufs=loudness, variations=int(variations), top_k=int(top_k),
+        continue_audio=continue_audio or None,
+        melody_audio=melody_audio or None,
+        image_path=image,
+        video_path=video,
+        cuts_s=cuts,
+        video_audio=request.video_audio,
+        lyrics=lyrics,
+        vocals=vocals,
+        blend_seed=blend_seed,
+        prompt=prompt,
+        duration_s=duration,
+        tempo_bpm=tempo,
+        key=key,
+        meter=meter,
+        seed=int(seed_number),
+        decoder=decoder,
+        loudness_lufs=loudness,
+        variations=int(variations),
+        top_k=int(top_k),
         top_p=_in_range(request.top_p, TOP_P_RANGE, "top-p", ""),
         temperature=_in_range(request.temperature, TEMPERATURE_RANGE, "temperature", ""),
-        guidance_scale=_in_range(request.guidance_scale, GUIDANCE_RANGE, "guidance scale", ""))
+        guidance_scale=_in_range(request.guidance_scale, GUIDANCE_RANGE, "guidance scale", ""),
+    )

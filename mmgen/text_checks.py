@@ -13,9 +13,11 @@ def check_text(text: str, what: str) -> str:
         raise InvalidRequest(f"The {what} must be text.")
     for ch in text:
         if 0xD800 <= ord(ch) <= 0xDFFF:
-            raise InvalidRequest(f"The {what} contains a broken character (an unpaired surrogate). "
-                                 "Please retype or paste it again.")
+            raise InvalidRequest(
+                f"The {what} contains a broken character (an unpaired surrogate). Please retype or paste it again."
+            )
         if unicodedata.category(ch) == "Cc" and ch not in "\n\t\r":
-            raise InvalidRequest(f"The {what} contains an invisible control character "
-                                 f"(U+{ord(ch):04X}). Please remove it.")
+            raise InvalidRequest(
+                f"The {what} contains an invisible control character (U+{ord(ch):04X}). Please remove it."
+            )
     return text.strip()

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -49,19 +50,21 @@ class BeatGrid:
         return time_beat(time_s, self.tempo_bpm, self.lead_in_s, self.pins)
 
 
-def time_beat(time_s: float, tempo_bpm: float, lead_in_s: float = 0.0,
-              pins: list[tuple[float, float]] | tuple = ()) -> float:
+def time_beat(
+    time_s: float, tempo_bpm: float, lead_in_s: float = 0.0, pins: list[tuple[float, float]] | tuple = ()
+) -> float:
     """The counted beat (fractional) sounding at `time_s`: the inverse of `beat_time`."""
     points = [(0.0, lead_in_s), *pins]
-    for (b0, t0), (b1, t1) in zip(points, points[1:]):
+    for (b0, t0), (b1, t1) in itertools.pairwise(points):
         if time_s <= t1:
             return b0 + (time_s - t0) * (b1 - b0) / (t1 - t0)
     b, t = points[-1]
     return b + (time_s - t) * tempo_bpm / 60.0
 
 
-def beat_time(beat: float, tempo_bpm: float, lead_in_s: float = 0.0,
-              pins: list[tuple[float, float]] | tuple = ()) -> float:
+def beat_time(
+    beat: float, tempo_bpm: float, lead_in_s: float = 0.0, pins: list[tuple[float, float]] | tuple = ()
+) -> float:
     """Seconds at counted beat `beat`: linear between the pins (beat, time), at the base tempo
     before the first (from the lead-in) and after the last."""
     b0, t0 = 0.0, lead_in_s
@@ -72,8 +75,9 @@ def beat_time(beat: float, tempo_bpm: float, lead_in_s: float = 0.0,
     return t0 + (beat - b0) * 60.0 / tempo_bpm
 
 
-def fit_duration(duration_s: float, tempo: float, tempo_fixed: bool, meter: Meter, ring_target: float,
-                 lead_in_s: float = 0.0) -> BeatGrid:
+def fit_duration(
+    duration_s: float, tempo: float, tempo_fixed: bool, meter: Meter, ring_target: float, lead_in_s: float = 0.0
+) -> BeatGrid:
     """The grid that fills `duration_s` (after a lead-in) with whole beats then a ringing chord.
 
     An inferred tempo may move by up to 4 % so the music fills whole bars; otherwise the first bar
@@ -93,8 +97,14 @@ def fit_duration(duration_s: float, tempo: float, tempo_fixed: bool, meter: Mete
     return BeatGrid(tempo, bars, float(bars * bpb - beats), span - beats * beat_s, lead_in_s)
 
 
-def fit_to_cuts(duration_s: float, cuts_s: list[float], tempo_range: tuple[float, float], meter: Meter,
-                ring_target: float, fixed_tempo: float | None = None) -> tuple[BeatGrid, list[float]]:
+def fit_to_cuts(
+    duration_s: float,
+    cuts_s: list[float],
+    tempo_range: tuple[float, float],
+    meter: Meter,
+    ring_target: float,
+    fixed_tempo: float | None = None,
+) -> tuple[BeatGrid, list[float]]:
     """(grid, distance in seconds from each cut to its nearest beat) for the best tempo and lead-in.
 
     A cut in the last `ring_target` seconds (but not the last MIN_FINAL_RING_S) is where the final
@@ -113,7 +123,7 @@ def fit_to_cuts(duration_s: float, cuts_s: list[float], tempo_range: tuple[float
     leads = np.concatenate([np.mod(usable[None, :], beat), np.zeros((len(tempos), 1))], axis=1)  # [T, C+1]
     leads = np.where(leads <= MAX_LEAD_IN_S, leads, 0.0)
     rel = (usable[None, None, :] - leads[:, :, None]) / beat[:, :, None]  # cut positions in beats [T, L, C]
-    on_beat = np.exp(-((np.abs(rel - np.round(rel)) * beat[:, :, None]) / CUT_SIGMA_S) ** 2)
+    on_beat = np.exp(-(((np.abs(rel - np.round(rel)) * beat[:, :, None]) / CUT_SIGMA_S) ** 2))
     # Downbeats: the grid fills the span after the lead-in with whole beats, the first bar a
     # pickup of `offset` beats; a beat index i is a downbeat when (i + offset) % bpb == 0.
     music_s = duration_s - leads - ring_target  # [T, L]
@@ -131,16 +141,28 @@ def fit_to_cuts(duration_s: float, cuts_s: list[float], tempo_range: tuple[float
         grid = pin_cuts(grid, list(usable), meter, duration_s, ring_target, ending_cut)
         aimed = [*usable, *([ending_cut] if ending_cut is not None else [])]
         distances = [abs(grid.time_of(round(grid.beat_at(c))) - c) for c in aimed]
-        on_downbeat = sum(abs((grid.beat_at(c) + grid.pickup_offset_beats) / bpb
-                              - round((grid.beat_at(c) + grid.pickup_offset_beats) / bpb)) < 1e-3 for c in usable)
+        on_downbeat = sum(
+            abs(
+                (grid.beat_at(c) + grid.pickup_offset_beats) / bpb
+                - round((grid.beat_at(c) + grid.pickup_offset_beats) / bpb)
+            )
+            < 1e-3
+            for c in usable
+        )
         rank = (sum(d < 0.005 for d in distances), on_downbeat, float(score.flat[flat]))
         if best is None or rank > best[0]:
             best = (rank, grid, distances)
     return best[1], best[2]
 
 
-def pin_cuts(grid: BeatGrid, cuts_s: list[float], meter: Meter, duration_s: float, ring_target: float,
-             ending_cut: float | None = None) -> BeatGrid:
+def pin_cuts(
+    grid: BeatGrid,
+    cuts_s: list[float],
+    meter: Meter,
+    duration_s: float,
+    ring_target: float,
+    ending_cut: float | None = None,
+) -> BeatGrid:
     """Pin each cut to the nearest downbeat, else the nearest beat, when the tempo before it need
     bend by at most MAX_STRETCH; then land the final chord on `ending_cut` if it can, else re-fit
     the end so the final chord rings to the exact end."""
@@ -160,13 +182,22 @@ def pin_cuts(grid: BeatGrid, cuts_s: list[float], meter: Meter, duration_s: floa
     if ending_cut is not None:  # the final chord on the last cut, a downbeat after the last pin
         bars = round((last_beat + (ending_cut - last_time) / beat_s + grid.pickup_offset_beats) / bpb)
         final_beat = bars * bpb - grid.pickup_offset_beats
-        if final_beat > last_beat and abs((ending_cut - last_time) / ((final_beat - last_beat) * beat_s) - 1) <= MAX_STRETCH:
-            return BeatGrid(grid.tempo_bpm, bars, grid.pickup_offset_beats, duration_s - ending_cut, grid.lead_in_s,
-                            [*pins, (float(final_beat), ending_cut)])
+        if (
+            final_beat > last_beat
+            and abs((ending_cut - last_time) / ((final_beat - last_beat) * beat_s) - 1) <= MAX_STRETCH
+        ):
+            return BeatGrid(
+                grid.tempo_bpm,
+                bars,
+                grid.pickup_offset_beats,
+                duration_s - ending_cut,
+                grid.lead_in_s,
+                [*pins, (float(final_beat), ending_cut)],
+            )
     if not pins:
         return grid
     bars = grid.total_bars
-    final = lambda n: last_time + (n * bpb - grid.pickup_offset_beats - last_beat) * beat_s  # noqa: E731
+    final = lambda n: last_time + (n * bpb - grid.pickup_offset_beats - last_beat) * beat_s
     while bars > 1 and duration_s - final(bars) < 0.5 * ring_target:
         bars -= 1
     while duration_s - final(bars + 1) >= ring_target:
@@ -200,5 +231,7 @@ def bar_energies_from_curve(curve: list[tuple[float, float]], grid: BeatGrid, me
         start = grid.time_of(max(0.0, bar * bpb - grid.pickup_offset_beats))
         end = grid.time_of((bar + 1) * bpb - grid.pickup_offset_beats)
         inside = (times >= start) & (times < end)
-        energies.append(float(values[inside].mean()) if inside.any() else float(np.interp((start + end) / 2, times, values)))
+        energies.append(
+            float(values[inside].mean()) if inside.any() else float(np.interp((start + end) / 2, times, values))
+        )
     return energies

@@ -38,7 +38,7 @@ class Part:
     def add(self, pitch: int, start_beat: float, duration_beats: float, velocity: int) -> None:
         if duration_beats <= 0:
             return
-        velocity = int(min(127, max(1, round(velocity))))
+        velocity = int(min(127, max(1, velocity)))
         self.notes.append(NoteEvent(int(pitch), float(start_beat), float(duration_beats), velocity))
 
 

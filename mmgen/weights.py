@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import ClassVar
 
 WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")
 HUB_TIMEOUT_S = 2.0
@@ -73,13 +74,19 @@ def locate_checkpoint(repo_id: str, variable: str | None = None):
     if folder is not None:
         result = (Availability(True), folder)
     elif offline():
-        result = (Availability(False, f"its weights ({repo_id}) are not on this machine and HF_HUB_OFFLINE is set"),
-                  None)
+        result = (
+            Availability(False, f"its weights ({repo_id}) are not on this machine and HF_HUB_OFFLINE is set"),
+            None,
+        )
     elif hub_answers():
         result = (Availability(True, f"weights download from the hub on first use ({repo_id})"), repo_id)
     else:
-        result = (Availability(False, f"its weights ({repo_id}) are not on this machine and the Hugging Face hub "
-                                      "cannot be reached"), None)
+        result = (
+            Availability(
+                False, f"its weights ({repo_id}) are not on this machine and the Hugging Face hub cannot be reached"
+            ),
+            None,
+        )
     _located[key] = (now, *result)
     return result
 
@@ -93,7 +100,7 @@ class LocalModel:
     """A model used only when its weights are already on this machine (never downloaded): one
     shared instance per weights folder. Subclasses give `folder()` and `__init__(folder)`."""
 
-    _shared: list = []
+    _shared: ClassVar[list] = []
 
     @classmethod
     def folder(cls) -> Path | None:

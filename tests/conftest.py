@@ -23,19 +23,22 @@ from mmgen import GenerationRequest, generate  # noqa: E402
 
 @functools.cache
 def _cached_track(prompt: str, duration_s: float, seed: int, tempo_bpm, key, meter):
-    return generate(GenerationRequest(prompt=prompt, duration_s=duration_s, seed=seed,
-                                      tempo_bpm=tempo_bpm, key=key, meter=meter))
+    return generate(
+        GenerationRequest(prompt=prompt, duration_s=duration_s, seed=seed, tempo_bpm=tempo_bpm, key=key, meter=meter)
+    )
 
 
 @pytest.fixture(scope="session")
 def make_track():
     """make_track(prompt, duration_s=20, seed=0, tempo_bpm=None, key=None, meter=None) -> Track."""
+
     def make(prompt: str, duration_s: float = 20.0, seed: int = 0, tempo_bpm=None, key=None, meter=None):
         return _cached_track(prompt, duration_s, seed, tempo_bpm, key, meter)
+
     return make
 
 
-@pytest.fixture()
+@pytest.fixture
 def point_at(monkeypatch):
     """point_at(VARIABLE, folder): load a checkpoint from `folder` in this test (the weight
     lookups and built components are forgotten before and after)."""
@@ -71,12 +74,14 @@ def free_port() -> int:
 def launch_app(folder: Path, **env_overrides: str):
     """Start `python app.py` on a free loopback port; (process, Served url). Logs to folder/app.log."""
     port = free_port()
-    env = dict(os.environ, HF_HUB_OFFLINE="1", GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False",
-               **env_overrides)
+    env = dict(
+        os.environ, HF_HUB_OFFLINE="1", GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False", **env_overrides
+    )
     env.pop("SPACE_ID", None)
     log = folder / "app.log"  # a file, not a pipe nobody reads (it would fill)
-    process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log.open("w"),
-                               stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
+    )
     deadline = time.time() + 120
     while time.time() < deadline:
         if process.poll() is not None:
@@ -96,6 +101,7 @@ def launch_app(folder: Path, **env_overrides: str):
 def server(tmp_path_factory):
     """`python app.py` served on loopback (with a tiny MusicGen to stream), its URL."""
     from mmgen.decoders.musicgen.debug import save_debug_checkpoint
+
     tiny = save_debug_checkpoint(tmp_path_factory.mktemp("musicgen-tiny"))  # a real, tiny MusicGen to stream
     process, url = launch_app(tmp_path_factory.mktemp("app"), MMGEN_MUSICGEN_PATH=str(tiny), MMGEN_MAX_UPLOAD="8mb")
     yield url

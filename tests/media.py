@@ -9,12 +9,24 @@ from pathlib import Path
 from mmgen.ffmpeg import ffmpeg_exe
 
 # Scene sources: moving test patterns and plain colours, so cuts and motion are unmistakable.
-SCENES = [("testsrc2", ""), ("color=c=0x203080", ""), ("rgbtestsrc", ""), ("color=c=0xe07020", ",noise=alls=30:allf=t"),
-          ("smptebars", ""), ("color=c=0x10a040", "")]
+SCENES = [
+    ("testsrc2", ""),
+    ("color=c=0x203080", ""),
+    ("rgbtestsrc", ""),
+    ("color=c=0xe07020", ",noise=alls=30:allf=t"),
+    ("smptebars", ""),
+    ("color=c=0x10a040", ""),
+]
 
 
-def make_video(path: Path, scene_lengths_s: list[float], fps: float = 25, audio: str | None = "tone",
-               codec: str = "libx264", extra: list[str] | None = None) -> Path:
+def make_video(
+    path: Path,
+    scene_lengths_s: list[float],
+    fps: float = 25,
+    audio: str | None = "tone",
+    codec: str = "libx264",
+    extra: list[str] | None = None,
+) -> Path:
     """A video whose scenes change at the cumulative sums of `scene_lengths_s`.
     audio: "tone" (a sine), "speech" (syllable-like bursts of a voiced buzz) or None."""
     args, inputs = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y"], []
@@ -28,9 +40,13 @@ def make_video(path: Path, scene_lengths_s: list[float], fps: float = 25, audio:
     if audio == "tone":
         args += ["-f", "lavfi", "-i", f"sine=frequency=330:duration={total}"]
     elif audio == "speech":  # a 140 Hz buzz through a vowel-ish band, switched on and off 4 times a second
-        args += ["-f", "lavfi", "-i",
-                 f"aevalsrc='0.5*sin(2*PI*140*t)*sin(2*PI*280*t)*gt(sin(2*PI*4*t),0)':s=16000:d={total},"
-                 "highpass=f=300,lowpass=f=3000"]
+        args += [
+            "-f",
+            "lavfi",
+            "-i",
+            f"aevalsrc='0.5*sin(2*PI*140*t)*sin(2*PI*280*t)*gt(sin(2*PI*4*t),0)':s=16000:d={total},"
+            "highpass=f=300,lowpass=f=3000",
+        ]
     args += ["-filter_complex", filters, "-map", "[v]"] + (["-map", f"{len(inputs)}:a"] if audio else [])
     args += ["-c:v", codec, *(extra or [])]
     if audio:
@@ -39,8 +55,9 @@ def make_video(path: Path, scene_lengths_s: list[float], fps: float = 25, audio:
     return path
 
 
-def make_image(path: Path, rgb: tuple[int, int, int], size=(320, 200), pattern: bool = False, mode: str = "RGB",
-               **save) -> Path:
+def make_image(
+    path: Path, rgb: tuple[int, int, int], size=(320, 200), pattern: bool = False, mode: str = "RGB", **save
+) -> Path:
     """A plain (or checkered, busy) picture of one colour, saved in `mode`."""
     import numpy as np
     from PIL import Image

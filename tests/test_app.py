@@ -8,10 +8,10 @@ import soundfile as sf
 from mmgen.ffmpeg import system_ffmpeg
 
 
-
 @pytest.fixture(scope="module")
 def client(server):
     from gradio_client import Client
+
     return Client(server, verbose=False)
 
 
@@ -21,8 +21,9 @@ def path_of(output):
 
 
 def test_generate_through_the_api(client):
-    audio, *others, files, summary, seed, live, scored, picture = client.predict(
-        "bossa nova for a cooking video", 8, 0, "A minor", "Auto", "42", "composer", api_name="/generate")
+    audio, *others, files, summary, seed, _live, _scored, picture = client.predict(
+        "bossa nova for a cooking video", 8, 0, "A minor", "Auto", "42", "composer", api_name="/generate"
+    )
     assert seed == "42" and len(others) == 3 and not any(path_of(o) for o in others)  # hidden takes
     info = sf.info(audio)
     assert info.samplerate == 44100 and abs(info.duration - 8.0) <= 0.01
@@ -33,27 +34,32 @@ def test_generate_through_the_api(client):
 
 
 def test_takes_through_the_api(client):
-    *players, files, summary, seed, live, scored, picture = client.predict(
-        "lofi beat", 6, 0, "Auto", "Auto", "7", "composer", 3, 1.0, 250, 0.0, 3.0, api_name="/generate")
+    *players, files, summary, _seed, _live, _scored, _picture = client.predict(
+        "lofi beat", 6, 0, "Auto", "Auto", "7", "composer", 3, 1.0, 250, 0.0, 3.0, api_name="/generate"
+    )
     assert [bool(path_of(p)) for p in players] == [True, True, True, False]
     assert len([f for f in files if f.endswith(".wav")]) == 3
     assert "3 takes, seeds 7–9" in summary
 
 
-@pytest.mark.parametrize("args, message", [
-    # Gradio checks its own component limits first; either message tells the user what to fix.
-    (("lofi", 2, 0, "Auto", "Auto", "1", "composer"), "between 5 and 600|less than minimum value 5"),
-    (("lofi", 10, 999, "Auto", "Auto", "1", "composer"), "between 30 and 300|greater than maximum value 300"),
-    (("lofi", 10, 20, "Auto", "Auto", "1", "composer"), "between 30 and 300"),
-    (("x" * 5000, 10, 0, "Auto", "Auto", "1", "composer"), "under 2,000"),
-    (("bad \x01 text", 10, 0, "Auto", "Auto", "1", "composer"), "control character"),
-    (("lofi", 10, 0, "H minor", "Auto", "1", "composer"), "don't know the key|not in the list of choices"),
-    (("lofi", 10, 0, "Auto", "7/8", "1", "composer"), "can't write music in|not in the list of choices"),
-    (("lofi", 10, 0, "Auto", "Auto", "1", "nope"), "no decoder called|not in the list of choices"),
-    (("lofi", 10, 0, "Auto", "Auto", "seven", "composer"), "seed must be a number"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        # Gradio checks its own component limits first; either message tells the user what to fix.
+        (("lofi", 2, 0, "Auto", "Auto", "1", "composer"), "between 5 and 600|less than minimum value 5"),
+        (("lofi", 10, 999, "Auto", "Auto", "1", "composer"), "between 30 and 300|greater than maximum value 300"),
+        (("lofi", 10, 20, "Auto", "Auto", "1", "composer"), "between 30 and 300"),
+        (("x" * 5000, 10, 0, "Auto", "Auto", "1", "composer"), "under 2,000"),
+        (("bad \x01 text", 10, 0, "Auto", "Auto", "1", "composer"), "control character"),
+        (("lofi", 10, 0, "H minor", "Auto", "1", "composer"), "don't know the key|not in the list of choices"),
+        (("lofi", 10, 0, "Auto", "7/8", "1", "composer"), "can't write music in|not in the list of choices"),
+        (("lofi", 10, 0, "Auto", "Auto", "1", "nope"), "no decoder called|not in the list of choices"),
+        (("lofi", 10, 0, "Auto", "Auto", "seven", "composer"), "seed must be a number"),
+    ],
+)
 def test_bad_input_comes_back_as_a_message(client, args, message):
     from gradio_client.exceptions import AppError
+
     with pytest.raises(AppError, match=message):
         client.predict(*args, api_name="/generate")
 
@@ -85,10 +91,30 @@ def test_a_video_comes_back_with_its_soundtrack(client, tmp_path):
     from media import make_video
 
     from mmgen.encoders.video import probe_video
+
     edit = make_video(tmp_path / "edit.mp4", [2.4, 3.2, 2.4])
-    result = client.predict("", 30, 0, "Auto", "Auto", "8", "composer", 1, 1.0, 250, 0.0, 3.0, None, None,
-                            handle_file(str(edit)), "", "auto", "video", api_name="/generate")
-    audio, *_, files, summary, seed, live, scored, picture = result
+    result = client.predict(
+        "",
+        30,
+        0,
+        "Auto",
+        "Auto",
+        "8",
+        "composer",
+        1,
+        1.0,
+        250,
+        0.0,
+        3.0,
+        None,
+        None,
+        handle_file(str(edit)),
+        "",
+        "auto",
+        "video",
+        api_name="/generate",
+    )
+    audio, *_, files, summary, _seed, _live, scored, _picture = result
     scored_path = path_of(scored)
     assert abs(probe_video(scored_path).duration_s - probe_video(edit).duration_s) <= 1 / 25
     assert sf.info(audio).duration == pytest.approx(8.0, abs=0.01)
@@ -97,16 +123,56 @@ def test_a_video_comes_back_with_its_soundtrack(client, tmp_path):
 
 def test_a_missing_picture_is_explained(client):
     from gradio_client.exceptions import AppError
+
     with pytest.raises(AppError, match="Add a picture first"):
-        client.predict("", 10, 0, "Auto", "Auto", "1", "composer", 1, 1.0, 250, 0.0, 3.0, None, None, None, "",
-                       "auto", "image", api_name="/generate")
+        client.predict(
+            "",
+            10,
+            0,
+            "Auto",
+            "Auto",
+            "1",
+            "composer",
+            1,
+            1.0,
+            250,
+            0.0,
+            3.0,
+            None,
+            None,
+            None,
+            "",
+            "auto",
+            "image",
+            api_name="/generate",
+        )
 
 
 def test_lyrics_become_a_song(client):
     lyrics = "[Verse]\nI walked along the river late at night\n\n[Chorus]\nTonight we are on fire"
-    result = client.predict("folk", 30, 0, "Auto", "Auto", "5", "composer", 1, 1.0, 250, 0.0, 3.0, None, None, None,
-                            "", "auto", "lyrics", lyrics, api_name="/generate")
-    audio, *_, files, summary, seed, live, scored, picture = result
+    result = client.predict(
+        "folk",
+        30,
+        0,
+        "Auto",
+        "Auto",
+        "5",
+        "composer",
+        1,
+        1.0,
+        250,
+        0.0,
+        3.0,
+        None,
+        None,
+        None,
+        "",
+        "auto",
+        "lyrics",
+        lyrics,
+        api_name="/generate",
+    )
+    audio, *_, files, summary, _seed, _live, _scored, _picture = result
     assert "Song form" in summary and "Verse 1" in summary
     assert any(f.endswith(".mid") for f in files) and sf.info(audio).duration < 30  # the song's own length
 
@@ -117,29 +183,38 @@ def test_session_history_remembers_and_recalls():
     import importlib
 
     from gradio import SelectData
+
     app = importlib.import_module("app")
     history: list = []
     for i in range(app.MAX_HISTORY + 2):
-        history, rows = app.remember(history, f"song {i}", 10 + i, "composer", str(i), f"/t/{i}.wav", [f"/t/{i}.mp3"],
-                                     f"plan {i}", f"/t/{i}.png")
+        history, rows = app.remember(
+            history, f"song {i}", 10 + i, "composer", str(i), f"/t/{i}.wav", [f"/t/{i}.mp3"], f"plan {i}", f"/t/{i}.png"
+        )
     assert len(history) == app.MAX_HISTORY and rows[0][1] == f"song {app.MAX_HISTORY + 1}"
     picked = app.recall(history, SelectData(None, {"index": [1, 0], "value": rows[1][0], "selected": True}))
-    assert picked == (f"/t/{app.MAX_HISTORY}.wav", [f"/t/{app.MAX_HISTORY}.mp3"], f"plan {app.MAX_HISTORY}",
-                      f"/t/{app.MAX_HISTORY}.png", f"song {app.MAX_HISTORY}", 10 + app.MAX_HISTORY, "composer",
-                      str(app.MAX_HISTORY))
+    assert picked == (
+        f"/t/{app.MAX_HISTORY}.wav",
+        [f"/t/{app.MAX_HISTORY}.mp3"],
+        f"plan {app.MAX_HISTORY}",
+        f"/t/{app.MAX_HISTORY}.png",
+        f"song {app.MAX_HISTORY}",
+        10 + app.MAX_HISTORY,
+        "composer",
+        str(app.MAX_HISTORY),
+    )
 
 
 def _run_handler(app, prompt="lofi beat", duration=6, decoder="composer"):
     """The generate handler run in this process (no server): its final outputs."""
-    outputs = None
-    for outputs in app.make_track(prompt, duration, 0, "Auto", "Auto", "3", decoder,
-                                  progress=lambda fraction, desc=None: None):
-        pass
+    *_, outputs = app.make_track(
+        prompt, duration, 0, "Auto", "Auto", "3", decoder, progress=lambda fraction, desc=None: None
+    )
     return outputs
 
 
-@pytest.mark.parametrize("fault, message", [
-    ("nan", "invalid audio"), ("silence", "produced silence"), ("memory", "not enough memory")])
+@pytest.mark.parametrize(
+    "fault, message", [("nan", "invalid audio"), ("silence", "produced silence"), ("memory", "not enough memory")]
+)
 def test_generation_faults_are_reported_and_the_next_request_works(monkeypatch, fault, message):
     """NaN or silent audio from a codec, and running out of memory while decoding (injected:
     MemoryError on the CPU, torch's OutOfMemoryError on a GPU), come back as a plain message;
@@ -156,13 +231,14 @@ def test_generation_faults_are_reported_and_the_next_request_works(monkeypatch, 
     app = importlib.import_module("app")
     codec, decoder = registry.get("codec", "soundfont"), registry.get("decoder", "composer")
     if fault == "memory":
+
         def decode_many(*args, **kwargs):
             raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
         monkeypatch.setattr(decoder, "decode_many", decode_many)
     else:
         value = np.nan if fault == "nan" else 0.0
-        monkeypatch.setattr(codec, "decode", lambda tokens: Waveform(
-            np.full((2, 44100 * 6), value, np.float32), 44100))
+        monkeypatch.setattr(codec, "decode", lambda tokens: Waveform(np.full((2, 44100 * 6), value, np.float32), 44100))
     with pytest.raises(gr.Error, match=f"(?i){message}"):
         _run_handler(app)
     monkeypatch.undo()

@@ -7,15 +7,26 @@ from mmgen.eval import metrics
 
 # (prompt, overrides): rhythmic styles with the tempo left to the planner, plus explicit tempos.
 TEMPO_CASES = [
-    ("chill lofi hip hop beat", {}), ("upbeat pop for a vlog", {}), ("drum and bass", {}),
-    ("rock anthem", {}), ("house music party", {}), ("funky groove", {}),
-    ("acoustic folk song", {"tempo_bpm": 100}), ("epic orchestral trailer", {"tempo_bpm": 90}),
-    ("an elegant waltz", {}), ("gentle solo piano piece", {"tempo_bpm": 80}),
+    ("chill lofi hip hop beat", {}),
+    ("upbeat pop for a vlog", {}),
+    ("drum and bass", {}),
+    ("rock anthem", {}),
+    ("house music party", {}),
+    ("funky groove", {}),
+    ("acoustic folk song", {"tempo_bpm": 100}),
+    ("epic orchestral trailer", {"tempo_bpm": 90}),
+    ("an elegant waltz", {}),
+    ("gentle solo piano piece", {"tempo_bpm": 80}),
 ]
 KEY_CASES = [
-    ("lofi beat", "D minor"), ("pop song", "G major"), ("gentle solo piano piece", "Eb major"),
-    ("an elegant waltz", "A major"), ("epic orchestral trailer", "C minor"), ("folk song", "E major"),
-    ("calm ambient music", "F major"), ("8-bit retro game", "B minor"),
+    ("lofi beat", "D minor"),
+    ("pop song", "G major"),
+    ("gentle solo piano piece", "Eb major"),
+    ("an elegant waltz", "A major"),
+    ("epic orchestral trailer", "C minor"),
+    ("folk song", "E major"),
+    ("calm ambient music", "F major"),
+    ("8-bit retro game", "B minor"),
 ]
 
 
@@ -52,7 +63,7 @@ def test_exact_duration_and_mastering(make_track, duration_s):
 def test_ending_decays_instead_of_being_cut(make_track):
     track = make_track("gentle solo piano piece", 20)
     samples, rate = track.audio.samples, track.audio.sample_rate_hz
-    tail = samples[:, -int(0.05 * rate):]
+    tail = samples[:, -int(0.05 * rate) :]
     assert metrics.rms_dbfs(tail) < metrics.rms_dbfs(samples) - 30
 
 
@@ -60,6 +71,7 @@ def test_same_seed_same_audio_different_seed_different_audio(make_track):
     a = make_track("lofi beat", 10, seed=11).audio.samples
     b = make_track("lofi beat", 10, seed=11).audio.samples
     from mmgen import GenerationRequest, generate
+
     again = generate(GenerationRequest(prompt="lofi beat", duration_s=10, seed=11)).audio.samples
     other = generate(GenerationRequest(prompt="lofi beat", duration_s=10, seed=12)).audio.samples
     assert a is b and np.array_equal(a, again)
@@ -68,6 +80,7 @@ def test_same_seed_same_audio_different_seed_different_audio(make_track):
 
 def test_custom_loudness_target():
     from mmgen import GenerationRequest, generate
+
     track = generate(GenerationRequest(prompt="rock", duration_s=10, seed=1, loudness_lufs=-23))
     assert metrics.integrated_loudness_lufs(track.audio.samples, 44100) == pytest.approx(-23, abs=1.0)
 
@@ -76,6 +89,7 @@ def test_bundled_soundfont_end_to_end(monkeypatch):
     """The pip-only path (TimGM6mb from the pretty_midi wheel), whatever else is installed."""
     from mmgen import GenerationRequest, generate
     from mmgen.codecs.soundfont import _bundled_soundfont
+
     monkeypatch.setenv("MMGEN_SOUNDFONT", str(_bundled_soundfont()))
     track = generate(GenerationRequest(prompt="house music party", duration_s=15, seed=2))
     x, rate = track.audio.samples, track.audio.sample_rate_hz

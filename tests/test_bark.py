@@ -20,7 +20,7 @@ def tiny_bark(tmp_path_factory):
     return save_debug_checkpoint(tmp_path_factory.mktemp("bark-tiny"))
 
 
-@pytest.fixture()
+@pytest.fixture
 def use_tiny_bark(tiny_bark, point_at, monkeypatch):
     monkeypatch.setattr(BarkSinger, "max_semantic_tokens", 40)  # random weights never say when to stop
     return point_at("MMGEN_BARK_PATH", tiny_bark)
@@ -59,13 +59,14 @@ def test_the_music_ducks_under_the_voice():
     """Music held at 0.2, a 1 s sung tone from 2 s: the music's level (the mean, as the tone
     averages to zero) drops by about DUCK_DB while the voice sings, and is untouched before."""
     from mmgen.post.mix import DUCK_DB
+
     rate = 44100
     music = Waveform(np.full((2, 4 * rate), 0.2, np.float32), rate)
     t = np.arange(rate) / rate
     voice = Waveform(np.repeat((0.3 * np.sin(2 * np.pi * 220 * t))[None], 2, 0).astype(np.float32), rate)
     mixed = mix_vocals(music, [(2.0, voice)]).samples
     assert mixed.shape == music.samples.shape
-    assert np.allclose(mixed[:, rate // 2:rate], 0.2)
-    music_level = mixed[:, int(2.4 * rate):int(2.9 * rate)].mean()
+    assert np.allclose(mixed[:, rate // 2 : rate], 0.2)
+    music_level = mixed[:, int(2.4 * rate) : int(2.9 * rate)].mean()
     assert music_level == pytest.approx(0.2 * 10 ** (DUCK_DB / 20), rel=0.15)
-    assert np.abs(mixed[:, int(2.4 * rate):int(2.9 * rate)] - music_level).max() > 0.1  # the voice is there
+    assert np.abs(mixed[:, int(2.4 * rate) : int(2.9 * rate)] - music_level).max() > 0.1  # the voice is there

@@ -12,13 +12,20 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 SONG = "[Verse]\nI walked along the river late at night\n\n[Chorus]\nTonight we are on fire"
 
 playwright = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason="needs Debian's chromium (apt-get install chromium; .ci/run does)")
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium; .ci/run does)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +36,7 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture()
+@pytest.fixture
 def page(browser, server):
     SHOTS.mkdir(parents=True, exist_ok=True)
     tab = browser.new_page(viewport={"width": 1280, "height": 1000})
@@ -71,13 +78,16 @@ def test_text_tab_makes_a_track(page):
     generate_and_wait(page)
     assert page.get_by_text("Style:").first.is_visible()
     assert player_file(page)[:4] == b"RIFF"  # the track the player shows is served
-    page.wait_for_function("() => [...document.querySelectorAll('img')].some(i => i.src.includes('-plan.png')"
-                           " && i.naturalWidth > 0)", timeout=30_000)  # the plan over time is drawn
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('img')].some(i => i.src.includes('-plan.png') && i.naturalWidth > 0)",
+        timeout=30_000,
+    )  # the plan over time is drawn
     page.screenshot(path=SHOTS / "text.png", full_page=True)
 
 
 def test_image_tab_reads_a_picture(page, tmp_path):
     from media import make_image
+
     picture = make_image(tmp_path / "sunset.png", (250, 150, 60), pattern=True)
     choose_tab(page, "Image")
     upload(page, "Your picture", picture)
@@ -95,6 +105,7 @@ def test_lyrics_tab_sets_a_song(page):
 
 def test_video_tab_returns_the_scored_video(page, tmp_path):
     from media import make_video
+
     edit = make_video(tmp_path / "edit.mp4", [2.4, 3.2, 2.4])
     choose_tab(page, "Video")
     upload(page, "Your video", edit)
@@ -106,6 +117,7 @@ def test_video_tab_returns_the_scored_video(page, tmp_path):
 def test_an_audio_clip_upload_is_continued(page, tmp_path):
     import numpy as np
     import soundfile as sf
+
     clip = tmp_path / "clip.wav"
     t = np.arange(2 * 32000) / 32000
     sf.write(clip, (0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32), 32000)
@@ -167,8 +179,9 @@ def test_every_control_has_an_accessible_name(page):
         for line in snapshot.splitlines():
             entry = line.strip().lstrip("- ").rstrip(":")
             role = entry.split(" ")[0]
-            if role in UNNAMED and entry in (role, f"{role} [disabled]") or entry.startswith(tuple(
-                    f'{r} ""' for r in UNNAMED)):
+            if (role in UNNAMED and entry in (role, f"{role} [disabled]")) or entry.startswith(
+                tuple(f'{r} ""' for r in UNNAMED)
+            ):
                 missing.append(f"{tab}: {line.strip()}")
     assert not missing, "\n".join(sorted(set(missing)))
 

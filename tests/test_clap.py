@@ -16,11 +16,24 @@ def tiny_clap(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("clap-tiny")
     config = ClapConfig(
-        text_config=dict(vocab_size=99, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-                         intermediate_size=37, max_position_embeddings=64, pad_token_id=0),
-        audio_config=dict(patch_embeds_hidden_size=16, hidden_size=32, depths=[1, 1], num_attention_heads=[2, 2],
-                          projection_hidden_size=32),
-        projection_dim=16)
+        text_config=dict(
+            vocab_size=99,
+            hidden_size=32,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            intermediate_size=37,
+            max_position_embeddings=64,
+            pad_token_id=0,
+        ),
+        audio_config=dict(
+            patch_embeds_hidden_size=16,
+            hidden_size=32,
+            depths=[1, 1],
+            num_attention_heads=[2, 2],
+            projection_hidden_size=32,
+        ),
+        projection_dim=16,
+    )
     ClapModel(config).save_pretrained(folder)
     ClapFeatureExtractor().save_pretrained(folder)
     build_tokenizer().save_pretrained(folder)
@@ -40,7 +53,7 @@ def test_score_is_a_deterministic_cosine(tiny_clap, monkeypatch):
     audio = np.stack([np.sin(2 * np.pi * 220 * t), np.sin(2 * np.pi * 330 * t)]).astype(np.float32) * 0.3
     a, b = scorer.score(audio, 44100, "w1 w2"), scorer.score(audio, 44100, "w1 w2")
     assert a == b and -1.0 <= a <= 1.0
-    assert scorer.score(audio[:, :44100 * 3], 44100, "w1 w2") != a  # a short clip is repeat-padded
+    assert scorer.score(audio[:, : 44100 * 3], 44100, "w1 w2") != a  # a short clip is repeat-padded
 
 
 def test_takes_are_ranked_by_clap_score(tiny_clap, monkeypatch):

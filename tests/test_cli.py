@@ -16,14 +16,30 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def run(*args, cwd=None):
     env = dict(os.environ, HF_HUB_OFFLINE="1")
-    return subprocess.run([sys.executable, "-m", "mmgen", *args], cwd=cwd or ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "mmgen", *args], cwd=cwd or ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_generate_wav_with_report(tmp_path):
     out, report = tmp_path / "cooking.wav", tmp_path / "cooking.json"
-    result = run("generate", "--prompt", "lofi beat for a cooking video", "--duration", "8", "--bpm", "84",
-                 "--key", "D minor", "--seed", "5", "--out", str(out), "--report", str(report))
+    result = run(
+        "generate",
+        "--prompt",
+        "lofi beat for a cooking video",
+        "--duration",
+        "8",
+        "--bpm",
+        "84",
+        "--key",
+        "D minor",
+        "--seed",
+        "5",
+        "--out",
+        str(out),
+        "--report",
+        str(report),
+    )
     assert result.returncode == 0, result.stderr
     info = sf.info(str(out))
     assert info.samplerate == 44100 and info.channels == 2
@@ -57,20 +73,23 @@ def test_decoders_lists_availability():
     assert "composer" in result.stdout and "available" in result.stdout
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--duration", "3"], "between 5 and 600"),
-    (["--duration", "10", "--bpm", "500"], "between 30 and 300"),
-    (["--duration", "10", "--key", "Q minor"], "don't know the key"),
-    (["--duration", "10", "--meter", "7/8"], "can't write music in"),
-    (["--duration", "10", "--decoder", "nope"], "no decoder called 'nope'"),
-    (["--duration", "10", "--prompt", "x" * 2001], "under 2,000"),
-    (["--duration", "10", "--prompt", "a\x01b"], "control character"),
-    (["--duration", "ten"], "invalid float value: 'ten' (see python -m mmgen generate --help)"),
-    (["--duration", "10", "a stray word"], "unrecognized arguments: a stray word (see python -m mmgen --help)"),
-    (["--duration", "10", "--out", "/no/such/folder/x.wav"], "does not exist"),
-    (["--duration", "10", "--out", "OUT.ogg"], "must end in"),
-    (["--duration", "10", "--report", "OUT.txt"], "must end in .json"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--duration", "3"], "between 5 and 600"),
+        (["--duration", "10", "--bpm", "500"], "between 30 and 300"),
+        (["--duration", "10", "--key", "Q minor"], "don't know the key"),
+        (["--duration", "10", "--meter", "7/8"], "can't write music in"),
+        (["--duration", "10", "--decoder", "nope"], "no decoder called 'nope'"),
+        (["--duration", "10", "--prompt", "x" * 2001], "under 2,000"),
+        (["--duration", "10", "--prompt", "a\x01b"], "control character"),
+        (["--duration", "ten"], "invalid float value: 'ten' (see python -m mmgen generate --help)"),
+        (["--duration", "10", "a stray word"], "unrecognized arguments: a stray word (see python -m mmgen --help)"),
+        (["--duration", "10", "--out", "/no/such/folder/x.wav"], "does not exist"),
+        (["--duration", "10", "--out", "OUT.ogg"], "must end in"),
+        (["--duration", "10", "--report", "OUT.txt"], "must end in .json"),
+    ],
+)
 def test_errors_are_one_plain_line(tmp_path, args, message):
     if "--out" not in args:
         args = args + ["--out", str(tmp_path / "x.wav")]
@@ -97,16 +116,34 @@ def test_unwritable_folder(tmp_path):
 
 def test_missing_soundfont_is_explained(tmp_path):
     env = dict(os.environ, HF_HUB_OFFLINE="1", MMGEN_SOUNDFONT=str(tmp_path / "missing.sf2"))
-    result = subprocess.run([sys.executable, "-m", "mmgen", "generate", "--duration", "10", "--out",
-                             str(tmp_path / "x.wav")], cwd=ROOT, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "mmgen", "generate", "--duration", "10", "--out", str(tmp_path / "x.wav")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 2
     assert "SoundFont" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "x.wav").exists()
 
 
 def test_variations_write_numbered_files(tmp_path):
-    result = run("generate", "--prompt", "folk song", "--duration", "6", "--seed", "4", "--variations", "3",
-                 "--out", str(tmp_path / "take.wav"), "--report", str(tmp_path / "take.json"))
+    result = run(
+        "generate",
+        "--prompt",
+        "folk song",
+        "--duration",
+        "6",
+        "--seed",
+        "4",
+        "--variations",
+        "3",
+        "--out",
+        str(tmp_path / "take.wav"),
+        "--report",
+        str(tmp_path / "take.json"),
+    )
     assert result.returncode == 0, result.stderr
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == ["take-1.json", "take-1.wav", "take-2.json", "take-2.wav", "take-3.json", "take-3.wav"]
@@ -116,11 +153,14 @@ def test_variations_write_numbered_files(tmp_path):
     assert not np.allclose(audio[0], audio[1])
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--variations", "5"], "number of variations must be between 1 and 4"),
-    (["--temperature", "0"], "temperature must be between"),
-    (["--top-p", "1.5"], "top-p must be between 0 and 1"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--variations", "5"], "number of variations must be between 1 and 4"),
+        (["--temperature", "0"], "temperature must be between"),
+        (["--top-p", "1.5"], "top-p must be between 0 and 1"),
+    ],
+)
 def test_sampling_controls_are_checked(tmp_path, args, message):
     result = run("generate", "--duration", "6", "--out", str(tmp_path / "x.wav"), *args)
     assert result.returncode == 2 and message in result.stderr

@@ -8,8 +8,11 @@ from mmgen.pipeline import make_plan
 from mmgen.request import GenerationRequest
 
 STYLE_PROMPTS = {
-    "lofi": "chill lofi hip hop beat", "waltz": "an elegant waltz", "trailer": "epic orchestral trailer",
-    "piano": "gentle solo piano piece", "dnb": "drum and bass",
+    "lofi": "chill lofi hip hop beat",
+    "waltz": "an elegant waltz",
+    "trailer": "epic orchestral trailer",
+    "piano": "gentle solo piano piece",
+    "dnb": "drum and bass",
 }
 
 
@@ -19,8 +22,11 @@ def compose(prompt, duration_s=30.0, seed=0, **overrides):
 
 
 def signature(score):
-    return [(p.name, n.pitch, round(n.start_beat, 4), round(n.duration_beats, 4), n.velocity)
-            for p in score.parts for n in p.notes]
+    return [
+        (p.name, n.pitch, round(n.start_beat, 4), round(n.duration_beats, 4), n.velocity)
+        for p in score.parts
+        for n in p.notes
+    ]
 
 
 def test_same_seed_same_score():
@@ -29,7 +35,7 @@ def test_same_seed_same_score():
 
 def test_different_seeds_different_scores():
     a, b = compose("lofi beat", seed=1)[1], compose("lofi beat", seed=2)[1]
-    melody = lambda s: [n.pitch for p in s.parts if p.name == "melody" for n in p.notes]  # noqa: E731
+    melody = lambda s: [n.pitch for p in s.parts if p.name == "melody" for n in p.notes]
     assert melody(a) != melody(b)
 
 
@@ -48,7 +54,9 @@ def test_every_length_is_honoured_and_ends_on_the_tonic(prompt, duration_s):
     third = (tonic + (4 if plan.key.mode == "major" else 3)) % 12
     colours = {(tonic + 9) % 12, (tonic + 10) % 12, (tonic + 11) % 12}  # added sixth or seventh
     assert tonic in final_pcs and final_pcs <= {tonic, third, (tonic + 7) % 12} | colours
-    ring_end = max(score.beat_to_s(n.start_beat + n.duration_beats) for n, _ in notes if abs(n.start_beat - final_beat) < 1e-6)
+    ring_end = max(
+        score.beat_to_s(n.start_beat + n.duration_beats) for n, _ in notes if abs(n.start_beat - final_beat) < 1e-6
+    )
     assert ring_end > plan.final_chord_s + 0.5 * plan.ring_s
 
 
@@ -61,7 +69,7 @@ def test_notes_stay_in_key():
 
 
 def test_meter_is_kept():
-    plan, score = compose("folk song", 30, meter="6/8")
+    _plan, score = compose("folk song", 30, meter="6/8")
     assert score.meter == "6/8" and score.quarters_per_beat == 1.5
     midi = score.to_midi()
     assert (midi.time_signature_changes[0].numerator, midi.time_signature_changes[0].denominator) == (6, 8)
@@ -79,10 +87,15 @@ def test_styles_are_not_one_template():
     features = {style: _features(compose(prompt, 30)[1]) for style, prompt in STYLE_PROMPTS.items()}
     styles = list(features)
     for i, a in enumerate(styles):
-        for b in styles[i + 1:]:
+        for b in styles[i + 1 :]:
             fa, fb = features[a], features[b]
-            differences = [fa[0] != fb[0], fa[1] != fb[1], abs(fa[2] - fb[2]) / max(fa[2], fb[2]) > 0.2,
-                           abs(fa[3] - fb[3]) / max(fa[3], fb[3]) > 0.1, fa[4] != fb[4]]
+            differences = [
+                fa[0] != fb[0],
+                fa[1] != fb[1],
+                abs(fa[2] - fb[2]) / max(fa[2], fb[2]) > 0.2,
+                abs(fa[3] - fb[3]) / max(fa[3], fb[3]) > 0.1,
+                fa[4] != fb[4],
+            ]
             assert sum(differences) >= 3, (a, b, differences)
     assert not features["piano"][0] and not features["waltz"][0]  # no drum kit
     assert features["waltz"][4] == "3/4"

@@ -52,6 +52,7 @@ def test_48khz_segments_with_scales(codec48):
 def test_ecdc_is_the_packages_own_format(which, request, tmp_path, monkeypatch):
     """mmgen's .ecdc bytes equal encodec.compress's, and each side reads the other's."""
     import importlib
+
     package = importlib.import_module("encodec.compress")  # `encodec.compress` is also a function
     codec = request.getfixturevalue(which)
     model = codec.model()
@@ -73,11 +74,11 @@ def test_ecdc_export_and_its_errors(codec24, tmp_path):
     tokens = codec24.encode(tone(1.0, 24000))
     written = export(tmp_path / "take.ecdc", None, tokens)
     assert written.read_bytes()[:4] == b"ECDC"
-    with pytest.raises(InvalidRequest, match="cannot be saved as .ecdc"):
+    with pytest.raises(InvalidRequest, match=r"cannot be saved as \.ecdc"):
         export(tmp_path / "bad.ecdc", None, object())
     assert not (tmp_path / "bad.ecdc").exists()
     (tmp_path / "text.ecdc").write_text("hello")
-    with pytest.raises(InvalidRequest, match="not an .ecdc file"):
+    with pytest.raises(InvalidRequest, match=r"not an \.ecdc file"):
         read_ecdc(tmp_path / "text.ecdc", model=codec24.model())
     (tmp_path / "short.ecdc").write_bytes(written.read_bytes()[:120])
     with pytest.raises(InvalidRequest, match="cut short"):

@@ -33,13 +33,14 @@ def test_failed_write_leaves_nothing(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(export_module.sf, "write", broken_write)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="disk full"):
         export(tmp_path / "a.wav", WAVE, None)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_report_is_json(tmp_path):
     import json
+
     path = write_report({"seed": 1, "text": "ü"}, tmp_path / "r.json")
     assert json.loads(path.read_text(encoding="utf-8")) == {"seed": 1, "text": "ü"}
 
@@ -63,6 +64,6 @@ def test_midi_export_is_readable(tmp_path, make_track):
     assert midi.time_signature_changes[0].numerator == 3
     assert {i.name for i in midi.instruments} >= {"melody", "bass", "chords"}
     assert track.formats() == [".wav", ".mp3", ".flac", ".mid"]
-    with pytest.raises(InvalidRequest, match="cannot be saved as .ecdc"):
+    with pytest.raises(InvalidRequest, match=r"cannot be saved as \.ecdc"):
         track.save(tmp_path / "w.ecdc")
     assert not (tmp_path / "w.ecdc").exists()

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from media import make_image
 from PIL import Image
 
 from mmgen import GenerationRequest
@@ -9,14 +10,15 @@ from mmgen.encoders.image import MAX_PIXELS, load_image
 from mmgen.encoders.text import load_descriptors
 from mmgen.errors import InvalidRequest
 from mmgen.pipeline import make_plan
-from media import make_image
 
 
 @pytest.fixture(scope="module")
 def pictures(tmp_path_factory):
     folder = tmp_path_factory.mktemp("pictures")
-    return {"dark_cold": make_image(folder / "night.png", (14, 22, 60)),
-            "bright_warm": make_image(folder / "beach.png", (250, 170, 60), pattern=True)}
+    return {
+        "dark_cold": make_image(folder / "night.png", (14, 22, 60)),
+        "bright_warm": make_image(folder / "beach.png", (250, 170, 60), pattern=True),
+    }
 
 
 def test_dark_cold_and_bright_warm_pictures_plan_in_opposite_directions(pictures):
@@ -32,8 +34,9 @@ def test_dark_cold_and_bright_warm_pictures_plan_in_opposite_directions(pictures
 
 def test_the_prompt_refines_the_picture(pictures):
     alone = make_plan(GenerationRequest(image_path=str(pictures["bright_warm"]), duration_s=20, seed=2))
-    with_prompt = make_plan(GenerationRequest(image_path=str(pictures["bright_warm"]), prompt="jazz", duration_s=20,
-                                              seed=2))
+    with_prompt = make_plan(
+        GenerationRequest(image_path=str(pictures["bright_warm"]), prompt="jazz", duration_s=20, seed=2)
+    )
     assert with_prompt.style == "jazz" and alone.style != "jazz"  # a style named outright wins
     assert with_prompt.key.mode == "major"  # the picture's brightness still sets the mode
     assert "and the description" in with_prompt.reasons["mood"]
@@ -77,8 +80,13 @@ def test_bad_images_get_plain_messages(tmp_path):
     (tmp_path / "text.png").write_text("this is not a picture")
     (tmp_path / "empty.png").write_bytes(b"")
     Image.new("1", (20000, 20000)).save(tmp_path / "bomb.png")  # 400 megapixels, a few kB on disk
-    cases = {"cut.png": "damaged or cut short", "text.png": "not an image", "empty.png": "is empty",
-             "bomb.png": "megapixels|too large", "missing.png": "can't find"}
+    cases = {
+        "cut.png": "damaged or cut short",
+        "text.png": "not an image",
+        "empty.png": "is empty",
+        "bomb.png": "megapixels|too large",
+        "missing.png": "can't find",
+    }
     for name, message in cases.items():
         with pytest.raises(InvalidRequest, match=message):
             make_plan(GenerationRequest(image_path=str(tmp_path / name), duration_s=10))
@@ -99,11 +107,28 @@ def test_clip_reads_the_picture_when_its_weights_are_here(pictures, tmp_path, mo
     from mmgen.encoders.clip_image import ClipImageReader
 
     torch.manual_seed(0)
-    config = CLIPConfig(text_config=dict(vocab_size=99, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-                                         intermediate_size=37, max_position_embeddings=64, eos_token_id=1,
-                                         pad_token_id=0, bos_token_id=0),
-                        vision_config=dict(image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=2,
-                                           num_attention_heads=4, intermediate_size=37), projection_dim=16)
+    config = CLIPConfig(
+        text_config=dict(
+            vocab_size=99,
+            hidden_size=32,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            intermediate_size=37,
+            max_position_embeddings=64,
+            eos_token_id=1,
+            pad_token_id=0,
+            bos_token_id=0,
+        ),
+        vision_config=dict(
+            image_size=32,
+            patch_size=8,
+            hidden_size=32,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            intermediate_size=37,
+        ),
+        projection_dim=16,
+    )
     CLIPModel(config).eval().save_pretrained(tmp_path)
     build_tokenizer().save_pretrained(tmp_path)
     CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}).save_pretrained(tmp_path)
@@ -127,11 +152,29 @@ def test_blip_caption_joins_the_reading(pictures, tmp_path, monkeypatch):
     from mmgen.encoders.caption import Captioner
 
     torch.manual_seed(0)
-    config = BlipConfig(text_config=dict(vocab_size=99, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-                                         intermediate_size=37, max_position_embeddings=64, bos_token_id=3,
-                                         eos_token_id=1, sep_token_id=1, pad_token_id=0),
-                        vision_config=dict(image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=2,
-                                           num_attention_heads=4, intermediate_size=37), projection_dim=16)
+    config = BlipConfig(
+        text_config=dict(
+            vocab_size=99,
+            hidden_size=32,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            intermediate_size=37,
+            max_position_embeddings=64,
+            bos_token_id=3,
+            eos_token_id=1,
+            sep_token_id=1,
+            pad_token_id=0,
+        ),
+        vision_config=dict(
+            image_size=32,
+            patch_size=8,
+            hidden_size=32,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            intermediate_size=37,
+        ),
+        projection_dim=16,
+    )
     model = BlipForConditionalGeneration(config).eval()
     model.config.text_config.bos_token_id = 3
     model.save_pretrained(tmp_path)

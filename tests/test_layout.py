@@ -85,9 +85,12 @@ def test_the_registry_is_a_leaf():
 def _registers(path: Path) -> bool:
     """Whether the module imports the registry's `register` or calls `registry.register`."""
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and (node.module or "").endswith("registry"):
-            if any(alias.name == "register" for alias in node.names):
-                return True
+        if (
+            isinstance(node, ast.ImportFrom)
+            and (node.module or "").endswith("registry")
+            and any(alias.name == "register" for alias in node.names)
+        ):
+            return True
         if isinstance(node, ast.Attribute) and node.attr == "register" and getattr(node.value, "id", "") == "registry":
             return True
     return False
@@ -103,7 +106,13 @@ def test_components_are_registered_once_the_pipeline_is_imported():
 
     names = {kind: [e.name for e in registry.entries(kind)] for kind in ("encoder", "decoder", "singer", "codec")}
     assert names["encoder"] == ["text"]
-    assert names["decoder"][:6] == ["composer", "symbolic-transformer", "symbolic-lstm", "symbolic-vae",
-                                    "symbolic-gan", "symbolic-diffusion"]
+    assert names["decoder"][:6] == [
+        "composer",
+        "symbolic-transformer",
+        "symbolic-lstm",
+        "symbolic-vae",
+        "symbolic-gan",
+        "symbolic-diffusion",
+    ]
     assert "musicgen" in names["decoder"] and names["singer"] == ["bark-small", "bark"]
     assert names["codec"] == ["soundfont", "encodec", "encodec-24khz", "encodec-48khz"]

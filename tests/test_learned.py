@@ -37,8 +37,11 @@ def test_corpus_pieces_have_meter_key_and_bars(tunes):
 
 def test_tokens_round_trip_and_transpose():
     tok = LeadSheetTokenizer()
-    bars = [Bar("I", 2, [Note(0, 0.5, 62), Note(0.5, 0.5, 64), Note(1, 1.5, 66), Note(2.5, 0.5, 67)]),
-            Bar("V", 0, []), Bar("V", 1, [Note(0, 3, 69)])]
+    bars = [
+        Bar("I", 2, [Note(0, 0.5, 62), Note(0.5, 0.5, 64), Note(1, 1.5, 66), Note(2.5, 0.5, 67)]),
+        Bar("V", 0, []),
+        Bar("V", 1, [Note(0, 3, 69)]),
+    ]
     ids = tok.encode(Key(2, "major"), "folk", "fast", "6/8", bars)
     assert tok.decode_bars(ids, "6/8") == bars
     up = tok.transpose(ids, 3)
@@ -68,20 +71,30 @@ def tiny_model(request, tunes, tmp_path_factory):
     root = tmp_path_factory.mktemp("models")
     out = root / f"symbolic-{family}"
     config = SequenceConfig(family, len(LeadSheetTokenizer()), dim=32, layers=2, heads=2, context=64)
-    info = train(family, out, steps=6, batch=4, seed=0, resume=False, config=config, lr=1e-3,
-                 collections=("ryans",), log_every=2, pieces=tunes)
+    info = train(
+        family,
+        out,
+        steps=6,
+        batch=4,
+        seed=0,
+        resume=False,
+        config=config,
+        lr=1e-3,
+        collections=("ryans",),
+        log_every=2,
+        pieces=tunes,
+    )
     return family, root, info
 
 
-@pytest.fixture()
+@pytest.fixture
 def use_models(monkeypatch):
-    from mmgen.decoders import learned
-
-    from mmgen.decoders import grid
+    from mmgen.decoders import grid, learned
 
     def use(root):
         monkeypatch.setenv("MMGEN_SYMBOLIC_MODELS", str(root))
         registry._INSTANCES.clear()
+
     yield use
     registry._INSTANCES.clear()
     learned.load_folder.cache_clear()
@@ -100,8 +113,19 @@ def test_training_saves_resumes_and_records(tiny_model, tunes):
     assert "step 6/6" in log
     # Resume: two more steps continue from step 6 rather than starting again.
     config = SequenceConfig(**info["config"])
-    again = train(family, out, steps=8, batch=4, seed=0, resume=True, config=config, lr=1e-3,
-                  collections=("ryans",), log_every=1, pieces=tunes)
+    again = train(
+        family,
+        out,
+        steps=8,
+        batch=4,
+        seed=0,
+        resume=True,
+        config=config,
+        lr=1e-3,
+        collections=("ryans",),
+        log_every=1,
+        pieces=tunes,
+    )
     assert again["steps"] == 8
     lines = (out / "train.log").read_text().splitlines()
     assert any(line.startswith("step 7/8") for line in lines) and not any(line.startswith("step 1/8") for line in lines)
@@ -232,32 +256,42 @@ def test_multitrack_grids_hold_every_voice_and_the_drums(chorales, band_folder):
     assert [n.pitch for n in upper[1]] == [65] * 4 and [n.pitch for n in lower[1]] == [57] * 4
     events, drums, present, bars = piece_tracks(band)
     assert present.tolist() == [True] * len(TRACKS) and len(bars) == 16
-    bar = drums[STEPS_PER_BAR:2 * STEPS_PER_BAR]  # the second bar, on the 16th-note grid
+    bar = drums[STEPS_PER_BAR : 2 * STEPS_PER_BAR]  # the second bar, on the 16th-note grid
     assert bar[:, DRUMS.index("kick")].nonzero()[0].tolist() == [0, 8]
     assert bar[:, DRUMS.index("snare")].nonzero()[0].tolist() == [4, 12]
     assert bar[:, DRUMS.index("closed hat")].nonzero()[0].tolist() == list(range(0, 16, 2))
     assert events[3, 0] < PITCHES and (events[3, 1:15] == HOLD).all()  # the bass holds (3.8 of 4 beats)
 
 
-def test_the_gan_writes_bass_chords_and_drums_it_was_trained_on(tunes, chorales, band_folder, tmp_path,
-                                                                 use_models):
+def test_the_gan_writes_bass_chords_and_drums_it_was_trained_on(tunes, chorales, band_folder, tmp_path, use_models):
     from mmgen.decoders.composer import Lead
     from mmgen.symbolic.dataset import triad
     from mmgen.symbolic.grid import DRUM_NOTES
     from mmgen.symbolic.grid_models import GridConfig
-    from mmgen.training.midi_folder import midi_pieces
     from mmgen.training.grid import train
+    from mmgen.training.midi_folder import midi_pieces
 
     pieces = tunes[:10] + chorales + midi_pieces(band_folder)
-    info = train("gan", tmp_path / "symbolic-gan", steps=2, batch=8, seed=0, resume=False,
-                 config=GridConfig("gan", hidden=32, latent=8), lr=1e-3, collections=("midi",), pieces=pieces)
+    info = train(
+        "gan",
+        tmp_path / "symbolic-gan",
+        steps=2,
+        batch=8,
+        seed=0,
+        resume=False,
+        config=GridConfig("gan", hidden=32, latent=8),
+        lr=1e-3,
+        collections=("midi",),
+        pieces=pieces,
+    )
     assert info["tracks"] == ["melody", "chords", "bass", "drums"]
     use_models(tmp_path)
     decoder = registry.get("decoder", "symbolic-gan")
     plan = _plan(key="E minor", meter="4/4", duration_s=20.0, prompt="energetic rock")
     lead = decoder.plan_lead(plan, seed=3)
-    assert isinstance(lead, Lead) and all(len(part) == plan.total_bars
-                                          for part in (lead.melody, lead.bass, lead.inner, lead.drums))
+    assert isinstance(lead, Lead) and all(
+        len(part) == plan.total_bars for part in (lead.melody, lead.bass, lead.inner, lead.drums)
+    )
     root, third, fifth = triad(lead.chords[-1], plan.key)  # the cadence chord; the final tonic follows
     assert lead.bass[-1][0].pitch % 12 == root and lead.melody[-1][0].pitch % 12 in (root, fifth)
     assert [n.pitch % 12 for n in lead.inner[-1]] in ([third, fifth], [third, root])
@@ -266,8 +300,12 @@ def test_the_gan_writes_bass_chords_and_drums_it_was_trained_on(tunes, chorales,
     parts = {p.name: p for p in score.parts}
     qpb = plan.meter.quarters_per_beat
     for role, bars in (("bass", lead.bass), ("drums", lead.drums), ("chords", lead.inner)):
-        expected = {(round(plan.bar_start_beat(b) + n.onset_q / qpb, 3), n.pitch % 12) for b, notes in enumerate(bars)
-                    for n in notes if plan.section_at_bar(b).role != "intro"}  # intros start thin
+        expected = {
+            (round(plan.bar_start_beat(b) + n.onset_q / qpb, 3), n.pitch % 12)
+            for b, notes in enumerate(bars)
+            for n in notes
+            if plan.section_at_bar(b).role != "intro"
+        }  # intros start thin
         written = {(round(n.start_beat, 3), n.pitch % 12) for n in parts[role].notes}
         assert len(expected & written) >= 0.8 * len(expected) > 0, role  # the model's notes, not the rules'
     assert score.end_s == pytest.approx(20.0)
@@ -281,8 +319,19 @@ def tiny_grid_model(request, tunes, tmp_path_factory):
     family = request.param
     root = tmp_path_factory.mktemp("grid")
     config = GridConfig(family, hidden=32, latent=8, layers=1, sample_steps=4)
-    info = train(family, root / f"symbolic-{family}", steps=3, batch=8, seed=0, resume=False, config=config,
-                 lr=1e-3, collections=("ryans",), log_every=1, pieces=tunes)
+    info = train(
+        family,
+        root / f"symbolic-{family}",
+        steps=3,
+        batch=8,
+        seed=0,
+        resume=False,
+        config=config,
+        lr=1e-3,
+        collections=("ryans",),
+        log_every=1,
+        pieces=tunes,
+    )
     return family, root, info
 
 
@@ -318,8 +367,12 @@ def _outside_key(lead, plan) -> list[tuple[int, int]]:
     """(bar, pitch) of the melody notes outside the key and their bar's chord."""
     from mmgen.symbolic.dataset import allowed_pcs
 
-    return [(bar, n.pitch) for bar, (chord, notes) in enumerate(zip(lead.chords, lead.melody))
-            for n in notes if n.pitch % 12 not in allowed_pcs(plan.key, chord)]
+    return [
+        (bar, n.pitch)
+        for bar, (chord, notes) in enumerate(zip(lead.chords, lead.melody))
+        for n in notes
+        if n.pitch % 12 not in allowed_pcs(plan.key, chord)
+    ]
 
 
 def _assert_key_aware(family: str, aware, alone, plan) -> None:
@@ -334,8 +387,7 @@ def test_sequence_decoding_is_key_aware(tiny_model, use_models):
     family, root, _ = tiny_model
     use_models(root)
     decoder, plan = registry.get("decoder", f"symbolic-{family}"), _plan("C minor", "4/4", duration_s=30.0)
-    _assert_key_aware(family, decoder.lead_sheet(plan, seed=3), decoder.lead_sheet(plan, 3, sampling=MODEL_ALONE),
-                      plan)
+    _assert_key_aware(family, decoder.lead_sheet(plan, seed=3), decoder.lead_sheet(plan, 3, sampling=MODEL_ALONE), plan)
 
 
 def test_grid_decoding_is_key_aware(tiny_grid_model, use_models):
@@ -390,8 +442,10 @@ def test_evaluation_command_writes_a_table(tmp_path):
     in_key = float(rows[0].split("|")[5])
     assert 0.8 < in_key <= 1.0
     # The accompaniment table: the composer's bass sits on its chords; the GAN's is its own.
-    bass_chord_tones = {row.split("|")[1].strip(): float(row.split("|")[2]) for row in rows[1:]
-                        + [line for line in text.splitlines() if line.startswith("| symbolic-gan")][1:]}
+    bass_chord_tones = {
+        row.split("|")[1].strip(): float(row.split("|")[2])
+        for row in rows[1:] + [line for line in text.splitlines() if line.startswith("| symbolic-gan")][1:]
+    }
     assert bass_chord_tones["composer"] > 0.8 and 0.2 < bass_chord_tones["symbolic-gan"] < bass_chord_tones["composer"]
     assert "| held-out chorales (16; bass, alto + tenor) |" in text
 
@@ -417,9 +471,30 @@ def test_cli_and_app_offer_the_learned_engines(tmp_path):
     import pretty_midi
 
     out = tmp_path / "blend.mid"
-    done = subprocess.run([sys.executable, "-m", "mmgen", "generate", "--prompt", "calm piano", "--decoder",
-                           "symbolic-vae", "--seed", "3", "--blend-seed", "9", "--duration", "12", "--out", str(out),
-                           "--quiet"], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mmgen",
+            "generate",
+            "--prompt",
+            "calm piano",
+            "--decoder",
+            "symbolic-vae",
+            "--seed",
+            "3",
+            "--blend-seed",
+            "9",
+            "--duration",
+            "12",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     melody = [i for i in pretty_midi.PrettyMIDI(str(out)).instruments if i.name == "melody"]
     assert melody and len(melody[0].notes) >= 4
@@ -427,7 +502,7 @@ def test_cli_and_app_offer_the_learned_engines(tmp_path):
     for family in FAMILIES + GRID_FAMILIES:
         assert f"symbolic-{family}" in listed.stdout and "weights are missing" not in listed.stdout
     app = importlib.import_module("app")
-    labels = dict((name, label) for label, name in app.decoder_choices()[0])
+    labels = {name: label for label, name in app.decoder_choices()[0]}
     assert labels["symbolic-transformer"].startswith("symbolic-transformer — Learned Transformer")
 
 
@@ -447,8 +522,11 @@ def test_a_midi_folder_becomes_training_data(tmp_path):
             midi.time_signature_changes.append(pretty_midi.TimeSignature(*signature, 0))
         if key_number is not None:
             midi.key_signature_changes.append(pretty_midi.KeySignature(key_number, 0))
-        tune, bass, drums = (pretty_midi.Instrument(73), pretty_midi.Instrument(33),
-                             pretty_midi.Instrument(0, is_drum=True))
+        tune, bass, drums = (
+            pretty_midi.Instrument(73),
+            pretty_midi.Instrument(33),
+            pretty_midi.Instrument(0, is_drum=True),
+        )
         scale = [69, 71, 72, 74, 76, 77, 79, 81] if key_number == 9 else [60, 62, 64, 65, 67, 69, 71, 72]
         for i in range(48):  # 0.5 s = a quarter at 120 bpm
             tune.notes.append(pretty_midi.Note(90, scale[(i * 3) % 8], i * 0.5, i * 0.5 + 0.45))
@@ -466,15 +544,40 @@ def test_a_midi_folder_becomes_training_data(tmp_path):
     assert [n[2] for n in waltz.parts["drums"]] == [36] * 48
     assert waltz.parts["melody"][1][:2] == [1.0, 0.9]  # seconds became quarter notes
     out = tmp_path / "model"
-    main("transformer", ["--midi-folder", str(folder), "--collections", "", "--steps", "2", "--batch", "2",
-                         "--dim", "32", "--layers", "1", "--heads", "2", "--context", "64", "--out", str(out)])
+    main(
+        "transformer",
+        [
+            "--midi-folder",
+            str(folder),
+            "--collections",
+            "",
+            "--steps",
+            "2",
+            "--batch",
+            "2",
+            "--dim",
+            "32",
+            "--layers",
+            "1",
+            "--heads",
+            "2",
+            "--context",
+            "64",
+            "--out",
+            str(out),
+        ],
+    )
     assert "MIDI files of your own" in (out / "README.md").read_text()
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--collections", "nope"], "unknown collection 'nope'"),
-    (["--collections", ""], "nothing to train on"),
-    (["--collections", "", "--midi-folder", "/no/such/folder"], "no such folder")])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--collections", "nope"], "unknown collection 'nope'"),
+        (["--collections", ""], "nothing to train on"),
+        (["--collections", "", "--midi-folder", "/no/such/folder"], "no such folder"),
+    ],
+)
 def test_training_scripts_refuse_bad_data_plainly(tmp_path, capsys, args, message):
     from mmgen.training.grid import main
 

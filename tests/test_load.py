@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import soundfile as sf
-
 from conftest import launch_app
 
 K = 2  # queue size of the server under test (one job runs, K wait)
@@ -33,9 +32,8 @@ def test_a_full_queue_turns_the_excess_away_and_finishes_the_rest(small_queue):
         if i:
             ready.wait()  # the rest arrive together, just after the failing one
         try:
-            results[i] = ("ok", client.predict(prompt, 20, 0, "Auto", "Auto", str(i), "composer",
-                                               api_name="/generate"))
-        except Exception as error:  # noqa: BLE001 - each outcome is classified below
+            results[i] = ("ok", client.predict(prompt, 20, 0, "Auto", "Auto", str(i), "composer", api_name="/generate"))
+        except Exception as error:
             results[i] = ("error", str(error))
 
     threads = [threading.Thread(target=ask, args=(i, c)) for i, c in enumerate(clients)]
@@ -55,8 +53,11 @@ def test_a_full_queue_turns_the_excess_away_and_finishes_the_rest(small_queue):
     assert results[0][0] == "error" and "control character" in results[0][1]  # accepted, failed plainly
     assert failed == [results[0]] and done  # ...and the jobs behind it still ran
     # The queue is free again afterwards.
-    assert Path(Client(small_queue, verbose=False).predict("after", 6, 0, "Auto", "Auto", "9", "composer",
-                                                           api_name="/generate")[0]).is_file()
+    assert Path(
+        Client(small_queue, verbose=False).predict(
+            "after", 6, 0, "Auto", "Auto", "9", "composer", api_name="/generate"
+        )[0]
+    ).is_file()
 
 
 def test_repeated_generations_stay_bounded(tmp_path_factory):
@@ -76,8 +77,16 @@ def test_repeated_generations_stay_bounded(tmp_path_factory):
 
         def status():
             fds = len(os.listdir(f"/proc/{process.pid}/fd"))
-            rss = int(next(line for line in Path(f"/proc/{process.pid}/status").read_text().splitlines()
-                           if line.startswith("VmRSS:")).split()[1]) / 1024
+            rss = (
+                int(
+                    next(
+                        line
+                        for line in Path(f"/proc/{process.pid}/status").read_text().splitlines()
+                        if line.startswith("VmRSS:")
+                    ).split()[1]
+                )
+                / 1024
+            )
             return fds, rss
 
         for i in range(4):  # warm up: models, caches, thread pools

@@ -38,14 +38,23 @@ def test_sections_from_tags_and_from_repeated_stanzas():
     tagged = parse_lyrics(SONG)
     assert [s.name for s in tagged.sections] == ["Verse 1", "Chorus", "Verse 2", "Chorus"]
     assert tagged.sections[0].rhyme_scheme() == "AA"  # night / bright
-    untagged = parse_lyrics("One two three\nFour five six\n\nLa la la\nLa la la\n\nSeven eight\nNine ten\n\n"
-                            "La la la\nLa la la")
+    untagged = parse_lyrics(
+        "One two three\nFour five six\n\nLa la la\nLa la la\n\nSeven eight\nNine ten\n\nLa la la\nLa la la"
+    )
     assert [s.role for s in untagged.sections] == ["verse", "chorus", "verse", "chorus"]
 
 
-@pytest.mark.parametrize("word, pieces", [("remember", ["re", "mem", "ber"]), ("tonight", ["to", "night"]),
-                                          ("fire", ["fire"]), ("yesterday", ["yes", "ter", "day"]),
-                                          ("beautiful", ["beau", "ti", "ful"]), ("loved", ["loved"])])
+@pytest.mark.parametrize(
+    "word, pieces",
+    [
+        ("remember", ["re", "mem", "ber"]),
+        ("tonight", ["to", "night"]),
+        ("fire", ["fire"]),
+        ("yesterday", ["yes", "ter", "day"]),
+        ("beautiful", ["beau", "ti", "ful"]),
+        ("loved", ["loved"]),
+    ],
+)
 def test_syllables(word, pieces):
     assert split_word(word) == pieces
 
@@ -89,16 +98,26 @@ def test_one_note_per_syllable_on_the_beat_and_lyrics_in_the_midi(tmp_path):
     assert abs(track.audio.duration_s - plan.duration_s) < 1e-3
 
 
-@pytest.mark.parametrize("text, message", [("", "empty"), ("[Verse]\n[Chorus]\n", "no words"),
-                                           ("la " * 3000, "under 5,000"), ("bad \x07 bell", "control character"),
-                                           ("one two three four five six seven eight nine ten eleven twelve "
-                                            "thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty", "syllables")])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "empty"),
+        ("[Verse]\n[Chorus]\n", "no words"),
+        ("la " * 3000, "under 5,000"),
+        ("bad \x07 bell", "control character"),
+        (
+            "one two three four five six seven eight nine ten eleven twelve "
+            "thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty",
+            "syllables",
+        ),
+    ],
+)
 def test_bad_lyrics_get_plain_messages(text, message):
+    read = (
+        (lambda: make_plan(GenerationRequest(lyrics=text, duration_s=None))) if text else (lambda: parse_lyrics(text))
+    )
     with pytest.raises(InvalidRequest, match=message):
-        if text:
-            make_plan(GenerationRequest(lyrics=text, duration_s=None))
-        else:
-            parse_lyrics(text)
+        read()
 
 
 def test_lyrics_and_a_video_together_are_refused():
@@ -108,15 +127,32 @@ def test_lyrics_and_a_video_together_are_refused():
 
 def test_cli_takes_lyrics_from_a_file(tmp_path):
     (tmp_path / "song.txt").write_text(SONG, encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "mmgen", "generate", "--lyrics", str(tmp_path / "song.txt"),
-                             "--out", str(tmp_path / "song.mid"), "--seed", "2"], cwd=ROOT, capture_output=True,
-                            text=True, timeout=300, env=dict(os.environ, HF_HUB_OFFLINE="1"))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mmgen",
+            "generate",
+            "--lyrics",
+            str(tmp_path / "song.txt"),
+            "--out",
+            str(tmp_path / "song.mid"),
+            "--seed",
+            "2",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ, HF_HUB_OFFLINE="1"),
+    )
     assert result.returncode == 0, result.stderr
     assert len(pretty_midi.PrettyMIDI(str(tmp_path / "song.mid")).lyrics) > 40
 
 
 def test_the_report_carries_the_lyric_lines(tmp_path):
     import json
+
     track = generate(GenerationRequest(lyrics=SONG, duration_s=None, seed=1))
     report = json.loads(track.save_report(tmp_path / "song.json").read_text())
     assert report["plan"]["lyric_lines"][0]["syllables"][:3] == ["I", "walked", "a"]
@@ -125,6 +161,7 @@ def test_the_report_carries_the_lyric_lines(tmp_path):
 
 def test_the_lyrics_examples_parse():
     import json
+
     examples = json.loads((ROOT / "assets" / "lyrics_examples.json").read_text(encoding="utf-8"))
     for example in examples:
         assert parse_lyrics(example["lyrics"]).lines

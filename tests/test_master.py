@@ -28,7 +28,7 @@ def test_quiet_tone_is_raised_to_target_with_dc_removed():
 
 def test_peaky_signal_is_limited_to_minus_one_dbtp():
     wave = tone(amplitude=0.05)
-    wave.samples[:, ::RATE // 4] = 0.9  # sharp clicks far above the body of the sound
+    wave.samples[:, :: RATE // 4] = 0.9  # sharp clicks far above the body of the sound
     out, report = master(wave, -10.0)
     assert report.limited
     assert metrics.true_peak_dbtp(out.samples, RATE) <= -1.0 + 0.05

@@ -12,12 +12,12 @@ import pytest
 from mmgen import GenerationRequest, generate, registry
 from mmgen.codecs.encodec import EncodecCodec, EncodecStream, decode_in_windows
 from mmgen.decoders.musicgen import checkpoints
-from mmgen.weights import forget_located
 from mmgen.decoders.musicgen.captions import caption_for
 from mmgen.decoders.musicgen.debug import save_debug_checkpoint
 from mmgen.decoders.musicgen.decoder import MusicgenDecoder
 from mmgen.errors import GenerationFailed, InvalidRequest, Unavailable
 from mmgen.pipeline import make_plan
+from mmgen.weights import forget_located
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,14 +27,15 @@ def tiny_checkpoint(tmp_path_factory):
     return save_debug_checkpoint(tmp_path_factory.mktemp("musicgen-tiny"))
 
 
-@pytest.fixture()
+@pytest.fixture
 def use_tiny(tiny_checkpoint, point_at):
     return point_at("MMGEN_MUSICGEN_PATH", tiny_checkpoint)
 
 
 def test_caption_carries_the_plan():
-    plan = make_plan(GenerationRequest(prompt="lofi beat for cooking", duration_s=20, seed=1, tempo_bpm=84,
-                                       key="D minor"))
+    plan = make_plan(
+        GenerationRequest(prompt="lofi beat for cooking", duration_s=20, seed=1, tempo_bpm=84, key="D minor")
+    )
     text = caption_for(plan)
     assert text.startswith("lofi beat for cooking.")
     assert "84 bpm" in text and "D minor" in text and "4/4 time" in text and "drums" in text
@@ -54,6 +55,7 @@ def test_windowed_generation_exact_length_and_seamless(use_tiny, duration_s):
     assert wave.samples.shape == (2, round(duration_s * 44100)) and np.isfinite(wave.samples).all()
     # Windowed decoding equals decoding the whole stream at once, up to the crossfade: no seam.
     import torch
+
     model = tokens.codec_model
     with torch.inference_mode():
         whole = model.decode(torch.as_tensor(tokens.codes)[None], [None]).audio_values[0, 0].numpy()
@@ -104,19 +106,37 @@ def test_unavailable_without_weights(monkeypatch, tmp_path):
 def test_cli_says_why_musicgen_is_not_offered(tmp_path):
     env = dict(os.environ, HF_HUB_OFFLINE="1", HF_HOME=str(tmp_path))
     env.pop("MMGEN_MUSICGEN_PATH", None)
-    listing = subprocess.run([sys.executable, "-m", "mmgen", "decoders"], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=120)
+    listing = subprocess.run(
+        [sys.executable, "-m", "mmgen", "decoders"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert "musicgen" in listing.stdout and "unavailable" in listing.stdout
-    result = subprocess.run([sys.executable, "-m", "mmgen", "generate", "--decoder", "musicgen", "--duration", "5",
-                             "--out", str(tmp_path / "x.wav")], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mmgen",
+            "generate",
+            "--decoder",
+            "musicgen",
+            "--duration",
+            "5",
+            "--out",
+            str(tmp_path / "x.wav"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2 and "not available here" in result.stderr
     assert not (tmp_path / "x.wav").exists()
 
 
-@pytest.mark.skipif(checkpoints.local_folder("musicgen-small") is None or
-                    os.environ.get("MMGEN_MUSICGEN_PATH") is not None,
-                    reason="needs the real facebook/musicgen-small weights in the local cache")
+@pytest.mark.skipif(
+    checkpoints.local_folder("musicgen-small") is None or os.environ.get("MMGEN_MUSICGEN_PATH") is not None,
+    reason="needs the real facebook/musicgen-small weights in the local cache",
+)
 def test_real_musicgen_small():
     track = generate(GenerationRequest(prompt="lofi beat", duration_s=8, seed=1, decoder="musicgen"))
     assert track.audio.samples.shape == (2, 8 * 44100)
@@ -138,8 +158,12 @@ def test_stereo_checkpoint_gives_two_channels(tmp_path, monkeypatch):
 
 def test_variations_decode_in_one_batch(use_tiny):
     from mmgen.pipeline import generate_variations
-    tracks = generate_variations(GenerationRequest(prompt="funk", duration_s=5, seed=10, decoder="musicgen",
-                                                   variations=3, top_k=50, temperature=1.1))
+
+    tracks = generate_variations(
+        GenerationRequest(
+            prompt="funk", duration_s=5, seed=10, decoder="musicgen", variations=3, top_k=50, temperature=1.1
+        )
+    )
     assert [t.request.seed for t in tracks] == [10, 11, 12]
     codes = [t.tokens.codes for t in tracks]
     assert not np.array_equal(codes[0], codes[1]) and not np.array_equal(codes[1], codes[2])
@@ -149,6 +173,7 @@ def test_variations_decode_in_one_batch(use_tiny):
 
 def _write_clip(path, seconds, amplitude=0.3, rate=32000):
     import soundfile as sf
+
     t = np.arange(int(seconds * rate)) / rate
     sf.write(str(path), (amplitude * np.sin(2 * np.pi * 330 * t)).astype(np.float32), rate)
     return path
@@ -156,6 +181,7 @@ def _write_clip(path, seconds, amplitude=0.3, rate=32000):
 
 def test_continuation_starts_with_the_clip(use_tiny, tmp_path):
     from mmgen.encoders.audio import load_clip
+
     clip = load_clip(_write_clip(tmp_path / "clip.wav", 1.2))
     decoder = MusicgenDecoder(max_window_s=1.0, context_s=0.4)
     plan = make_plan(GenerationRequest(prompt="pop", duration_s=5, seed=1))
@@ -164,24 +190,36 @@ def test_continuation_starts_with_the_clip(use_tiny, tmp_path):
     full_model = decoder.load()[2]
     clip_codes = MusicgenDecoder.encode_clip(full_model, clip, "cpu").numpy()
     assert tokens.codes.shape[-1] == 151
-    assert np.array_equal(tokens.codes[:, :, :clip_codes.shape[-1]], clip_codes)
+    assert np.array_equal(tokens.codes[:, :, : clip_codes.shape[-1]], clip_codes)
 
 
 def test_continuation_through_the_cli_and_its_errors(use_tiny, tmp_path):
     env = dict(os.environ, HF_HUB_OFFLINE="1")
+
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "mmgen", "generate", "--duration", "5", *args], cwd=ROOT,
-                              env=env, capture_output=True, text=True, timeout=120)
-    ok = run("--decoder", "musicgen", "--continue", str(_write_clip(tmp_path / "c.wav", 2)), "--out", str(tmp_path / "o.wav"))
+        return subprocess.run(
+            [sys.executable, "-m", "mmgen", "generate", "--duration", "5", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    ok = run(
+        "--decoder", "musicgen", "--continue", str(_write_clip(tmp_path / "c.wav", 2)), "--out", str(tmp_path / "o.wav")
+    )
     assert ok.returncode == 0, ok.stderr
     (tmp_path / "text.wav").write_text("not audio")
     (tmp_path / "empty.wav").write_bytes(b"")
-    cases = [("--continue", str(_write_clip(tmp_path / "s.wav", 2, amplitude=0.0)), "silent"),
-             ("--continue", str(_write_clip(tmp_path / "l.wav", 8)), "trim it to 4 s"),
-             ("--continue", str(_write_clip(tmp_path / "short.wav", 0.3)), "at least 1 s"),
-             ("--continue", str(tmp_path / "text.wav"), "can't read"),
-             ("--continue", str(tmp_path / "empty.wav"), "is empty"),
-             ("--continue", str(tmp_path / "nothing.wav"), "can't find")]
+    cases = [
+        ("--continue", str(_write_clip(tmp_path / "s.wav", 2, amplitude=0.0)), "silent"),
+        ("--continue", str(_write_clip(tmp_path / "l.wav", 8)), "trim it to 4 s"),
+        ("--continue", str(_write_clip(tmp_path / "short.wav", 0.3)), "at least 1 s"),
+        ("--continue", str(tmp_path / "text.wav"), "can't read"),
+        ("--continue", str(tmp_path / "empty.wav"), "is empty"),
+        ("--continue", str(tmp_path / "nothing.wav"), "can't find"),
+    ]
     for flag, path, message in cases:
         result = run("--decoder", "musicgen", flag, path, "--out", str(tmp_path / "x.wav"))
         assert result.returncode == 2 and message in result.stderr, (path, result.stderr)
@@ -194,10 +232,12 @@ def test_continuation_through_the_cli_and_its_errors(use_tiny, tmp_path):
 
 def test_app_offers_musicgen_with_an_honest_cpu_estimate(use_tiny):
     import importlib
+
     import torch
+
     app = importlib.import_module("app")
-    choices, default, note = app.decoder_choices()
-    labels = dict((name, label) for label, name in choices)
+    choices, default, _note = app.decoder_choices()
+    labels = {name: label for label, name in choices}
     assert "musicgen" in labels
     if not torch.cuda.is_available():
         assert default == "composer" and "per second of music" in labels["musicgen"]
@@ -207,7 +247,7 @@ def test_app_offers_musicgen_with_an_honest_cpu_estimate(use_tiny):
     assert app._clip_arguments("musicgen", None) == {}
 
 
-@pytest.fixture()
+@pytest.fixture
 def use_tiny_melody(tmp_path_factory, point_at):
     folder = save_debug_checkpoint(tmp_path_factory.mktemp("melody-tiny"), seed=5, melody=True)
     return point_at("MMGEN_MUSICGEN_MELODY_PATH", folder)
@@ -216,6 +256,7 @@ def use_tiny_melody(tmp_path_factory, point_at):
 def _write_melody(path, notes_hz, note_s=0.5, rate=32000):
     """A plain sine melody, one note after another."""
     import soundfile as sf
+
     t = np.arange(int(note_s * rate)) / rate
     wave = np.concatenate([0.3 * np.sin(2 * np.pi * f * t) for f in notes_hz]).astype(np.float32)
     sf.write(str(path), wave, rate)
@@ -225,6 +266,7 @@ def _write_melody(path, notes_hz, note_s=0.5, rate=32000):
 def test_melody_chroma_follows_the_clip_and_loops(use_tiny_melody, tmp_path):
     from mmgen.decoders.musicgen.decoder import MusicgenMelody
     from mmgen.encoders.audio import load_clip
+
     decoder = MusicgenMelody()
     features = decoder.load()[4]
     clip = load_clip(_write_melody(tmp_path / "a.wav", [440.0] * 8))  # 4 s of A
@@ -236,19 +278,22 @@ def test_melody_chroma_follows_the_clip_and_loops(use_tiny_melody, tmp_path):
 
 def test_melody_engine_through_the_pipeline(use_tiny_melody, tmp_path):
     melody = _write_melody(tmp_path / "tune.wav", [262, 294, 330, 349, 392, 440])
-    track = generate(GenerationRequest(prompt="folk", duration_s=5, seed=3, decoder="musicgen-melody",
-                                       melody_audio=str(melody)))
+    track = generate(
+        GenerationRequest(prompt="folk", duration_s=5, seed=3, decoder="musicgen-melody", melody_audio=str(melody))
+    )
     assert track.audio.samples.shape == (2, 5 * 44100)
     assert track.report()["decoder_notes"]["checkpoint"] == "musicgen-melody"
     other = _write_melody(tmp_path / "other.wav", [370, 466, 554, 370, 466, 554])
-    changed = generate(GenerationRequest(prompt="folk", duration_s=5, seed=3, decoder="musicgen-melody",
-                                         melody_audio=str(other)))
+    changed = generate(
+        GenerationRequest(prompt="folk", duration_s=5, seed=3, decoder="musicgen-melody", melody_audio=str(other))
+    )
     assert not np.array_equal(track.tokens.codes, changed.tokens.codes)  # the melody steers the tokens
 
 
 def test_melody_windows_continue_with_exact_length(use_tiny_melody, tmp_path):
     from mmgen.decoders.musicgen.decoder import MusicgenMelody
     from mmgen.encoders.audio import load_clip
+
     plan = make_plan(GenerationRequest(prompt="folk", duration_s=5, seed=1))
     plan.duration_s = 2.3
     clip = load_clip(_write_melody(tmp_path / "m.wav", [262, 330, 392]))
@@ -278,6 +323,7 @@ def test_streamed_frames_are_the_tokens_in_order(use_tiny):
 def test_stream_decoding_matches_whole_decoding(use_tiny):
     """Uneven pushes decode only their new frames and still join without a seam."""
     import torch
+
     decoder = MusicgenDecoder(max_window_s=1.0, context_s=0.4)
     plan = make_plan(GenerationRequest(prompt="ambient", duration_s=5, seed=3))
     plan.duration_s = 3.0
@@ -288,7 +334,7 @@ def test_stream_decoding_matches_whole_decoding(use_tiny):
     stream = EncodecStream(model, overlap_frames=8)
     decoded_frames, parts, start = [], [], 0
     for size in (7, 30, 13, 50, 1, 80):
-        piece = codes[:, :, start:start + size]
+        piece = codes[:, :, start : start + size]
         decoded_frames.append(piece.shape[-1] + (0 if start == 0 else min(8, start)))
         parts.append(stream.push(piece))
         start += size
@@ -300,9 +346,11 @@ def test_stream_decoding_matches_whole_decoding(use_tiny):
 
 def test_pipeline_preview_plays_before_the_end(use_tiny):
     from mmgen.pipeline import generate_variations
+
     heard = []
-    track = generate_variations(GenerationRequest(prompt="jazz", duration_s=5, seed=2, decoder="musicgen"),
-                                preview=heard.append)[0]
+    track = generate_variations(
+        GenerationRequest(prompt="jazz", duration_s=5, seed=2, decoder="musicgen"), preview=heard.append
+    )[0]
     assert len(heard) >= 4 and all(piece.shape[0] == 2 for piece in heard)
     total = sum(piece.shape[-1] for piece in heard)
     assert abs(total - track.audio.samples.shape[-1]) <= 0.03 * 44100  # the whole take, unmastered

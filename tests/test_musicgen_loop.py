@@ -34,9 +34,15 @@ def stock(model, ids, mask, frames, guidance, prompt=None, **inputs):
     extra = {} if prompt is None else {"decoder_input_ids": prompt.reshape(-1, prompt.shape[-1])}
     try:
         with torch.inference_mode():
-            model.generate(input_ids=ids, attention_mask=mask, do_sample=False, guidance_scale=guidance,
-                           max_new_tokens=frames + K - 1 - (0 if prompt is None else prompt.shape[-1]), **extra,
-                           **inputs)
+            model.generate(
+                input_ids=ids,
+                attention_mask=mask,
+                do_sample=False,
+                guidance_scale=guidance,
+                max_new_tokens=frames + K - 1 - (0 if prompt is None else prompt.shape[-1]),
+                **extra,
+                **inputs,
+            )
     finally:
         model.audio_encoder.decode = original
     return captured["codes"]
@@ -110,8 +116,9 @@ def test_stereo_greedy_tokens_equal_stock(text):
     original, stereo.audio_encoder.decode = stereo.audio_encoder.decode, capture
     try:
         with torch.inference_mode():
-            stereo.generate(input_ids=ids, attention_mask=mask, do_sample=False, guidance_scale=3.0,
-                            max_new_tokens=20 + 4 - 1)
+            stereo.generate(
+                input_ids=ids, attention_mask=mask, do_sample=False, guidance_scale=3.0, max_new_tokens=20 + 4 - 1
+            )
     finally:
         stereo.audio_encoder.decode = original
     left, right = captured["codes"]

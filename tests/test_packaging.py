@@ -46,8 +46,11 @@ def test_pinned_requirements_and_declared_dependencies_agree():
     declared, pins = _declared(list(PROJECT["optional-dependencies"])), _pins()
     assert sorted(set(pins) - set(declared)) == [], "pinned in requirements.txt but not declared in pyproject.toml"
     assert sorted(set(declared) - set(pins)) == [], "declared in pyproject.toml but not pinned in requirements.txt"
-    outside = {name: (pins[name], str(declared[name].specifier)) for name in pins
-               if not declared[name].specifier.contains(pins[name], prereleases=True)}
+    outside = {
+        name: (pins[name], str(declared[name].specifier))
+        for name in pins
+        if not declared[name].specifier.contains(pins[name], prereleases=True)
+    }
     assert outside == {}, "pins outside the declared ranges"
 
 
@@ -56,8 +59,11 @@ def _third_party_imports(paths: list[Path]) -> set[str]:
     found = set()
     for path in paths:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-                [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else ([node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else [])
+            )
             found |= {n.split(".")[0] for n in names}
     return {n for n in found if n not in sys.stdlib_module_names and n not in local}
 
@@ -69,8 +75,11 @@ def test_every_imported_package_is_declared(where, groups):
     distributions = packages_distributions()
     paths = sorted((ROOT / where).rglob("*.py")) if (ROOT / where).is_dir() else [ROOT / where]
     declared = _declared(groups)
-    undeclared = {module: distributions.get(module) for module in _third_party_imports(paths)
-                  if not any(canonicalize_name(d) in declared for d in distributions.get(module, []))}
+    undeclared = {
+        module: distributions.get(module)
+        for module in _third_party_imports(paths)
+        if not any(canonicalize_name(d) in declared for d in distributions.get(module, []))
+    }
     assert undeclared == {}
 
 
@@ -88,14 +97,24 @@ def installed(tmp_path_factory) -> Path:
     venv = tmp_path_factory.mktemp("venv")
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
-    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             check=True, capture_output=True, text=True).stdout.strip()
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     here = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"], *site.getsitepackages()}
     Path(purelib, "_outer_environment.pth").write_text("\n".join(sorted(here)) + "\n")
-    build = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
-                            "--quiet", str(ROOT)], capture_output=True, text=True, timeout=600)
-    if build.returncode and ("No matching distribution found for hatchling" in build.stderr
-                             or "Failed to establish a new connection" in build.stderr):
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--quiet", str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if build.returncode and (
+        "No matching distribution found for hatchling" in build.stderr
+        or "Failed to establish a new connection" in build.stderr
+    ):
         pytest.skip("the build backend (hatchling) cannot be fetched here: " + build.stderr.strip()[-300:])
     assert build.returncode == 0, build.stderr[-3000:]
     return venv
@@ -107,14 +126,23 @@ def _run(venv: Path, *argv: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def test_installed_package_is_used_with_its_assets(installed, tmp_path):
-    where = _run(installed, str(installed / "bin" / "python"), "-c",
-                 "import json, mmgen, mmgen.paths; print(json.dumps([mmgen.__file__, str(mmgen.paths.ASSETS)]))",
-                 cwd=tmp_path)
+    where = _run(
+        installed,
+        str(installed / "bin" / "python"),
+        "-c",
+        "import json, mmgen, mmgen.paths; print(json.dumps([mmgen.__file__, str(mmgen.paths.ASSETS)]))",
+        cwd=tmp_path,
+    )
     package_file, assets = json.loads(where.stdout)
     assert Path(package_file).is_relative_to(installed), "mmgen was imported from outside the fresh venv"
     assert Path(assets) == Path(package_file).parent / "assets"
-    for name in ("descriptors.json", "harmony/chord_stats.json", "models/symbolic-vae/model.safetensors",
-                 "examples.json", "examples/sunset.jpg"):
+    for name in (
+        "descriptors.json",
+        "harmony/chord_stats.json",
+        "models/symbolic-vae/model.safetensors",
+        "examples.json",
+        "examples/sunset.jpg",
+    ):
         assert (Path(assets) / name).is_file(), name
 
 
@@ -125,8 +153,20 @@ def test_installed_mmgen_command_lists_and_generates(installed, tmp_path):
     for name in ("composer", "symbolic-transformer", "symbolic-gan"):
         assert any(line.split()[:2] == [name, "available"] for line in lines), listing.stdout
 
-    made = _run(installed, str(installed / "bin" / "mmgen"), "generate", "--prompt", "calm piano",
-                "--duration", "6", "--seed", "3", "--out", "track.wav", cwd=tmp_path)
+    made = _run(
+        installed,
+        str(installed / "bin" / "mmgen"),
+        "generate",
+        "--prompt",
+        "calm piano",
+        "--duration",
+        "6",
+        "--seed",
+        "3",
+        "--out",
+        "track.wav",
+        cwd=tmp_path,
+    )
     assert made.returncode == 0, made.stderr
     info = sf.info(tmp_path / "track.wav")
     assert info.frames == round(6 * info.samplerate)

@@ -19,8 +19,15 @@ def test_explicit_cues_in_the_prompt():
     assert "you wrote" in p.reasons["tempo"] and "you wrote" in p.reasons["key"]
 
 
-@pytest.mark.parametrize("prompt, key", [("waltz in B flat major", "Bb major"), ("ballad in F# minor", "F# minor"),
-                                         ("piano in Eb", "Eb major"), ("something in C minor please", "C minor")])
+@pytest.mark.parametrize(
+    "prompt, key",
+    [
+        ("waltz in B flat major", "Bb major"),
+        ("ballad in F# minor", "F# minor"),
+        ("piano in Eb", "Eb major"),
+        ("something in C minor please", "C minor"),
+    ],
+)
 def test_key_cues(prompt, key):
     assert plan(prompt).key.name == key
 
@@ -36,22 +43,32 @@ def test_overrides_beat_the_prompt():
     assert p.reasons["tempo"] == p.reasons["key"] == p.reasons["meter"] == "you chose it"
 
 
-@pytest.mark.parametrize("prompt, low, high", [
-    ("calm meditation music for a yoga video", 30, 80),
-    ("slow sad piano", 30, 85),
-    ("high energy workout music for the gym", 118, 300),
-    ("fast drum and bass", 160, 300),
-])
+@pytest.mark.parametrize(
+    "prompt, low, high",
+    [
+        ("calm meditation music for a yoga video", 30, 80),
+        ("slow sad piano", 30, 85),
+        ("high energy workout music for the gym", 118, 300),
+        ("fast drum and bass", 160, 300),
+    ],
+)
 def test_implicit_tempo_is_sensible(prompt, low, high):
     assert low <= plan(prompt).tempo_bpm <= high
 
 
-@pytest.mark.parametrize("prompt, style", [
-    ("chill lofi hip hop to study to", "lofi"), ("epic orchestral movie trailer", "trailer"),
-    ("jazz club with saxophone", "jazz"), ("8-bit retro video game", "chiptune"),
-    ("relaxing meditation soundscape", "ambient"), ("drum and bass", "dnb"),
-    ("music for my cooking video", "bossa"), ("gentle solo piano piece", "piano"),
-])
+@pytest.mark.parametrize(
+    "prompt, style",
+    [
+        ("chill lofi hip hop to study to", "lofi"),
+        ("epic orchestral movie trailer", "trailer"),
+        ("jazz club with saxophone", "jazz"),
+        ("8-bit retro video game", "chiptune"),
+        ("relaxing meditation soundscape", "ambient"),
+        ("drum and bass", "dnb"),
+        ("music for my cooking video", "bossa"),
+        ("gentle solo piano piece", "piano"),
+    ],
+)
 def test_style_reading(prompt, style):
     assert plan(prompt).style == style
 
@@ -74,10 +91,17 @@ def test_empty_prompt_plans_from_controls_alone():
 
 
 @pytest.mark.parametrize("duration_s", [5, 7.3, 12, 30, 61.7, 180, 600])
-@pytest.mark.parametrize("prompt, overrides", [
-    ("lofi beat", {}), ("waltz", {}), ("ambient", {"tempo_bpm": 31}), ("rock", {"tempo_bpm": 299}),
-    ("folk", {"meter": "6/8"}), ("pop", {"meter": "5/4", "tempo_bpm": 97}),
-])
+@pytest.mark.parametrize(
+    "prompt, overrides",
+    [
+        ("lofi beat", {}),
+        ("waltz", {}),
+        ("ambient", {"tempo_bpm": 31}),
+        ("rock", {"tempo_bpm": 299}),
+        ("folk", {"meter": "6/8"}),
+        ("pop", {"meter": "5/4", "tempo_bpm": 97}),
+    ],
+)
 def test_timeline_fills_the_duration_exactly(duration_s, prompt, overrides):
     p = plan(prompt, duration_s=duration_s, **overrides)
     assert sum(s.bars for s in p.sections) == p.total_bars

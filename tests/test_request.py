@@ -8,8 +8,11 @@ from mmgen.request import GenerationRequest, validate
 
 
 def test_valid_request_is_normalised():
-    request = validate(GenerationRequest(prompt="  lofi beat  ", duration_s="12.5", tempo_bpm="96",
-                                         key="bb major", meter=" 3/4 ", seed="7"))
+    request = validate(
+        GenerationRequest(
+            prompt="  lofi beat  ", duration_s="12.5", tempo_bpm="96", key="bb major", meter=" 3/4 ", seed="7"
+        )
+    )
     assert request.prompt == "lofi beat"
     assert request.duration_s == 12.5 and request.tempo_bpm == 96.0
     assert request.key == "Bb major" and request.meter == "3/4" and request.seed == 7
@@ -19,24 +22,27 @@ def test_missing_seed_is_drawn_and_recorded():
     assert 0 <= validate(GenerationRequest(duration_s=10)).seed < 2**32
 
 
-@pytest.mark.parametrize("field, value, words", [
-    ("duration_s", 4.9, "between 5 and 600"),
-    ("duration_s", 601, "between 5 and 600"),
-    ("duration_s", math.nan, "finite"),
-    ("duration_s", "ten", "must be a number"),
-    ("tempo_bpm", 29, "between 30 and 300"),
-    ("tempo_bpm", 301, "between 30 and 300"),
-    ("key", "H major", "don't know the key"),
-    ("key", "D dorian", "don't know the key"),
-    ("meter", "7/8", "can't write music in"),
-    ("seed", -1, "whole number"),
-    ("seed", 1.5, "whole number"),
-    ("loudness_lufs", 0, "between -30 and -6"),
-    ("prompt", "x" * 2001, "under 2,000"),
-    ("prompt", "lofi\x00beat", "control character"),
-    ("prompt", "lofi \ud800 beat", "unpaired surrogate"),
-    ("prompt", "bell\x07", "control character"),
-])
+@pytest.mark.parametrize(
+    "field, value, words",
+    [
+        ("duration_s", 4.9, "between 5 and 600"),
+        ("duration_s", 601, "between 5 and 600"),
+        ("duration_s", math.nan, "finite"),
+        ("duration_s", "ten", "must be a number"),
+        ("tempo_bpm", 29, "between 30 and 300"),
+        ("tempo_bpm", 301, "between 30 and 300"),
+        ("key", "H major", "don't know the key"),
+        ("key", "D dorian", "don't know the key"),
+        ("meter", "7/8", "can't write music in"),
+        ("seed", -1, "whole number"),
+        ("seed", 1.5, "whole number"),
+        ("loudness_lufs", 0, "between -30 and -6"),
+        ("prompt", "x" * 2001, "under 2,000"),
+        ("prompt", "lofi\x00beat", "control character"),
+        ("prompt", "lofi \ud800 beat", "unpaired surrogate"),
+        ("prompt", "bell\x07", "control character"),
+    ],
+)
 def test_bad_input_gets_a_plain_message(field, value, words):
     request = GenerationRequest(prompt="lofi", duration_s=10)
     setattr(request, field, value)
@@ -53,10 +59,19 @@ def test_non_latin_text_is_fine():
     assert validate(GenerationRequest(prompt=text, duration_s=10)).prompt == text
 
 
-@pytest.mark.parametrize("text, name", [
-    ("D minor", "D minor"), ("Dm", "D minor"), ("B flat major", "Bb major"), ("Bb", "Bb major"),
-    ("F#m", "F# minor"), ("f sharp minor", "F# minor"), ("c", "C minor"), ("Eb maj", "Eb major"),
-])
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("D minor", "D minor"),
+        ("Dm", "D minor"),
+        ("B flat major", "Bb major"),
+        ("Bb", "Bb major"),
+        ("F#m", "F# minor"),
+        ("f sharp minor", "F# minor"),
+        ("c", "C minor"),
+        ("Eb maj", "Eb major"),
+    ],
+)
 def test_key_spellings(text, name):
     assert parse_key(text).name == name
 

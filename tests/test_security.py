@@ -6,8 +6,29 @@ import json
 import httpx
 import pytest
 
-ARGS = ["", 10, 0, "Auto", "Auto", "1", "composer", 1, 1.0, 250, 0.0, 3.0, None, None, None, "", "auto", "auto",
-        "", "none", ""]  # the generate API's inputs, in order; the media inputs are at 12 (clip), 13, 14
+ARGS = [
+    "",
+    10,
+    0,
+    "Auto",
+    "Auto",
+    "1",
+    "composer",
+    1,
+    1.0,
+    250,
+    0.0,
+    3.0,
+    None,
+    None,
+    None,
+    "",
+    "auto",
+    "auto",
+    "",
+    "none",
+    "",
+]  # the generate API's inputs, in order; the media inputs are at 12 (clip), 13, 14
 CLIP, IMAGE, VIDEO = 12, 13, 14
 
 
@@ -38,9 +59,21 @@ def upload(server: str, name: str, content: bytes) -> str:
     return response.json()[0]
 
 
-@pytest.mark.parametrize("path", ["/etc/passwd", "app.py", "../app.py", "../../etc/passwd", ".env", "/ETC/PASSWD",
-                                  "/proc/self/environ", "%2e%2e/%2e%2e/etc/passwd", "requirements.txt",
-                                  "/tmp/mmgen-studio"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/etc/passwd",
+        "app.py",
+        "../app.py",
+        "../../etc/passwd",
+        ".env",
+        "/ETC/PASSWD",
+        "/proc/self/environ",
+        "%2e%2e/%2e%2e/etc/passwd",
+        "requirements.txt",
+        "/tmp/mmgen-studio",
+    ],
+)
 def test_the_file_route_serves_nothing_of_the_server(server, path):
     response = httpx.get(f"{server}gradio_api/file={path}")
     assert response.status_code in (403, 404)
@@ -58,17 +91,28 @@ def test_a_payload_naming_a_server_file_is_refused(server, slot):
 
 
 def test_uploads_over_the_limit_get_413(server):
-    response = httpx.post(f"{server}gradio_api/upload", files={"files": ("big.mp4", b"\0" * (9 * 1024 * 1024))},
-                          timeout=60)
+    response = httpx.post(
+        f"{server}gradio_api/upload", files={"files": ("big.mp4", b"\0" * (9 * 1024 * 1024))}, timeout=60
+    )
     assert response.status_code == 413
 
 
-@pytest.mark.parametrize("name, slot, source", [("evil.png", IMAGE, "image"), ("evil.mp4", VIDEO, "video"),
-                                               ("evil.svg.png", IMAGE, "image"), ("evil.wav", CLIP, "text")])
+@pytest.mark.parametrize(
+    "name, slot, source",
+    [
+        ("evil.png", IMAGE, "image"),
+        ("evil.mp4", VIDEO, "video"),
+        ("evil.svg.png", IMAGE, "image"),
+        ("evil.wav", CLIP, "text"),
+    ],
+)
 def test_markup_renamed_as_media_is_refused(server, name, slot, source):
     """Gradio's own component or mmgen's validation refuses it; nothing is generated from it."""
-    markup = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(1)</script></svg>' \
-        if "svg" in name else b"<html><body><script>alert(1)</script></body></html>"
+    markup = (
+        b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(1)</script></svg>'
+        if "svg" in name
+        else b"<html><body><script>alert(1)</script></body></html>"
+    )
     path = upload(server, name, markup)
     args = list(ARGS)
     args[slot] = {"path": path, "meta": {"_type": "gradio.FileData"}}
@@ -79,10 +123,15 @@ def test_markup_renamed_as_media_is_refused(server, name, slot, source):
     assert event == "error" and "mmgen-" not in data
 
 
-@pytest.mark.parametrize("prompt, outcome", [
-    ("x" * 1_000_000, "under 2,000"), ("lofi\x00beat\x1b[31m", "control character"),
-    ("broken \ud800 surrogate", "unpaired surrogate"),
-    ("موسيقى هادئة 安静的钢琴 🎹🌙 calm piano", "complete")])
+@pytest.mark.parametrize(
+    "prompt, outcome",
+    [
+        ("x" * 1_000_000, "under 2,000"),
+        ("lofi\x00beat\x1b[31m", "control character"),
+        ("broken \ud800 surrogate", "unpaired surrogate"),
+        ("موسيقى هادئة 安静的钢琴 🎹🌙 calm piano", "complete"),
+    ],
+)
 def test_any_text_is_handled_or_refused_plainly(server, prompt, outcome):
     args = list(ARGS)
     args[0], args[17] = prompt, "text"

@@ -44,7 +44,7 @@ def test_bad_soundfont_setting_is_explained(tmp_path, monkeypatch, name):
     monkeypatch.setenv("MMGEN_SOUNDFONT", str(tmp_path / name))
     path, why = find_soundfont()
     assert path is None and "MMGEN_SOUNDFONT" in why
-    with pytest.raises(Unavailable, match="not a readable .sf2"):
+    with pytest.raises(Unavailable, match=r"not a readable \.sf2"):
         SoundFontCodec().decode(tiny_score())
 
 

@@ -7,13 +7,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from media import make_video
 
 from mmgen import GenerationRequest, generate
 from mmgen.encoders.text import load_descriptors
 from mmgen.encoders.video import analyse_video, probe_video
 from mmgen.errors import InvalidRequest
 from mmgen.ffmpeg import ffmpeg_exe
-from media import make_video
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENES_S = [2.4, 3.12, 1.92, 2.6, 3.0, 4.0]  # whole frames at 25 fps; cuts at 2.4 5.52 7.44 10.04 13.04
@@ -74,14 +74,31 @@ def test_other_codecs_are_reencoded_and_speech_ducks_the_music(tmp_path):
 def test_rotated_variable_rate_and_silent_videos(tmp_path):
     rotated = make_video(tmp_path / "phone.mp4", [3.0, 3.0], audio=None)
     tagged = tmp_path / "phone-rotated.mp4"
-    subprocess.run([ffmpeg_exe(), "-loglevel", "error", "-display_rotation", "90", "-i", str(rotated), "-c", "copy",
-                    str(tagged)], check=True)
+    subprocess.run(
+        [ffmpeg_exe(), "-loglevel", "error", "-display_rotation", "90", "-i", str(rotated), "-c", "copy", str(tagged)],
+        check=True,
+    )
     assert probe_video(tagged).rotation in (90, 270) and probe_video(tagged).audio_codec is None
     track = generate(GenerationRequest(video_path=str(tagged), seed=1))
     assert probe_video(track.save(tmp_path / "out.mp4")).rotation in (90, 270)  # copied with its rotation
     cfr, vfr = make_video(tmp_path / "cfr.mp4", [3.0, 3.0]), tmp_path / "vfr.mp4"
-    subprocess.run([ffmpeg_exe(), "-loglevel", "error", "-i", str(cfr), "-vf", "select='not(mod(n,3))+gt(t,4)'",
-                    "-fps_mode", "vfr", "-c:a", "copy", str(vfr)], check=True)  # every third frame until 4 s
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-loglevel",
+            "error",
+            "-i",
+            str(cfr),
+            "-vf",
+            "select='not(mod(n,3))+gt(t,4)'",
+            "-fps_mode",
+            "vfr",
+            "-c:a",
+            "copy",
+            str(vfr),
+        ],
+        check=True,
+    )  # every third frame until 4 s
     analysis = analyse_video(vfr, load_descriptors())
     assert analysis.cuts_s == pytest.approx([3.0], abs=0.13)
 
@@ -92,10 +109,29 @@ def test_bad_videos_get_plain_messages(edit, tmp_path):
     make_video(tmp_path / "short.mp4", [1.0, 1.0])
     sound = tmp_path / "sound.m4a"
     subprocess.run([ffmpeg_exe(), "-loglevel", "error", "-f", "lavfi", "-i", "sine=duration=6", str(sound)], check=True)
-    subprocess.run([ffmpeg_exe(), "-loglevel", "error", "-f", "lavfi", "-i", "color=size=64x36:rate=1:duration=601",
-                    "-c:v", "libx264", str(tmp_path / "long.mp4")], check=True)
-    cases = {"long.mp4": "trim it to 10 minutes", "text.mp4": "not a video", "cut.mp4": "damaged or cut short|can't tell how long|could not decode",
-             "short.mp4": "at least 5 s", "sound.m4a": "a sound file, not a video", "missing.mp4": "can't find"}
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=size=64x36:rate=1:duration=601",
+            "-c:v",
+            "libx264",
+            str(tmp_path / "long.mp4"),
+        ],
+        check=True,
+    )
+    cases = {
+        "long.mp4": "trim it to 10 minutes",
+        "text.mp4": "not a video",
+        "cut.mp4": "damaged or cut short|can't tell how long|could not decode",
+        "short.mp4": "at least 5 s",
+        "sound.m4a": "a sound file, not a video",
+        "missing.mp4": "can't find",
+    }
     for name, message in cases.items():
         with pytest.raises(InvalidRequest, match=message):
             generate(GenerationRequest(video_path=str(tmp_path / name)))
@@ -103,11 +139,34 @@ def test_bad_videos_get_plain_messages(edit, tmp_path):
 
 def test_cli_scores_a_video(edit, tmp_path):
     out = tmp_path / "cli.mp4"
-    result = subprocess.run([sys.executable, "-m", "mmgen", "generate", "--video", str(edit), "--out", str(out),
-                             "--seed", "5", "--video-audio", "mix"], cwd=ROOT, capture_output=True, text=True,
-                            timeout=300, env=dict(os.environ, HF_HUB_OFFLINE="1"))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mmgen",
+            "generate",
+            "--video",
+            str(edit),
+            "--out",
+            str(out),
+            "--seed",
+            "5",
+            "--video-audio",
+            "mix",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ, HF_HUB_OFFLINE="1"),
+    )
     assert result.returncode == 0, result.stderr
     assert abs(probe_video(out).duration_s - probe_video(edit).duration_s) <= 1 / 25
-    refused = subprocess.run([sys.executable, "-m", "mmgen", "generate", "--duration", "10", "--out",
-                              str(tmp_path / "x.mp4")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    refused = subprocess.run(
+        [sys.executable, "-m", "mmgen", "generate", "--duration", "10", "--out", str(tmp_path / "x.mp4")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert refused.returncode == 2 and "needs a video" in refused.stderr

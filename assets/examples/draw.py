@@ -77,16 +77,31 @@ def video(path: Path, scenes: list[tuple[str, float]]) -> None:
         sep = ":" if "=" in source else "="
         args += ["-f", "lavfi", "-t", f"{seconds}", "-i", f"{source}{sep}size=320x180:rate=25"]
     joined = "".join(f"[{i}:v]" for i in range(len(scenes)))
-    args += ["-filter_complex", f"{joined}concat=n={len(scenes)}:v=1:a=0,format=yuv420p[v]", "-map", "[v]",
-             "-c:v", "libx264", "-crf", "30", "-preset", "veryslow", "-movflags", "+faststart", str(path)]
+    args += [
+        "-filter_complex",
+        f"{joined}concat=n={len(scenes)}:v=1:a=0,format=yuv420p[v]",
+        "-map",
+        "[v]",
+        "-c:v",
+        "libx264",
+        "-crf",
+        "30",
+        "-preset",
+        "veryslow",
+        "-movflags",
+        "+faststart",
+        str(path),
+    ]
     subprocess.run(args, check=True)
 
 
 def main() -> None:
     for name, draw in (("sunset.jpg", sunset), ("night_city.jpg", night_city), ("meadow.jpg", meadow)):
         draw().save(HERE / name, quality=85)
-    video(HERE / "montage.mp4", [("mandelbrot", 2.4), ("gradients=seed=3:speed=0.05", 2.0), ("smptehdbars", 2.6),
-                                 ("testsrc2", 1.8)])
+    video(
+        HERE / "montage.mp4",
+        [("mandelbrot", 2.4), ("gradients=seed=3:speed=0.05", 2.0), ("smptehdbars", 2.6), ("testsrc2", 1.8)],
+    )
     video(HERE / "slow_pan.mp4", [("gradients=speed=0.02", 4.0), ("gradients=seed=7:speed=0.02", 4.0)])
     print("drawn in", HERE, file=sys.stderr)
 

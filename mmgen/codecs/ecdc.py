@@ -33,8 +33,9 @@ def ecdc_bytes(tokens: AudioTokens) -> bytes:
     from encodec import binary
 
     if not supports_ecdc(tokens):
-        raise InvalidRequest("These tokens cannot be saved as .ecdc: the format holds only the encodec "
-                             "package's 24 and 48 kHz codecs.")
+        raise InvalidRequest(
+            "These tokens cannot be saved as .ecdc: the format holds only the encodec package's 24 and 48 kHz codecs."
+        )
     model = tokens.codec_model
     audio_length = tokens.notes.get("audio_length") or int(round(tokens.end_s * model.sample_rate))
     codes = tokens.codes[0]
@@ -46,7 +47,7 @@ def ecdc_bytes(tokens: AudioTokens) -> bytes:
         if model.normalize:
             out.write(struct.pack("!f", scales[i]))
         packer = binary.BitPacker(model.bits_per_codebook, out)
-        for value in codes[:, start:start + frames].T.reshape(-1).tolist():  # frame by frame, codebook by codebook
+        for value in codes[:, start : start + frames].T.reshape(-1).tolist():  # frame by frame, codebook by codebook
             packer.push(int(value))
         packer.flush()
         start += frames
@@ -81,7 +82,16 @@ def read_ecdc(path: str | Path, model=None) -> AudioTokens:
             raise InvalidRequest("This .ecdc file is cut short.")
         segments.append(np.asarray(values, dtype=np.int64).reshape(frames, K).T)
     codes = np.concatenate(segments, axis=-1)[None]
-    return AudioTokens(codes=codes, codebook_size=model.quantizer.bins, frame_rate_hz=model.frame_rate, codec=name,
-                       end_s=audio_length / model.sample_rate, codec_model=model,
-                       notes={"audio_length": audio_length, "scales": scales or None,
-                              "bandwidth_kbps": K * math.log2(model.quantizer.bins) * model.frame_rate / 1000})
+    return AudioTokens(
+        codes=codes,
+        codebook_size=model.quantizer.bins,
+        frame_rate_hz=model.frame_rate,
+        codec=name,
+        end_s=audio_length / model.sample_rate,
+        codec_model=model,
+        notes={
+            "audio_length": audio_length,
+            "scales": scales or None,
+            "bandwidth_kbps": K * math.log2(model.quantizer.bins) * model.frame_rate / 1000,
+        },
+    )

@@ -12,6 +12,7 @@ import numpy as np
 from ..errors import GenerationFailed
 from ..tokens import AudioTokens
 from .base import OUTPUT_RATE_HZ, Codec, Waveform, finished_waveform
+
 WINDOW_FRAMES = 1500  # 30 s at 50 frames/s
 OVERLAP_FRAMES = 25  # 0.5 s decoded twice and crossfaded
 
@@ -24,7 +25,8 @@ def check_compatible(tokens: AudioTokens, codec_model) -> None:
     if codebooks > config.num_quantizers or tokens.codebook_size != config.codebook_size:
         raise GenerationFailed(
             f"The decoder's tokens ({codebooks} codebooks of {tokens.codebook_size}) do not fit this EnCodec "
-            f"({config.num_quantizers} codebooks of {config.codebook_size}).")
+            f"({config.num_quantizers} codebooks of {config.codebook_size})."
+        )
 
 
 class EncodecCodec(Codec):
@@ -40,12 +42,14 @@ class EncodecCodec(Codec):
         return finished_waveform(audio, model.config.sampling_rate, tokens.end_s)
 
 
-def decode_in_windows(model, codes, channels: int = 1, window_frames: int = WINDOW_FRAMES,
-                      overlap_frames: int = OVERLAP_FRAMES) -> np.ndarray:
+def decode_in_windows(
+    model, codes, channels: int = 1, window_frames: int = WINDOW_FRAMES, overlap_frames: int = OVERLAP_FRAMES
+) -> np.ndarray:
     """codes `[1, K * C, T]` -> audio `[C, T * hop]`, window by window with crossfades."""
     stream = EncodecStream(model, channels=channels, overlap_frames=overlap_frames)
-    parts = [stream.push(codes[:, :, start:start + window_frames])
-             for start in range(0, codes.shape[-1], window_frames)]
+    parts = [
+        stream.push(codes[:, :, start : start + window_frames]) for start in range(0, codes.shape[-1], window_frames)
+    ]
     return np.concatenate([*parts, stream.finish()], axis=-1)
 
 
@@ -58,16 +62,20 @@ class EncodecStream:
     is heard. Memory is flat however long the stream.
     """
 
-    def __init__(self, model, channels: int = 1, overlap_frames: int = OVERLAP_FRAMES,
-                 output_rate_hz: int | None = None) -> None:
+    def __init__(
+        self, model, channels: int = 1, overlap_frames: int = OVERLAP_FRAMES, output_rate_hz: int | None = None
+    ) -> None:
         import soxr
 
         self.model, self.channels, self.overlap = model, channels, overlap_frames
         self.hop = int(np.prod(model.config.upsampling_ratios))
         self.context = None  # codes `[1, K * C, o]` whose audio is held back
         self.tail = None  # their audio `[C, o * hop]`
-        self.resampler = (None if output_rate_hz is None else
-                          soxr.ResampleStream(model.config.sampling_rate, output_rate_hz, channels, dtype="float32"))
+        self.resampler = (
+            None
+            if output_rate_hz is None
+            else soxr.ResampleStream(model.config.sampling_rate, output_rate_hz, channels, dtype="float32")
+        )
 
     def _decode(self, codes) -> np.ndarray:
         """codes `[1, K * C, T]` -> audio `[C, T * hop]` (stereo codebooks interleave L/R)."""
@@ -75,8 +83,10 @@ class EncodecStream:
 
         device = next(self.model.parameters()).device
         with torch.inference_mode():
-            waves = [self.model.decode(codes[:, c::self.channels].to(device)[None], [None]).audio_values[0, 0]
-                     for c in range(self.channels)]
+            waves = [
+                self.model.decode(codes[:, c :: self.channels].to(device)[None], [None]).audio_values[0, 0]
+                for c in range(self.channels)
+            ]
         return torch.stack(waves).float().cpu().numpy()[:, : codes.shape[-1] * self.hop]
 
     def _out(self, audio: np.ndarray, last: bool = False) -> np.ndarray:
@@ -94,9 +104,9 @@ class EncodecStream:
         wave = self._decode(window)
         if lead:
             ramp = np.linspace(0.0, 1.0, lead * self.hop, dtype=np.float32)
-            wave[:, :lead * self.hop] = self.tail * (1 - ramp) + wave[:, :lead * self.hop] * ramp
+            wave[:, : lead * self.hop] = self.tail * (1 - ramp) + wave[:, : lead * self.hop] * ramp
         keep = min(self.overlap, window.shape[-1])
-        self.context, self.tail = window[:, :, window.shape[-1] - keep:], wave[:, wave.shape[-1] - keep * self.hop:]
+        self.context, self.tail = window[:, :, window.shape[-1] - keep :], wave[:, wave.shape[-1] - keep * self.hop :]
         return self._out(wave[:, : wave.shape[-1] - keep * self.hop])
 
     def finish(self) -> np.ndarray:

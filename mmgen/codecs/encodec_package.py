@@ -20,6 +20,7 @@ from ..registry import Availability
 from ..tokens import AudioTokens
 from ..weights import offline
 from .base import Codec, Waveform, finished_waveform
+
 WEIGHTS_URL = "https://dl.fbaipublicfiles.com/encodec/v0/"
 PROBE_TIMEOUT_S = 2.0
 
@@ -68,12 +69,14 @@ def availability(name: str) -> Availability:
     if weights_file(name) is not None:
         return Availability(True)
     if offline():
-        return Availability(False, f"its weights ({MODELS[name].checkpoint}) are not on this machine and "
-                                   "HF_HUB_OFFLINE is set")
+        return Availability(
+            False, f"its weights ({MODELS[name].checkpoint}) are not on this machine and HF_HUB_OFFLINE is set"
+        )
     if _site_answers():
         return Availability(True, "weights download on first use")
-    return Availability(False, f"its weights ({MODELS[name].checkpoint}) are not on this machine and "
-                               f"{WEIGHTS_URL} cannot be reached")
+    return Availability(
+        False, f"its weights ({MODELS[name].checkpoint}) are not on this machine and {WEIGHTS_URL} cannot be reached"
+    )
 
 
 def build_model(name: str, weights: Path | None = None, download: bool = False):
@@ -94,8 +97,10 @@ def build_model(name: str, weights: Path | None = None, download: bool = False):
 def segment_frames(model, audio_length: int) -> list[int]:
     """Frames of each segment the model cuts `audio_length` samples into (one if unsegmented)."""
     length, stride = model.segment_length or audio_length, model.segment_stride or audio_length
-    return [int(np.ceil(min(audio_length - offset, length) / model.sample_rate * model.frame_rate))
-            for offset in range(0, audio_length, stride)]
+    return [
+        int(np.ceil(min(audio_length - offset, length) / model.sample_rate * model.frame_rate))
+        for offset in range(0, audio_length, stride)
+    ]
 
 
 class PackageEncodecCodec(Codec):
@@ -132,17 +137,23 @@ class PackageEncodecCodec(Codec):
             frames = model.encode(torch.from_numpy(audio)[None])
         codes = torch.cat([codes for codes, _ in frames], dim=-1).numpy().astype(np.int64)
         scales = None if frames[0][1] is None else [float(scale) for _, scale in frames]
-        return AudioTokens(codes=codes, codebook_size=model.quantizer.bins, frame_rate_hz=model.frame_rate,
-                           codec=self.name, end_s=audio.shape[1] / model.sample_rate, codec_model=model,
-                           notes={"audio_length": int(audio.shape[1]), "scales": scales,
-                                  "bandwidth_kbps": bandwidth_kbps})
+        return AudioTokens(
+            codes=codes,
+            codebook_size=model.quantizer.bins,
+            frame_rate_hz=model.frame_rate,
+            codec=self.name,
+            end_s=audio.shape[1] / model.sample_rate,
+            codec_model=model,
+            notes={"audio_length": int(audio.shape[1]), "scales": scales, "bandwidth_kbps": bandwidth_kbps},
+        )
 
     def check_compatible(self, tokens: AudioTokens, model) -> None:
         K = tokens.codes.shape[1]
         if tokens.codebook_size != model.quantizer.bins or K > model.quantizer.n_q:
             raise GenerationFailed(
                 f"The tokens ({K} codebooks of {tokens.codebook_size}) do not fit {self.name} "
-                f"(up to {model.quantizer.n_q} codebooks of {model.quantizer.bins}).")
+                f"(up to {model.quantizer.n_q} codebooks of {model.quantizer.bins})."
+            )
 
     def decode(self, tokens: AudioTokens) -> Waveform:
         """tokens -> waveform `[2, round(end_s * 44100)]`."""
@@ -153,8 +164,9 @@ class PackageEncodecCodec(Codec):
         audio_length = tokens.notes.get("audio_length") or int(round(tokens.end_s * model.sample_rate))
         sizes = segment_frames(model, audio_length)
         if sum(sizes) != tokens.codes.shape[-1]:
-            raise GenerationFailed(f"{self.name} expects {sum(sizes)} frames for {audio_length} samples, "
-                                   f"got {tokens.codes.shape[-1]}.")
+            raise GenerationFailed(
+                f"{self.name} expects {sum(sizes)} frames for {audio_length} samples, got {tokens.codes.shape[-1]}."
+            )
         scales = tokens.notes.get("scales") or [None] * len(sizes)
         chunks = torch.split(torch.as_tensor(tokens.codes[:1]), sizes, dim=-1)
         frames = [(c, None if s is None else torch.tensor([[s]])) for c, s in zip(chunks, scales)]

@@ -84,12 +84,12 @@ class SoundFontCodec(Codec):
         import midirenderer
 
         path = self.soundfont
-        wav_bytes = midirenderer.render_wave_from(_soundfont_bytes(path, path.stat().st_mtime),
-                                                  tokens.to_midi_bytes())
+        wav_bytes = midirenderer.render_wave_from(_soundfont_bytes(path, path.stat().st_mtime), tokens.to_midi_bytes())
         audio, rate = sf.read(io.BytesIO(wav_bytes), dtype="float32", always_2d=True)  # [N, C]
         audio = audio.T
         if rate != SAMPLE_RATE_HZ:
             import soxr
+
             audio = soxr.resample(audio.T, rate, SAMPLE_RATE_HZ).T
         if audio.shape[0] == 1:
             audio = np.repeat(audio, 2, axis=0)

@@ -55,12 +55,22 @@ class BarkSinger:
         """Lyric lines -> EnCodec tokens `[1, 8, T]` at 75 frames a second (about 14 s at most)."""
         import torch
         from transformers.models.bark.generation_configuration_bark import (
-            BarkCoarseGenerationConfig, BarkFineGenerationConfig, BarkSemanticGenerationConfig)
+            BarkCoarseGenerationConfig,
+            BarkFineGenerationConfig,
+            BarkSemanticGenerationConfig,
+        )
 
         model, tokenizer, device = self.load()
         text = " ".join(f"♪ {line} ♪" for line in lines)
-        inputs = tokenizer(text, return_tensors="pt", padding="max_length", max_length=MAX_TEXT_TOKENS,
-                           truncation=True, add_special_tokens=False, return_attention_mask=True).to(device)
+        inputs = tokenizer(
+            text,
+            return_tensors="pt",
+            padding="max_length",
+            max_length=MAX_TEXT_TOKENS,
+            truncation=True,
+            add_special_tokens=False,
+            return_attention_mask=True,
+        ).to(device)
         config = model.generation_config
         semantic = BarkSemanticGenerationConfig(**config.semantic_config)
         coarse = BarkCoarseGenerationConfig(**config.coarse_acoustics_config)
@@ -69,19 +79,36 @@ class BarkSinger:
         extra = {} if limit is None else {"max_new_tokens": limit}
         torch.manual_seed(seed)  # Bark samples with the global generator
         with torch.inference_mode():
-            semantic_out = model.semantic.generate(inputs["input_ids"], attention_mask=inputs["attention_mask"],
-                                                   semantic_generation_config=semantic, **extra)
-            coarse_out = model.coarse_acoustics.generate(semantic_out, semantic_generation_config=semantic,
-                                                         coarse_generation_config=coarse,
-                                                         codebook_size=config.codebook_size)
-            fine_out = model.fine_acoustics.generate(coarse_out, semantic_generation_config=semantic,
-                                                     coarse_generation_config=coarse, fine_generation_config=fine,
-                                                     codebook_size=config.codebook_size)
+            semantic_out = model.semantic.generate(
+                inputs["input_ids"],
+                attention_mask=inputs["attention_mask"],
+                semantic_generation_config=semantic,
+                **extra,
+            )
+            coarse_out = model.coarse_acoustics.generate(
+                semantic_out,
+                semantic_generation_config=semantic,
+                coarse_generation_config=coarse,
+                codebook_size=config.codebook_size,
+            )
+            fine_out = model.fine_acoustics.generate(
+                coarse_out,
+                semantic_generation_config=semantic,
+                coarse_generation_config=coarse,
+                fine_generation_config=fine,
+                codebook_size=config.codebook_size,
+            )
         codes = fine_out.cpu().numpy()  # [1, 8, T]
         frame_rate = model.codec_model.config.frame_rate
-        return AudioTokens(codes=codes, codebook_size=config.codebook_size, frame_rate_hz=frame_rate,
-                           codec="encodec", end_s=codes.shape[-1] / frame_rate, codec_model=model.codec_model,
-                           notes={"checkpoint": self.checkpoint, "text": text})
+        return AudioTokens(
+            codes=codes,
+            codebook_size=config.codebook_size,
+            frame_rate_hz=frame_rate,
+            codec="encodec",
+            end_s=codes.shape[-1] / frame_rate,
+            codec_model=model.codec_model,
+            notes={"checkpoint": self.checkpoint, "text": text},
+        )
 
 
 class BarkFull(BarkSinger):
@@ -101,15 +128,29 @@ def save_debug_checkpoint(folder) -> object:
 
     folder = Path(folder)
     tiny = dict(num_layers=2, num_heads=2, hidden_size=16, block_size=1024)
-    codec = dict(model_type="encodec", sampling_rate=24000, audio_channels=1, num_filters=4, hidden_size=16,
-                 codebook_size=1024, codebook_dim=16, num_residual_layers=1, num_lstm_layers=1,
-                 upsampling_ratios=[8, 5, 4, 2], target_bandwidths=[1.5, 3.0, 6.0, 12.0, 24.0],
-                 use_causal_conv=True, normalize=False)
-    config = BarkConfig(semantic_config=dict(tiny, input_vocab_size=129_600, output_vocab_size=10_048),
-                        coarse_acoustics_config=dict(tiny, input_vocab_size=12_096, output_vocab_size=12_096),
-                        fine_acoustics_config=dict(tiny, input_vocab_size=1056, output_vocab_size=1056,
-                                                   n_codes_total=8, n_codes_given=1),
-                        codec_config=codec)
+    codec = dict(
+        model_type="encodec",
+        sampling_rate=24000,
+        audio_channels=1,
+        num_filters=4,
+        hidden_size=16,
+        codebook_size=1024,
+        codebook_dim=16,
+        num_residual_layers=1,
+        num_lstm_layers=1,
+        upsampling_ratios=[8, 5, 4, 2],
+        target_bandwidths=[1.5, 3.0, 6.0, 12.0, 24.0],
+        use_causal_conv=True,
+        normalize=False,
+    )
+    config = BarkConfig(
+        semantic_config=dict(tiny, input_vocab_size=129_600, output_vocab_size=10_048),
+        coarse_acoustics_config=dict(tiny, input_vocab_size=12_096, output_vocab_size=12_096),
+        fine_acoustics_config=dict(
+            tiny, input_vocab_size=1056, output_vocab_size=1056, n_codes_total=8, n_codes_given=1
+        ),
+        codec_config=codec,
+    )
     torch.manual_seed(0)
     model = BarkModel(config).eval()
     with torch.no_grad():  # EnCodec's codebooks are zero buffers until trained: give them values

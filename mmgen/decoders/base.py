@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Callable
+from collections.abc import Callable
 
 from ..plan import MusicPlan
 from ..tokens import AudioTokens, ScoreTokens
@@ -22,18 +22,26 @@ class Decoder(ABC):
     default_codec: str = "soundfont"
 
     @abstractmethod
-    def decode(self, plan: MusicPlan, seed: int, conditioning: dict | None = None,
-               progress: ProgressFn | None = None) -> ScoreTokens | AudioTokens:
+    def decode(
+        self, plan: MusicPlan, seed: int, conditioning: dict | None = None, progress: ProgressFn | None = None
+    ) -> ScoreTokens | AudioTokens:
         """Return tokens whose rendering lasts exactly `plan.duration_s`. Deterministic for a seed."""
 
-    def decode_many(self, plans: list[MusicPlan], seeds: list[int], sampling=None,
-                    conditioning: dict | None = None, progress: ProgressFn | None = None,
-                    on_frames: FramesFn | None = None,
-                    should_stop: Callable[[], bool] | None = None) -> list[ScoreTokens | AudioTokens]:
+    def decode_many(
+        self,
+        plans: list[MusicPlan],
+        seeds: list[int],
+        sampling=None,
+        conditioning: dict | None = None,
+        progress: ProgressFn | None = None,
+        on_frames: FramesFn | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> list[ScoreTokens | AudioTokens]:
         """One take per (plan, seed). `sampling` carries top_k / top_p / temperature /
         guidance_scale for decoders that sample; `conditioning` extra inputs such as
         {"continue": AudioClip}; `on_frames` is for decoders that stream (others ignore it);
         `should_stop()` lets decoders that run long stop early (raising Cancelled).
         Decoders that can batch override this."""
-        return [self.decode(plan, seed, conditioning=conditioning, progress=progress)
-                for plan, seed in zip(plans, seeds)]
+        return [
+            self.decode(plan, seed, conditioning=conditioning, progress=progress) for plan, seed in zip(plans, seeds)
+        ]

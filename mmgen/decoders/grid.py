@@ -61,8 +61,15 @@ class GridDecoder(Decoder):
     token_kind = "score"
     default_codec = "soundfont"
 
-    def decode(self, plan: MusicPlan, seed: int, conditioning: dict | None = None,
-               progress: ProgressFn | None = None, sampling=None, blend_seed: int | None = None) -> ScoreTokens:
+    def decode(
+        self,
+        plan: MusicPlan,
+        seed: int,
+        conditioning: dict | None = None,
+        progress: ProgressFn | None = None,
+        sampling=None,
+        blend_seed: int | None = None,
+    ) -> ScoreTokens:
         from ..symbolic.grid import GRID_METERS
         from .composer import STYLES, Arrangement
 
@@ -73,8 +80,9 @@ class GridDecoder(Decoder):
         lead = self.plan_lead(plan, seed, temperature, blend_seed, getattr(sampling, "in_key", True))
         return Arrangement(plan, style, random.Random(f"composer:{seed}"), lead=lead).write()
 
-    def plan_lead(self, plan: MusicPlan, seed: int, temperature: float = 1.0, blend_seed: int | None = None,
-                  in_key: bool = True):
+    def plan_lead(
+        self, plan: MusicPlan, seed: int, temperature: float = 1.0, blend_seed: int | None = None, in_key: bool = True
+    ):
         """The model's parts over the chords the composer writes for this plan and seed."""
         from .composer import STYLES, Arrangement
 
@@ -82,14 +90,23 @@ class GridDecoder(Decoder):
         chords = [c.label for c in Arrangement(plan, style, random.Random(f"composer:{seed}")).chords_per_bar()]
         return self.lead(plan, chords, seed, style.melody_density, temperature, blend_seed, in_key)
 
-    def decode_many(self, plans, seeds, sampling=None, conditioning=None, progress=None, on_frames=None,
-                    should_stop=None):
+    def decode_many(
+        self, plans, seeds, sampling=None, conditioning=None, progress=None, on_frames=None, should_stop=None
+    ):
         """`sampling` (the request) gives the temperature and, for the VAE, `blend_seed`."""
         blend = getattr(sampling, "blend_seed", None)
         return [self.decode(plan, seed, sampling=sampling, blend_seed=blend) for plan, seed in zip(plans, seeds)]
 
-    def lead(self, plan: MusicPlan, chords: list[str], seed: int, melody_density: float = 0.45,
-             temperature: float = 1.0, blend_seed: int | None = None, in_key: bool = True):
+    def lead(
+        self,
+        plan: MusicPlan,
+        chords: list[str],
+        seed: int,
+        melody_density: float = 0.45,
+        temperature: float = 1.0,
+        blend_seed: int | None = None,
+        in_key: bool = True,
+    ):
         """The composer's Lead: the chords given, the model's melody."""
         from ..symbolic.grid import grid_notes
         from .composer import Lead
@@ -99,8 +116,16 @@ class GridDecoder(Decoder):
         events = pick_events(model.generate(cond, mask, noise), plan, chords, in_key)  # [phrases, T]
         return Lead(chords, grid_notes(close(events, mask, plan, 0, chords[-1]), plan.key.tonic_pc))
 
-    def phrase_inputs(self, model, plan: MusicPlan, chords: list[str], seed: int, melody_density: float,
-                      temperature: float, blend_seed: int | None):
+    def phrase_inputs(
+        self,
+        model,
+        plan: MusicPlan,
+        chords: list[str],
+        seed: int,
+        melody_density: float,
+        temperature: float,
+        blend_seed: int | None,
+    ):
         """(cond [P, PHRASE_BARS, COND], mask [P, T], noise [P, *noise_shape]) of the plan's P
         phrases (the last one padded with the final bar)."""
         import numpy as np
@@ -163,19 +188,20 @@ def close(events, mask, plan: MusicPlan, voice: int, last_chord: str):
     from ..symbolic.tokenizer import CHORD_SHAPES
 
     total = plan.total_bars
-    events = events.masked_fill(~mask, REST).reshape(-1).numpy()[:total * STEPS_PER_BAR].copy()
+    events = events.masked_fill(~mask, REST).reshape(-1).numpy()[: total * STEPS_PER_BAR].copy()
     last_bar = (total - 1) * STEPS_PER_BAR
     sung = [int(e) for e in events[:last_bar] if e < PITCHES]
     tonic_label = "I" if plan.key.mode == "major" else "i"
-    tones = dict(zip(("root", "third", "fifth"),
-                     triad(last_chord if last_chord in CHORD_SHAPES else tonic_label, plan.key)))
+    tones = dict(
+        zip(("root", "third", "fifth"), triad(last_chord if last_chord in CHORD_SHAPES else tonic_label, plan.key))
+    )
     degrees = {(tones[name] - plan.key.tonic_pc) % 12 for name in FINAL_TONES[voice].split()}
     candidates = [i for i in range(PITCHES) if (i + LOWEST) % 12 in degrees]
     final = min(candidates, key=lambda i: (abs(i - (sung[-1] if sung else 17)), i))
     used = int(step_mask(plan.meter.name)[:STEPS_PER_BAR].sum())
     events[last_bar:] = REST
     events[last_bar] = final
-    events[last_bar + 1:last_bar + used] = HOLD
+    events[last_bar + 1 : last_bar + used] = HOLD
     return events
 
 
@@ -189,8 +215,16 @@ class GanDecoder(GridDecoder):
 
     family = "gan"
 
-    def lead(self, plan: MusicPlan, chords: list[str], seed: int, melody_density: float = 0.45,
-             temperature: float = 1.0, blend_seed: int | None = None, in_key: bool = True):
+    def lead(
+        self,
+        plan: MusicPlan,
+        chords: list[str],
+        seed: int,
+        melody_density: float = 0.45,
+        temperature: float = 1.0,
+        blend_seed: int | None = None,
+        in_key: bool = True,
+    ):
         import torch
 
         from ..symbolic.grid import TRACKS, VOICES, grid_notes
@@ -201,9 +235,12 @@ class GanDecoder(GridDecoder):
         cond, mask, noise = self.phrase_inputs(model, plan, chords, seed, melody_density, temperature, blend_seed)
         present = torch.tensor([[t in tracks for t in TRACKS]] * len(cond))
         voices, drums = model.generate_tracks(cond, mask, noise, present)
-        lines = [grid_notes(close(pick_events(voices[:, v], plan, chords, in_key), mask, plan, v, chords[-1]),
-                            plan.key.tonic_pc)
-                 for v in range(len(VOICES))]
+        lines = [
+            grid_notes(
+                close(pick_events(voices[:, v], plan, chords, in_key), mask, plan, v, chords[-1]), plan.key.tonic_pc
+            )
+            for v in range(len(VOICES))
+        ]
         lead = Lead(chords, lines[0])
         if "bass" in tracks:
             lead.bass = lines[3]
@@ -221,7 +258,7 @@ def drum_notes(drums, mask, total_bars: int) -> list[list]:
     from ..symbolic.tokenizer import Note
 
     hits = (drums > 0.5) & mask[..., None]
-    steps = hits.reshape(-1, hits.shape[-1])[:(total_bars - 1) * STEPS_PER_BAR]
+    steps = hits.reshape(-1, hits.shape[-1])[: (total_bars - 1) * STEPS_PER_BAR]
     bars: list[list] = [[] for _ in range(total_bars)]
     for t, kind in steps.nonzero().tolist():
         bar, step = divmod(t, STEPS_PER_BAR)

@@ -19,8 +19,8 @@ from pathlib import Path
 from ..paths import ASSETS
 from ..plan import MusicPlan
 from ..registry import Availability
-from ..tokens import ScoreTokens
 from ..symbolic.tokenizer import LeadSheetTokenizer, meter_supported, tempo_bucket
+from ..tokens import ScoreTokens
 from .base import Decoder, ProgressFn
 
 MODELS = ASSETS / "models"
@@ -35,8 +35,9 @@ def model_dir(family: str) -> Path:
 def availability(family: str) -> Availability:
     folder = model_dir(family)
     if not (folder / "model.safetensors").is_file() or not (folder / "config.json").is_file():
-        return Availability(False, f"its weights are missing from {folder} "
-                                   f"(train them with: python -m mmgen.training.{family})")
+        return Availability(
+            False, f"its weights are missing from {folder} (train them with: python -m mmgen.training.{family})"
+        )
     return Availability(True)
 
 
@@ -55,8 +56,10 @@ def load_folder(folder: str):
     tokenizer = LeadSheetTokenizer()
     config = SequenceConfig(**info["config"])
     if config.vocab_size != len(tokenizer):
-        raise RuntimeError(f"{path.name} was trained with a vocabulary of {config.vocab_size} tokens, "
-                           f"this tokenizer has {len(tokenizer)}")
+        raise RuntimeError(
+            f"{path.name} was trained with a vocabulary of {config.vocab_size} tokens, "
+            f"this tokenizer has {len(tokenizer)}"
+        )
     model = build_model(config)
     model.load_state_dict(weights)
     model.eval()
@@ -112,8 +115,14 @@ class SequenceDecoder(Decoder):
     token_kind = "score"
     default_codec = "soundfont"
 
-    def decode(self, plan: MusicPlan, seed: int, conditioning: dict | None = None,
-               progress: ProgressFn | None = None, sampling=None) -> ScoreTokens:
+    def decode(
+        self,
+        plan: MusicPlan,
+        seed: int,
+        conditioning: dict | None = None,
+        progress: ProgressFn | None = None,
+        sampling=None,
+    ) -> ScoreTokens:
         """`sampling`: anything with `temperature` and `top_p` (0 = off), e.g. the request."""
         from .composer import STYLES, Arrangement
 
@@ -123,27 +132,30 @@ class SequenceDecoder(Decoder):
             lead = self.lead_sheet(plan, seed, style.melody_density, sampling)
         return Arrangement(plan, style, random.Random(f"composer:{seed}"), lead=lead).write()
 
-    def decode_many(self, plans, seeds, sampling=None, conditioning=None, progress=None, on_frames=None,
-                    should_stop=None):
+    def decode_many(
+        self, plans, seeds, sampling=None, conditioning=None, progress=None, on_frames=None, should_stop=None
+    ):
         return [self.decode(plan, seed, sampling=sampling) for plan, seed in zip(plans, seeds)]
 
     def lead_sheet(self, plan: MusicPlan, seed: int, melody_density: float = 0.45, sampling=None):
         """The chord labels and melody notes per bar of the plan, written by the model."""
-        from .composer import Lead
-
         from ..symbolic.sampling import BarSampler, Sampling
+        from .composer import Lead
 
         settings = Sampling()
         if sampling is not None:
-            settings = Sampling(temperature=float(sampling.temperature), top_p=float(sampling.top_p or 1.0),
-                                in_key=bool(getattr(sampling, "in_key", True)))
+            settings = Sampling(
+                temperature=float(sampling.temperature),
+                top_p=float(sampling.top_p or 1.0),
+                in_key=bool(getattr(sampling, "in_key", True)),
+            )
 
         model, tokenizer, _ = load(self.family)
         style = "chorale" if plan.style in CHORALE_STYLES else "folk"
         header = tokenizer.header(plan.key, style, tempo_bucket(plan.tempo_bpm))
         result = BarSampler(model, tokenizer).sample(
-            header, plan.meter.name, plan.key.mode, plan.key.tonic_pc, bar_specs(plan, melody_density),
-            seed, settings)
+            header, plan.meter.name, plan.key.mode, plan.key.tonic_pc, bar_specs(plan, melody_density), seed, settings
+        )
         bars = tokenizer.decode_bars(result.ids, plan.meter.name)
         return Lead([bar.chord for bar in bars], [bar.notes for bar in bars])
 

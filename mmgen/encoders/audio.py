@@ -34,7 +34,9 @@ def load_clip(path: str | Path, max_s: float = MAX_CLIP_S) -> AudioClip:
     try:
         data, rate = sf.read(str(file), dtype="float32", always_2d=True)  # [N, C]
     except Exception:
-        raise InvalidRequest(f"I can't read '{file.name}' as audio. Please upload a WAV, FLAC, MP3 or OGG file.") from None
+        raise InvalidRequest(
+            f"I can't read '{file.name}' as audio. Please upload a WAV, FLAC, MP3 or OGG file."
+        ) from None
     if data.size == 0 or rate <= 0:
         raise InvalidRequest(f"The audio file '{file.name}' holds no sound.")
     mono = data.mean(axis=1)
@@ -45,7 +47,7 @@ def load_clip(path: str | Path, max_s: float = MAX_CLIP_S) -> AudioClip:
         raise InvalidRequest(f"The clip is {duration:.2f} s long; it needs at least {MIN_CLIP_S:g} s of music.")
     if duration > max_s:
         raise InvalidRequest(f"The clip is {duration:.0f} s long; please trim it to {max_s:g} s or less.")
-    rms_db = 20 * np.log10(max(float(np.sqrt(np.mean(mono ** 2))), 1e-12))
+    rms_db = 20 * np.log10(max(float(np.sqrt(np.mean(mono**2))), 1e-12))
     if rms_db < SILENCE_DBFS:
         raise InvalidRequest(f"The clip '{file.name}' is silent (or almost: {rms_db:.0f} dBFS).")
     return AudioClip(mono.astype(np.float32), int(rate), file.name)

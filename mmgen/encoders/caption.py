@@ -9,6 +9,7 @@ averaged with the picture's visual reading; it also goes into MusicGen's text co
 from __future__ import annotations
 
 import threading
+from typing import ClassVar
 
 import numpy as np
 
@@ -19,7 +20,7 @@ MAX_CAPTION_TOKENS = 24
 
 
 class Captioner(LocalModel):
-    _shared: list = []
+    _shared: ClassVar[list] = []
 
     @classmethod
     def folder(cls):

@@ -10,6 +10,7 @@ minus the category's mean, scaled into the range of the text encoder's scores.
 from __future__ import annotations
 
 import threading
+from typing import ClassVar
 
 import numpy as np
 
@@ -21,7 +22,7 @@ SCORE_SCALE = 4.0  # CLIP similarities spread over a few hundredths; text scores
 
 
 class ClipImageReader(LocalModel):
-    _shared: list = []
+    _shared: ClassVar[list] = []
 
     @classmethod
     def folder(cls):
@@ -72,5 +73,5 @@ class ClipImageReader(LocalModel):
             best = {name: float((vectors @ image).max()) for name, vectors in table.items()}
             mean = float(np.mean(list(best.values())))
             result[category] = {name: SCORE_SCALE * (value - mean) for name, value in best.items()}
-        result["uses"] = {name: -1.0 for name in descriptors["uses"]}
+        result["uses"] = dict.fromkeys(descriptors["uses"], -1.0)
         return result

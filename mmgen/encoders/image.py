@@ -39,8 +39,10 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
     try:
         with Image.open(file) as image:
             if image.width * image.height > MAX_PIXELS:
-                raise InvalidRequest(f"The image is {image.width} x {image.height} pixels; please use one "
-                                     f"under {MAX_PIXELS // 1_000_000} megapixels.")
+                raise InvalidRequest(
+                    f"The image is {image.width} x {image.height} pixels; please use one "
+                    f"under {MAX_PIXELS // 1_000_000} megapixels."
+                )
             image.seek(0)  # an animation: its first frame
             image = ImageOps.exif_transpose(image)
             image.draft("RGB", (ANALYSIS_SIDE * 2, ANALYSIS_SIDE * 2))  # JPEGs decode smaller, faster
@@ -50,7 +52,9 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
     except Image.DecompressionBombError:
         raise InvalidRequest(f"The image '{file.name}' is far too large in pixels to open safely.") from None
     except UnidentifiedImageError:
-        raise InvalidRequest(f"'{file.name}' is not an image I can read. Please use a JPEG, PNG, WebP or GIF.") from None
+        raise InvalidRequest(
+            f"'{file.name}' is not an image I can read. Please use a JPEG, PNG, WebP or GIF."
+        ) from None
     except (OSError, SyntaxError, ValueError):
         raise InvalidRequest(f"The image '{file.name}' is damaged or cut short.") from None
     return pixels
@@ -63,8 +67,9 @@ def _to_rgb(image) -> np.ndarray:
 
     image.thumbnail((ANALYSIS_SIDE, ANALYSIS_SIDE))
     if image.mode in ("I;16", "I;16B", "I;16L", "I"):
-        grey = np.asarray(image, dtype=np.float32) / (65535.0 if image.mode.startswith("I;16") else
-                                                      max(1.0, float(np.asarray(image).max())))
+        grey = np.asarray(image, dtype=np.float32) / (
+            65535.0 if image.mode.startswith("I;16") else max(1.0, float(np.asarray(image).max()))
+        )
         return np.repeat(np.clip(grey, 0, 1)[..., None], 3, axis=2)
     if image.mode == "F":
         grey = np.asarray(image, dtype=np.float32)
@@ -103,12 +108,19 @@ def visual_features(rgb: np.ndarray) -> VisualFeatures:
     palette = np.asarray(quantized.getpalette()[:15], dtype=int).reshape(-1, 3)
     counts = np.bincount(np.asarray(quantized).ravel(), minlength=len(palette))[: len(palette)]
     order = np.argsort(-counts)
-    colours = [("#%02x%02x%02x" % tuple(palette[i]), round(float(counts[i] / counts.sum()), 3))
-               for i in order if counts[i] > 0]
+    colours = [
+        ("#{:02x}{:02x}{:02x}".format(*tuple(palette[i])), round(float(counts[i] / counts.sum()), 3))
+        for i in order
+        if counts[i] > 0
+    ]
     return VisualFeatures(
-        brightness=float(luma.mean()), warmth=float(np.clip(2.0 * (r - b).mean(), -1, 1)),
-        saturation=float(saturation.mean()), contrast=float(np.clip(2.0 * luma.std(), 0, 1)),
-        edge_density=float(edges.mean()), colours=colours)
+        brightness=float(luma.mean()),
+        warmth=float(np.clip(2.0 * (r - b).mean(), -1, 1)),
+        saturation=float(saturation.mean()),
+        contrast=float(np.clip(2.0 * luma.std(), 0, 1)),
+        edge_density=float(edges.mean()),
+        colours=colours,
+    )
 
 
 def valence_arousal(f: VisualFeatures) -> tuple[float, float]:
@@ -126,9 +138,17 @@ def describe(f: VisualFeatures) -> str:
     light = "dark" if f.brightness < 0.35 else "bright" if f.brightness > 0.6 else "mid-lit"
     tone = "warm" if f.warmth > 0.12 else "cool" if f.warmth < -0.12 else "neutral-toned"
     colour = "vivid" if f.saturation > 0.45 else "muted" if f.saturation < 0.2 else "moderately colourful"
-    busy = "busy, detailed" if f.edge_density > 0.18 else "simple, uncluttered" if f.edge_density < 0.06 else "moderately detailed"
-    return (f"{light} (brightness {f.brightness:.0%}), {tone}, {colour} (saturation {f.saturation:.0%}), "
-            f"{busy} (edges on {f.edge_density:.0%} of it)")
+    busy = (
+        "busy, detailed"
+        if f.edge_density > 0.18
+        else "simple, uncluttered"
+        if f.edge_density < 0.06
+        else "moderately detailed"
+    )
+    return (
+        f"{light} (brightness {f.brightness:.0%}), {tone}, {colour} (saturation {f.saturation:.0%}), "
+        f"{busy} (edges on {f.edge_density:.0%} of it)"
+    )
 
 
 def read_image(path: str | os.PathLike, descriptors: dict) -> Reading:
@@ -141,14 +161,21 @@ def read_pixels(rgb: np.ndarray, descriptors: dict, source: str = "the picture")
     features = visual_features(rgb)
     valence, arousal = valence_arousal(features)
     scores = va_scores(valence, arousal, descriptors)
-    reason = (f"{source} is {describe(features)}: read as valence {valence:+.2f} "
-              f"(pleasant when bright and warm) and energy {arousal:.2f} (high when vivid and busy)")
+    reason = (
+        f"{source} is {describe(features)}: read as valence {valence:+.2f} "
+        f"(pleasant when bright and warm) and energy {arousal:.2f} (high when vivid and busy)"
+    )
     clip = clip_reader()
     if clip is not None:
         scores = clip.scores(rgb, descriptors)
         reason += "; CLIP matched it against the music vocabulary"
-    reading = Reading(scores=scores, valence=valence, arousal=arousal, reasons={"input": reason},
-                      details={"label": source, "visual": features.to_dict(), "clip": clip is not None})
+    reading = Reading(
+        scores=scores,
+        valence=valence,
+        arousal=arousal,
+        reasons={"input": reason},
+        details={"label": source, "visual": features.to_dict(), "clip": clip is not None},
+    )
     return with_caption(reading, rgb)
 
 

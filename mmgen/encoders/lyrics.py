@@ -12,6 +12,7 @@ Rhymes compare each line's last word from its last vowel group on.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -22,12 +23,25 @@ from ..text_checks import check_text
 MAX_LYRICS_CHARS = 5000
 MAX_LINES = 120
 MAX_SYLLABLES_PER_LINE = 24
-TAGS = {"verse": "verse", "chorus": "chorus", "refrain": "chorus", "hook": "chorus", "bridge": "bridge",
-        "intro": "intro", "outro": "outro", "pre-chorus": "prechorus", "prechorus": "prechorus",
-        "post-chorus": "chorus", "interlude": "bridge", "coda": "outro"}
-FUNCTION_WORDS = set("a an the and or but of to in on at by for from with as is am are was were be been it its "
-                     "i you he she we they me him her us them my your his our their this that these those "
-                     "so if then than do does did not no nor can will just oh ah la na da yeah".split())
+TAGS = {
+    "verse": "verse",
+    "chorus": "chorus",
+    "refrain": "chorus",
+    "hook": "chorus",
+    "bridge": "bridge",
+    "intro": "intro",
+    "outro": "outro",
+    "pre-chorus": "prechorus",
+    "prechorus": "prechorus",
+    "post-chorus": "chorus",
+    "interlude": "bridge",
+    "coda": "outro",
+}
+FUNCTION_WORDS = set(
+    "a an the and or but of to in on at by for from with as is am are was were be been it its "
+    "i you he she we they me him her us them my your his our their this that these those "
+    "so if then than do does did not no nor can will just oh ah la na da yeah".split()
+)
 UNSTRESSED_PREFIXES = ("a", "be", "de", "re", "un", "to", "for", "in", "ex", "en", "em", "com", "con", "pre")
 VOWELS = "aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿœ"
 _WORD = re.compile(r"[\w'’-]+", re.UNICODE)
@@ -55,8 +69,10 @@ class LyricSection:
 
     def rhyme_scheme(self) -> str:
         letters: dict[str, str] = {}
-        return "".join(letters.setdefault(line.rhyme, "ABCDEFGHIJKLMNOP"[min(len(letters), 15)]) if line.rhyme else "-"
-                       for line in self.lines)
+        return "".join(
+            letters.setdefault(line.rhyme, "ABCDEFGHIJKLMNOP"[min(len(letters), 15)]) if line.rhyme else "-"
+            for line in self.lines
+        )
 
 
 @dataclass
@@ -91,7 +107,7 @@ def split_word(word: str) -> list[str]:
     if len(groups) <= 1:
         return [word]
     cuts = []
-    for (_, end), (start, _) in zip(groups, groups[1:]):
+    for (_, end), (start, _) in itertools.pairwise(groups):
         cluster = lower[end:start]
         if cluster in ("th", "ch", "sh", "ph", "wh"):
             cuts.append(end)  # a digraph starts the next syllable: "ma-chine", "fa-ther"
@@ -100,7 +116,7 @@ def split_word(word: str) -> list[str]:
         else:
             cuts.append(end + (len(cluster) // 2 if len(cluster) > 1 else 0))  # one consonant starts the next
     bounds = [0, *cuts, len(word)]
-    return [word[a:b] for a, b in zip(bounds, bounds[1:]) if word[a:b]]
+    return [word[a:b] for a, b in itertools.pairwise(bounds) if word[a:b]]
 
 
 def _stress(pieces: list[str], word: str, stressed_language: bool) -> list[bool]:
@@ -156,8 +172,9 @@ def parse_lyrics(text: str) -> Lyrics:
     if not text:
         raise InvalidRequest("The lyrics are empty; paste the words of the song.")
     if len(text) > MAX_LYRICS_CHARS:
-        raise InvalidRequest(f"The lyrics are {len(text):,} characters long; please keep them under "
-                             f"{MAX_LYRICS_CHARS:,}.")
+        raise InvalidRequest(
+            f"The lyrics are {len(text):,} characters long; please keep them under {MAX_LYRICS_CHARS:,}."
+        )
     blocks: list[tuple[str | None, list[str]]] = []
     current: tuple[str | None, list[str]] | None = None
     for raw in text.splitlines():
@@ -198,8 +215,10 @@ def _name_sections(blocks: list[tuple[str | None, list[str]]]) -> list[LyricSect
         for line in lines:
             syllables = syllabify(line)
             if len(syllables) > MAX_SYLLABLES_PER_LINE:
-                raise InvalidRequest(f"The line \"{line[:40]}…\" has {len(syllables)} syllables; please split lines "
-                                     f"longer than {MAX_SYLLABLES_PER_LINE}.")
+                raise InvalidRequest(
+                    f'The line "{line[:40]}…" has {len(syllables)} syllables; please split lines '
+                    f"longer than {MAX_SYLLABLES_PER_LINE}."
+                )
             if syllables:
                 parsed.append(LyricLine(line, syllables, rhyme_key(line)))
         if parsed:
@@ -222,7 +241,13 @@ def read_lyrics(text: str, encoder, descriptors: dict):
     total = sum(weights.values())
     valence = sum(w * descriptors["moods"][m]["valence"] for m, w in weights.items()) / total
     arousal = sum(w * descriptors["moods"][m]["arousal"] for m, w in weights.items()) / total
-    return Reading(scores=features.scores, valence=valence, arousal=arousal,
-                   reasons={"input": f"the lyrics ({lyrics.summary()}) read as valence {valence:+.2f} and "
-                                       f"energy {arousal:.2f}; each line is set syllable by syllable"},
-                   details={"label": "the lyrics", "lyrics": lyrics, "sections": lyrics.summary()})
+    return Reading(
+        scores=features.scores,
+        valence=valence,
+        arousal=arousal,
+        reasons={
+            "input": f"the lyrics ({lyrics.summary()}) read as valence {valence:+.2f} and "
+            f"energy {arousal:.2f}; each line is set syllable by syllable"
+        },
+        details={"label": "the lyrics", "lyrics": lyrics, "sections": lyrics.summary()},
+    )

@@ -39,11 +39,15 @@ def va_scores(valence: float, arousal: float, descriptors: dict) -> dict[str, di
     def score(dv: float, da: float, wv: float, wa: float) -> float:
         return SCORE_PEAK * math.exp(-(wv * dv * dv + wa * da * da) / SCORE_WIDTH) - SCORE_FLOOR
 
-    moods = {name: score(valence - m["valence"], arousal - m["arousal"], 1.0, 1.0)
-             for name, m in descriptors["moods"].items()}
-    styles = {name: score(valence - (NEUTRAL_VALENCE + s.get("valence", 0.0)), arousal - s["energy"], 0.15, 2.0)
-              for name, s in descriptors["styles"].items()}
-    return {"moods": moods, "styles": styles, "uses": {name: -1.0 for name in descriptors["uses"]}}
+    moods = {
+        name: score(valence - m["valence"], arousal - m["arousal"], 1.0, 1.0)
+        for name, m in descriptors["moods"].items()
+    }
+    styles = {
+        name: score(valence - (NEUTRAL_VALENCE + s.get("valence", 0.0)), arousal - s["energy"], 0.15, 2.0)
+        for name, s in descriptors["styles"].items()
+    }
+    return {"moods": moods, "styles": styles, "uses": dict.fromkeys(descriptors["uses"], -1.0)}
 
 
 def blend_scores(text: dict | None, reading: Reading) -> dict[str, dict[str, float]]:
@@ -57,5 +61,7 @@ def blend_scores(text: dict | None, reading: Reading) -> dict[str, dict[str, flo
             return value
         return TEXT_WEIGHT * value + (1 - TEXT_WEIGHT) * reading.scores[category][name]
 
-    return {category: {name: mixed(category, name, value) for name, value in names.items()}
-            for category, names in text.items()}
+    return {
+        category: {name: mixed(category, name, value) for name, value in names.items()}
+        for category, names in text.items()
+    }

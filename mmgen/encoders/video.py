@@ -10,6 +10,7 @@ Decoded with the ffmpeg binary of the `imageio-ffmpeg` wheel (argument lists, ne
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 from dataclasses import dataclass, field
@@ -80,27 +81,50 @@ def probe_video(path: str | Path) -> VideoInfo:
     if seconds < MIN_VIDEO_S:
         raise InvalidRequest(f"The video is {seconds:.1f} s long; mmgen scores videos of at least {MIN_VIDEO_S:g} s.")
     if seconds > MAX_VIDEO_S:
-        raise InvalidRequest(f"The video is {seconds / 60:.1f} minutes long; please trim it to "
-                             f"{MAX_VIDEO_S / 60:g} minutes or less.")
-    fps = re.search(r"([\d.]+) fps", header[video.start():]) or re.search(r"([\d.]+) tbr", header[video.start():])
+        raise InvalidRequest(
+            f"The video is {seconds / 60:.1f} minutes long; please trim it to {MAX_VIDEO_S / 60:g} minutes or less."
+        )
+    fps = re.search(r"([\d.]+) fps", header[video.start() :]) or re.search(r"([\d.]+) tbr", header[video.start() :])
     rotation = re.search(r"rotation of (-?[\d.]+) degrees|rotate\s*:\s*(-?\d+)", header)
     audio = re.search(r"Stream #\S+.*?: Audio: (\w+)", header)
     return VideoInfo(
-        path=file, duration_s=seconds, fps=float(fps[1]) if fps else 0.0, width=int(video[3]),
-        height=int(video[4]), rotation=int(float(next(g for g in rotation.groups() if g))) % 360 if rotation else 0,
-        video_codec=video[1], pix_fmt=video[2], audio_codec=audio[1] if audio else None)
+        path=file,
+        duration_s=seconds,
+        fps=float(fps[1]) if fps else 0.0,
+        width=int(video[3]),
+        height=int(video[4]),
+        rotation=int(float(next(g for g in rotation.groups() if g))) % 360 if rotation else 0,
+        video_codec=video[1],
+        pix_fmt=video[2],
+        audio_codec=audio[1] if audio else None,
+    )
 
 
 def _frames(info: VideoInfo) -> np.ndarray:
     """All frames at ANALYSIS_FPS, scaled down: uint8 `[N, h, w, 3]` (rotation applied)."""
     w, h = ANALYSIS_SIZE
-    result = _run(["-i", str(info.path), "-map", "0:v:0", "-vf", f"fps={ANALYSIS_FPS:g},scale={w}:{h}",
-                   "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+    result = _run(
+        [
+            "-i",
+            str(info.path),
+            "-map",
+            "0:v:0",
+            "-vf",
+            f"fps={ANALYSIS_FPS:g},scale={w}:{h}",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-",
+        ]
+    )
     data = np.frombuffer(result.stdout, dtype=np.uint8)
     count = data.size // (w * h * 3)
     if count < 2:
-        raise InvalidRequest(f"I could not decode the pictures of '{info.path.name}'; the file may be damaged "
-                             "or use a codec I can't read.")
+        raise InvalidRequest(
+            f"I could not decode the pictures of '{info.path.name}'; the file may be damaged "
+            "or use a codec I can't read."
+        )
     return data[: count * w * h * 3].reshape(count, h, w, 3)
 
 
@@ -141,8 +165,7 @@ def energy_over_time(frames: np.ndarray, cuts: list[int]) -> list[tuple[float, f
     motion_s = np.convolve(motion, kernel, mode="same")
     cuts_per_s = np.convolve(cut_marks, np.ones(4 * window) / 4, mode="same")  # cuts a second, over 4 s
     light = np.convolve(luma.mean(axis=(1, 2)), kernel, mode="same")
-    energy = np.clip(0.6 * np.clip(motion_s / 0.06, 0, 1) + 0.25 * np.clip(cuts_per_s / 1.0, 0, 1)
-                     + 0.15 * light, 0, 1)
+    energy = np.clip(0.6 * np.clip(motion_s / 0.06, 0, 1) + 0.25 * np.clip(cuts_per_s / 1.0, 0, 1) + 0.15 * light, 0, 1)
     step = int(ANALYSIS_FPS / 2)
     return [(i / ANALYSIS_FPS, float(energy[i])) for i in range(0, len(energy), step)]
 
@@ -164,8 +187,8 @@ def detect_speech(info: VideoInfo) -> tuple[bool, float]:
     freqs = np.fft.rfftfreq(block, 1 / SPEECH_RATE_HZ)
     voice = (freqs >= 250) & (freqs <= 4000)
     for b in range(blocks):
-        x = audio[b * block:(b + 1) * block]
-        if np.sqrt(np.mean(x ** 2)) < 0.005:
+        x = audio[b * block : (b + 1) * block]
+        if np.sqrt(np.mean(x**2)) < 0.005:
             continue
         power = np.abs(np.fft.rfft(x * np.hanning(block))) ** 2
         envelope = np.sqrt(np.mean(x[: block // hop * hop].reshape(-1, hop) ** 2, axis=1))  # [50] at 100 Hz
@@ -185,10 +208,11 @@ def analyse_video(path: str | Path, descriptors: dict, info: VideoInfo | None = 
     cut_frames, distance = find_cuts(frames)
     main = main_cuts(cut_frames, distance)
     bounds = [0, *cut_frames, len(frames)]
-    scenes = [(a / ANALYSIS_FPS, min(b / ANALYSIS_FPS, info.duration_s)) for a, b in zip(bounds, bounds[1:])]
-    readings = [read_pixels(frames[(a + b) // 2].astype(np.float32) / 255.0, descriptors)
-                for a, b in zip(bounds, bounds[1:])]
-    weights = np.array([b - a for a, b in zip(bounds, bounds[1:])], dtype=float)
+    scenes = [(a / ANALYSIS_FPS, min(b / ANALYSIS_FPS, info.duration_s)) for a, b in itertools.pairwise(bounds)]
+    readings = [
+        read_pixels(frames[(a + b) // 2].astype(np.float32) / 255.0, descriptors) for a, b in itertools.pairwise(bounds)
+    ]
+    weights = np.array([b - a for a, b in itertools.pairwise(bounds)], dtype=float)
     weights /= weights.sum()
     speech, speech_ratio = detect_speech(info)
     reading = _combine(readings, weights)
@@ -197,23 +221,49 @@ def analyse_video(path: str | Path, descriptors: dict, info: VideoInfo | None = 
     reading.cuts_s = [i / ANALYSIS_FPS for i in main]
     reading.energy_s = energy
     mean_energy = float(np.mean([e for _, e in energy]))
-    reading.reasons = {"input": (
-        f"the video ({info.duration_s:.2f} s, {len(scenes)} scene{'s' * (len(scenes) != 1)}, "
-        f"{len(main)} main cut{'s' * (len(main) != 1)}) reads as valence {reading.valence:+.2f} and energy "
-        f"{reading.arousal:.2f} from its scenes' light and colour; its motion sets the energy of each bar "
-        f"(mean {mean_energy:.2f})" + ("; it has speech, so the music ducks under it" if speech else ""))}
-    reading.details = {"label": "the video", "scenes": len(scenes), "cuts_s": [round(i / ANALYSIS_FPS, 3) for i in cut_frames],
-                       "speech": speech, "speech_ratio": round(speech_ratio, 3), "fps": info.fps,
-                       "rotation": info.rotation, "video_codec": info.video_codec, "audio_codec": info.audio_codec}
-    return VideoAnalysis(info=info, cuts_s=[i / ANALYSIS_FPS for i in cut_frames], main_cuts_s=reading.cuts_s,
-                         energy_s=energy, scenes=scenes, speech=speech, speech_ratio=speech_ratio,
-                         reading=reading, details=reading.details)
+    reading.reasons = {
+        "input": (
+            f"the video ({info.duration_s:.2f} s, {len(scenes)} scene{'s' * (len(scenes) != 1)}, "
+            f"{len(main)} main cut{'s' * (len(main) != 1)}) reads as valence {reading.valence:+.2f} and energy "
+            f"{reading.arousal:.2f} from its scenes' light and colour; its motion sets the energy of each bar "
+            f"(mean {mean_energy:.2f})" + ("; it has speech, so the music ducks under it" if speech else "")
+        )
+    }
+    reading.details = {
+        "label": "the video",
+        "scenes": len(scenes),
+        "cuts_s": [round(i / ANALYSIS_FPS, 3) for i in cut_frames],
+        "speech": speech,
+        "speech_ratio": round(speech_ratio, 3),
+        "fps": info.fps,
+        "rotation": info.rotation,
+        "video_codec": info.video_codec,
+        "audio_codec": info.audio_codec,
+    }
+    return VideoAnalysis(
+        info=info,
+        cuts_s=[i / ANALYSIS_FPS for i in cut_frames],
+        main_cuts_s=reading.cuts_s,
+        energy_s=energy,
+        scenes=scenes,
+        speech=speech,
+        speech_ratio=speech_ratio,
+        reading=reading,
+        details=reading.details,
+    )
 
 
 def _combine(readings: list[Reading], weights: np.ndarray) -> Reading:
     """Scene readings -> one, weighted by scene length."""
-    scores = {category: {name: float(sum(w * r.scores[category][name] for r, w in zip(readings, weights)))
-                         for name in readings[0].scores[category]}
-              for category in readings[0].scores}
-    return Reading(scores=scores, valence=float(sum(w * r.valence for r, w in zip(readings, weights))),
-                   arousal=float(sum(w * r.arousal for r, w in zip(readings, weights))))
+    scores = {
+        category: {
+            name: float(sum(w * r.scores[category][name] for r, w in zip(readings, weights)))
+            for name in readings[0].scores[category]
+        }
+        for category in readings[0].scores
+    }
+    return Reading(
+        scores=scores,
+        valence=float(sum(w * r.valence for r, w in zip(readings, weights))),
+        arousal=float(sum(w * r.arousal for r, w in zip(readings, weights))),
+    )

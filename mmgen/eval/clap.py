@@ -9,6 +9,7 @@ downloads. Audio is scored in 10 s windows at 48 kHz (the model's training lengt
 from __future__ import annotations
 
 import threading
+from typing import ClassVar
 
 import numpy as np
 
@@ -25,7 +26,7 @@ def clap_folder():
 
 
 class ClapScorer(LocalModel):
-    _shared: list = []
+    _shared: ClassVar[list] = []
 
     @classmethod
     def folder(cls):
@@ -53,9 +54,10 @@ class ClapScorer(LocalModel):
         size = int(WINDOW_S * CLAP_RATE_HZ)
         count = min(MAX_WINDOWS, max(1, len(audio) // size))
         starts = np.linspace(0, max(0, len(audio) - size), count).astype(int)
-        windows = [audio[s:s + size] for s in starts]  # short pieces are repeat-padded below
-        inputs = self.features(windows, sampling_rate=CLAP_RATE_HZ, return_tensors="pt",
-                               truncation="rand_trunc", padding="repeatpad")
+        windows = [audio[s : s + size] for s in starts]  # short pieces are repeat-padded below
+        inputs = self.features(
+            windows, sampling_rate=CLAP_RATE_HZ, return_tensors="pt", truncation="rand_trunc", padding="repeatpad"
+        )
         tokens = self.tokenizer([text or "music"], return_tensors="pt", padding=True, truncation=True)
         with self.lock, torch.inference_mode():
             audio_emb = self._pooled(self.model.get_audio_features(input_features=inputs["input_features"]))

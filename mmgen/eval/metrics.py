@@ -127,12 +127,23 @@ def describe(samples: np.ndarray, rate: int) -> dict:
         "loudness_lufs": round(integrated_loudness_lufs(samples, rate), 2),
         "true_peak_dbtp": round(true_peak_dbtp(samples, rate), 2),
         "tempo_bpm": round(tempo_bpm(samples, rate), 2),
-        "key": key.name, "key_correlation": round(corr, 3),
+        "key": key.name,
+        "key_correlation": round(corr, 3),
         "clipped_fraction": clipped_fraction(samples),
         "dc_offset": dc_offset(samples),
     }
 
 
-__all__ = ["describe", "duration_s", "estimate_key", "integrated_loudness_lufs",
-           "key_matches", "tempo_bpm", "tempo_matches", "true_peak_dbtp", "clipped_fraction",
-           "dc_offset", "rms_dbfs"]
+__all__ = [
+    "clipped_fraction",
+    "dc_offset",
+    "describe",
+    "duration_s",
+    "estimate_key",
+    "integrated_loudness_lufs",
+    "key_matches",
+    "rms_dbfs",
+    "tempo_bpm",
+    "tempo_matches",
+    "true_peak_dbtp",
+]

@@ -131,8 +131,13 @@ def accompaniment_reference(pieces) -> dict:
     voices (chords read from all four voices, as in training)."""
     from ..symbolic.dataset import bar_frame, chord_tones, piece_bars
 
-    figures: dict[str, list[float]] = {"bass_chord": [], "bass_key": [], "bass_step": [], "inner_chord": [],
-                                       "inner_key": []}
+    figures: dict[str, list[float]] = {
+        "bass_chord": [],
+        "bass_key": [],
+        "bass_step": [],
+        "inner_chord": [],
+        "inner_key": [],
+    }
     for p in pieces:
         if "bass" not in p.parts:
             continue
@@ -168,9 +173,13 @@ def held_out_reference(rebuild: bool = False) -> dict:
         hist += pitch_class_histogram(melody, Key(p.tonic_pc, p.mode))
         shift = p.bar_q if melody[0][0] < 0 else 0.0
         densities += bar_densities([(o + shift, d, n) for o, d, n in melody], p.bar_q, beats_per_bar(p.meter))
-    reference = {"pch": list(hist / hist.sum()), "densities": [round(d, 4) for d in densities],
-                 "pieces": len(pieces), "source": "held-out pieces of " + ", ".join(corpus.SHIPPED_COLLECTIONS),
-                 "accompaniment": accompaniment_reference(pieces)}
+    reference = {
+        "pch": list(hist / hist.sum()),
+        "densities": [round(d, 4) for d in densities],
+        "pieces": len(pieces),
+        "source": "held-out pieces of " + ", ".join(corpus.SHIPPED_COLLECTIONS),
+        "accompaniment": accompaniment_reference(pieces),
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(reference) + "\n", encoding="utf-8")
     return reference
@@ -205,19 +214,25 @@ def evaluate(decoders: list[str], plans_count: int, seeds: int = 2, duration_s: 
                 groove.append(groove_consistency(melody, bar_q))
             diversity += [1 - overlap(a, b) for a, b in itertools.combinations(melodies, 2)]
         nll = _held_out_nll(name)
-        rows.append({
-            "decoder": name, "held_out_nll": nll,
-            "pch_js": js_divergence(hist / max(hist.sum(), 1e-9) + 1e-9, reference_hist + 1e-9),
-            "density_w1": float(wasserstein_distance(densities, reference_density)),
-            "in_key": float(np.mean(in_key)), "in_key_model_alone": float(np.mean(in_key_alone)),
-            "groove": float(np.mean(groove)),
-            "diversity": float(np.mean(diversity)), "seconds_per_30s": float(np.median(seconds)),
-        })
+        rows.append(
+            {
+                "decoder": name,
+                "held_out_nll": nll,
+                "pch_js": js_divergence(hist / max(hist.sum(), 1e-9) + 1e-9, reference_hist + 1e-9),
+                "density_w1": float(wasserstein_distance(densities, reference_density)),
+                "in_key": float(np.mean(in_key)),
+                "in_key_model_alone": float(np.mean(in_key_alone)),
+                "groove": float(np.mean(groove)),
+                "diversity": float(np.mean(diversity)),
+                "seconds_per_30s": float(np.median(seconds)),
+            }
+        )
     return rows
 
 
-def evaluate_accompaniment(decoders: list[str], plans_count: int, seeds: int = 2,
-                           duration_s: float = 30.0) -> list[dict]:
+def evaluate_accompaniment(
+    decoders: list[str], plans_count: int, seeds: int = 2, duration_s: float = 30.0
+) -> list[dict]:
     """The accompaniment figures of each decoder's bass and chords parts (see the module's doc)."""
     import random
 
@@ -247,13 +262,20 @@ def evaluate_accompaniment(decoders: list[str], plans_count: int, seeds: int = 2
 
 
 def accompaniment_table(rows: list[dict], reference: dict) -> str:
-    lines = ["| bass and chords parts of | bass: chord tones ↑ | bass: in key ↑ | bass: mean step (semitones) "
-             "| chords: chord tones ↑ | chords: in key ↑ |", "|---|---|---|---|---|---|"]
-    held_out = {"decoder": f"held-out chorales ({reference['pieces']}; bass, alto + tenor)",
-                **{k.replace("inner", "chords"): v for k, v in reference.items()}}
+    lines = [
+        "| bass and chords parts of | bass: chord tones ↑ | bass: in key ↑ | bass: mean step (semitones) "
+        "| chords: chord tones ↑ | chords: in key ↑ |",
+        "|---|---|---|---|---|---|",
+    ]
+    held_out = {
+        "decoder": f"held-out chorales ({reference['pieces']}; bass, alto + tenor)",
+        **{k.replace("inner", "chords"): v for k, v in reference.items()},
+    }
     for r in rows + [held_out]:
-        lines.append(f"| {r['decoder']} | {r['bass_chord']:.3f} | {r['bass_key']:.3f} | {r['bass_step']:.2f} "
-                     f"| {r['chords_chord']:.3f} | {r['chords_key']:.3f} |")
+        lines.append(
+            f"| {r['decoder']} | {r['bass_chord']:.3f} | {r['bass_key']:.3f} | {r['bass_step']:.2f} "
+            f"| {r['chords_chord']:.3f} | {r['chords_key']:.3f} |"
+        )
     return "\n".join(lines)
 
 
@@ -262,16 +284,23 @@ def _plans(count: int, duration_s: float) -> list:
     from ..pipeline import make_plan
     from ..request import GenerationRequest
 
-    return [make_plan(GenerationRequest(prompt=p, key=k, meter=m, duration_s=duration_s, seed=i))
-            for i, (p, k, m) in enumerate(PROMPTS[:count])]
+    return [
+        make_plan(GenerationRequest(prompt=p, key=k, meter=m, duration_s=duration_s, seed=i))
+        for i, (p, k, m) in enumerate(PROMPTS[:count])
+    ]
 
 
 def _part_notes(score, plan, role: str) -> Melody:
     """One part of a score as (onset_q from bar 0's line, duration_q, pitch)."""
     part = next((p for p in score.parts if p.name == role), None)
     qpb = plan.meter.quarters_per_beat
-    return [] if part is None else sorted(((n.start_beat + plan.pickup_offset_beats) * qpb, n.duration_beats * qpb,
-                                           n.pitch) for n in part.notes)
+    return (
+        []
+        if part is None
+        else sorted(
+            ((n.start_beat + plan.pickup_offset_beats) * qpb, n.duration_beats * qpb, n.pitch) for n in part.notes
+        )
+    )
 
 
 def _held_out_nll(name: str) -> str | None:
@@ -295,13 +324,18 @@ def _held_out_nll(name: str) -> str | None:
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| decoder | held-out NLL (nats) | PCH JS ↓ | density W1 ↓ | in-key ↑ | in-key, model alone "
-             "| groove | diversity ↑ | s per 30 s score |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| decoder | held-out NLL (nats) | PCH JS ↓ | density W1 ↓ | in-key ↑ | in-key, model alone "
+        "| groove | diversity ↑ | s per 30 s score |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         nll = r["held_out_nll"] or "—"
-        lines.append(f"| {r['decoder']} | {nll} | {r['pch_js']:.3f} | {r['density_w1']:.3f} | {r['in_key']:.3f} "
-                     f"| {r['in_key_model_alone']:.3f} | {r['groove']:.3f} | {r['diversity']:.3f} "
-                     f"| {r['seconds_per_30s']:.2f} |")
+        lines.append(
+            f"| {r['decoder']} | {nll} | {r['pch_js']:.3f} | {r['density_w1']:.3f} | {r['in_key']:.3f} "
+            f"| {r['in_key_model_alone']:.3f} | {r['groove']:.3f} | {r['diversity']:.3f} "
+            f"| {r['seconds_per_30s']:.2f} |"
+        )
     return "\n".join(lines)
 
 
@@ -333,8 +367,7 @@ def main(argv: list[str] | None = None) -> None:
                 family = row["decoder"].split("-", 1)[1]
                 info = learned.load(family)[2] if family in ("transformer", "lstm") else grid.load(family)[1]
                 write_card(learned.model_dir(family), info, row)
-    print(f"({args.plans} plans x {args.seeds} seeds, 30 s each; reference: held-out corpus melodies)",
-          file=sys.stderr)
+    print(f"({args.plans} plans x {args.seeds} seeds, 30 s each; reference: held-out corpus melodies)", file=sys.stderr)
 
 
 if __name__ == "__main__":

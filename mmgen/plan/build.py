@@ -11,15 +11,20 @@ from ..encoders.reading import Reading, blend_scores
 from ..encoders.text import TextFeatures
 from ..request import GenerationRequest
 from ..timeline import bar_energies_from_curve, fit_duration, section_bounds_at_cuts
-from .choices import (choose_instruments, choose_key, choose_meter, choose_moods, choose_style,
-                      choose_tempo)
+from .choices import choose_instruments, choose_key, choose_meter, choose_moods, choose_style, choose_tempo
 from .data import MusicPlan
 from .fitting import fit_video
 from .form import fit_lyrics, layout_sections, sections_from_starts
 
 
-def build_plan(request: GenerationRequest, features: TextFeatures | None, cues: PromptCues,
-               descriptors: dict, seed: int, reading: Reading | None = None) -> MusicPlan:
+def build_plan(
+    request: GenerationRequest,
+    features: TextFeatures | None,
+    cues: PromptCues,
+    descriptors: dict,
+    seed: int,
+    reading: Reading | None = None,
+) -> MusicPlan:
     """Overrides from the request win over explicit prompt cues, which win over inference from
     the prompt and from a picture or video's `reading` (averaged when both are given)."""
     rng = random.Random(f"plan:{seed}")  # a stream of its own, decorrelated from the decoder's
@@ -49,11 +54,27 @@ def build_plan(request: GenerationRequest, features: TextFeatures | None, cues: 
     if lyrics is not None:
         grid, sections, slots = fit_lyrics(request, lyrics, tempo, meter, energy, style_info, reasons)
         return MusicPlan(
-            prompt=request.prompt, duration_s=grid.time_of(grid.total_bars * meter.beats_per_bar) + grid.ring_s,
-            tempo_bpm=grid.tempo_bpm, key=key, meter=meter, style=style, style_label=style_info["label"],
-            moods=moods, uses=uses, instruments=instruments, instrument_names=list(cues.instruments),
-            sections=sections, total_bars=grid.total_bars, pickup_offset_beats=0.0, ring_s=grid.ring_s,
-            swing=style_info["swing"], energy=energy, arc="song", reasons=reasons, lyric_slots=slots)
+            prompt=request.prompt,
+            duration_s=grid.time_of(grid.total_bars * meter.beats_per_bar) + grid.ring_s,
+            tempo_bpm=grid.tempo_bpm,
+            key=key,
+            meter=meter,
+            style=style,
+            style_label=style_info["label"],
+            moods=moods,
+            uses=uses,
+            instruments=instruments,
+            instrument_names=list(cues.instruments),
+            sections=sections,
+            total_bars=grid.total_bars,
+            pickup_offset_beats=0.0,
+            ring_s=grid.ring_s,
+            swing=style_info["swing"],
+            energy=energy,
+            arc="song",
+            reasons=reasons,
+            lyric_slots=slots,
+        )
     ring_target = min(style_info["ring_s"], 0.4 * request.duration_s)
     cuts = list(request.cuts_s or (reading.cuts_s if reading else []))
     picture_energies = None
@@ -64,13 +85,32 @@ def build_plan(request: GenerationRequest, features: TextFeatures | None, cues: 
         sections = sections_from_starts(starts, grid.total_bars, style_info["arc"], energy, picture_energies)
     else:
         grid = fit_duration(request.duration_s, tempo, tempo_fixed, meter, ring_target)
-        sections = layout_sections(grid.total_bars, style_info["arc"], energy, meter.beats_per_bar * 60.0 / grid.tempo_bpm)
+        sections = layout_sections(
+            grid.total_bars, style_info["arc"], energy, meter.beats_per_bar * 60.0 / grid.tempo_bpm
+        )
     return MusicPlan(
-        prompt=request.prompt, duration_s=request.duration_s, tempo_bpm=grid.tempo_bpm, key=key, meter=meter,
-        style=style, style_label=style_info["label"], moods=moods, uses=uses,
-        instruments=instruments, instrument_names=list(cues.instruments), sections=sections,
-        total_bars=grid.total_bars, pickup_offset_beats=grid.pickup_offset_beats, ring_s=grid.ring_s,
-        swing=style_info["swing"], energy=energy, arc=style_info["arc"], reasons=reasons,
-        lead_in_s=grid.lead_in_s, tempo_pins=grid.pins, cuts_s=cuts, picture_energies=picture_energies,
+        prompt=request.prompt,
+        duration_s=request.duration_s,
+        tempo_bpm=grid.tempo_bpm,
+        key=key,
+        meter=meter,
+        style=style,
+        style_label=style_info["label"],
+        moods=moods,
+        uses=uses,
+        instruments=instruments,
+        instrument_names=list(cues.instruments),
+        sections=sections,
+        total_bars=grid.total_bars,
+        pickup_offset_beats=grid.pickup_offset_beats,
+        ring_s=grid.ring_s,
+        swing=style_info["swing"],
+        energy=energy,
+        arc=style_info["arc"],
+        reasons=reasons,
+        lead_in_s=grid.lead_in_s,
+        tempo_pins=grid.pins,
+        cuts_s=cuts,
+        picture_energies=picture_energies,
         scene=reading.details.get("caption", "") if reading is not None else "",
     )

@@ -24,12 +24,13 @@ COMFORTABLE_TONICS = {"major": [0, 2, 5, 7, 9, 10, 3], "minor": [9, 2, 4, 7, 0, 
 
 
 def _verb(source: str, singular: str) -> str:
-    """"reads" after "the picture", "read" after "the lyrics" or "the video and the description"."""
+    """ "reads" after "the picture", "read" after "the lyrics" or "the video and the description"."""
     return singular[:-1] if source.startswith("the lyrics") or " and " in source else singular
 
 
-def choose_style(features: TextFeatures | None, cues: PromptCues, descriptors: dict,
-                  reasons: dict, source: str = "the description") -> tuple[str, list[str]]:
+def choose_style(
+    features: TextFeatures | None, cues: PromptCues, descriptors: dict, reasons: dict, source: str = "the description"
+) -> tuple[str, list[str]]:
     if features is None:
         reasons["style"] = "no description was given, so a light, neutral pop arrangement"
         return DEFAULT_STYLE, []
@@ -38,7 +39,9 @@ def choose_style(features: TextFeatures | None, cues: PromptCues, descriptors: d
     totals = dict(features.scores["styles"])
     for use in uses:
         for style in descriptors["uses"][use]["styles"]:
-            totals[style] += USE_WEIGHT * features.scores["uses"][use] / (1 + descriptors["uses"][use]["styles"].index(style))
+            totals[style] += (
+                USE_WEIGHT * features.scores["uses"][use] / (1 + descriptors["uses"][use]["styles"].index(style))
+            )
     for named in cues.styles:
         totals[named] += KEYWORD_BONUS
     style, total = max(totals.items(), key=lambda kv: kv[1])
@@ -56,8 +59,14 @@ def choose_style(features: TextFeatures | None, cues: PromptCues, descriptors: d
     return style, uses
 
 
-def choose_moods(features: TextFeatures | None, descriptors: dict, uses: list[str], style_info: dict,
-                 reasons: dict, source: str = "the description") -> list[str]:
+def choose_moods(
+    features: TextFeatures | None,
+    descriptors: dict,
+    uses: list[str],
+    style_info: dict,
+    reasons: dict,
+    source: str = "the description",
+) -> list[str]:
     if features is None:
         reasons["mood"] = "no description was given"
         return []
@@ -70,8 +79,11 @@ def choose_moods(features: TextFeatures | None, descriptors: dict, uses: list[st
         reasons["mood"] = f"{source} {_verb(source, 'suggests')} no mood, so the style's own character"
         return []
     moods = [ranked[0][0]] + [m for m, s in ranked[1:2] if s >= max(0.1, ranked[0][1] - 0.05)]
-    reasons["mood"] = f"{source} {_verb(source, 'reads')} as " + " and ".join(moods) + (
-        f" (as suits {' and '.join(uses)})" if uses else "")
+    reasons["mood"] = (
+        f"{source} {_verb(source, 'reads')} as "
+        + " and ".join(moods)
+        + (f" (as suits {' and '.join(uses)})" if uses else "")
+    )
     return moods
 
 
@@ -86,8 +98,7 @@ def choose_meter(request: GenerationRequest, cues: PromptCues, style_info: dict,
     return parse_meter(style_info["meters"][0])
 
 
-def choose_key(request: GenerationRequest, cues: PromptCues, valence: float, rng: random.Random,
-               reasons: dict) -> Key:
+def choose_key(request: GenerationRequest, cues: PromptCues, valence: float, rng: random.Random, reasons: dict) -> Key:
     if request.key:
         reasons["key"] = "you chose it"
         return parse_key(request.key)
@@ -105,8 +116,9 @@ def choose_key(request: GenerationRequest, cues: PromptCues, valence: float, rng
     return Key(tonic, mode)
 
 
-def choose_tempo(request: GenerationRequest, cues: PromptCues, style_info: dict, arousal: float, meter: Meter,
-                 reasons: dict) -> tuple[float, bool]:
+def choose_tempo(
+    request: GenerationRequest, cues: PromptCues, style_info: dict, arousal: float, meter: Meter, reasons: dict
+) -> tuple[float, bool]:
     if request.tempo_bpm:
         reasons["tempo"] = "you chose it"
         return float(request.tempo_bpm), True

@@ -30,8 +30,13 @@ class Section:
     energy: float  # 0..1
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "role": self.role, "start_bar": self.start_bar,
-                "bars": self.bars, "energy": round(self.energy, 3)}
+        return {
+            "name": self.name,
+            "role": self.role,
+            "start_bar": self.start_bar,
+            "bars": self.bars,
+            "energy": round(self.energy, 3),
+        }
 
 
 @dataclass
@@ -84,8 +89,11 @@ class MusicPlan:
 
     def cut_beats(self) -> list[int]:
         """The beat each cut before the final chord lands on (the music marks them)."""
-        return [round(time_beat(c, self.tempo_bpm, self.lead_in_s, self.tempo_pins))
-                for c in self.cuts_s if c < self.final_chord_s - 1e-6]
+        return [
+            round(time_beat(c, self.tempo_bpm, self.lead_in_s, self.tempo_pins))
+            for c in self.cuts_s
+            if c < self.final_chord_s - 1e-6
+        ]
 
     @property
     def phrase_bars(self) -> int:
@@ -127,18 +135,38 @@ class MusicPlan:
 
     def to_dict(self) -> dict:
         return {
-            "prompt": self.prompt, "duration_s": self.duration_s,
-            "tempo_bpm": round(self.tempo_bpm, 3), "key": self.key.name, "meter": self.meter.name,
-            "style": self.style, "style_label": self.style_label, "moods": self.moods, "uses": self.uses,
-            "instruments": self.instruments, "requested_instruments": self.instrument_names,
-            "sections": [s.to_dict() for s in self.sections], "total_bars": self.total_bars,
-            "pickup_offset_beats": self.pickup_offset_beats, "final_chord_s": round(self.final_chord_s, 4),
-            "ring_s": round(self.ring_s, 4), "swing": self.swing, "energy": round(self.energy, 3),
-            "arc": self.arc, "lead_in_s": round(self.lead_in_s, 4), "cuts_s": [round(c, 3) for c in self.cuts_s],
+            "prompt": self.prompt,
+            "duration_s": self.duration_s,
+            "tempo_bpm": round(self.tempo_bpm, 3),
+            "key": self.key.name,
+            "meter": self.meter.name,
+            "style": self.style,
+            "style_label": self.style_label,
+            "moods": self.moods,
+            "uses": self.uses,
+            "instruments": self.instruments,
+            "requested_instruments": self.instrument_names,
+            "sections": [s.to_dict() for s in self.sections],
+            "total_bars": self.total_bars,
+            "pickup_offset_beats": self.pickup_offset_beats,
+            "final_chord_s": round(self.final_chord_s, 4),
+            "ring_s": round(self.ring_s, 4),
+            "swing": self.swing,
+            "energy": round(self.energy, 3),
+            "arc": self.arc,
+            "lead_in_s": round(self.lead_in_s, 4),
+            "cuts_s": [round(c, 3) for c in self.cuts_s],
             "tempo_pins": [[b, round(t, 4)] for b, t in self.tempo_pins],
-            "lyric_lines": [{"start_bar": slot.start_bar, "bars": slot.bars, "section": slot.section,
-                             "text": slot.line.text, "syllables": [s.text for s in slot.line.syllables]}
-                            for slot in self.lyric_slots],
+            "lyric_lines": [
+                {
+                    "start_bar": slot.start_bar,
+                    "bars": slot.bars,
+                    "section": slot.section,
+                    "text": slot.line.text,
+                    "syllables": [s.text for s in slot.line.syllables],
+                }
+                for slot in self.lyric_slots
+            ],
             "energy_curve": [[round(t, 3), round(e, 3)] for t, e in self.energy_curve()],
             "reasons": self.reasons,
         }

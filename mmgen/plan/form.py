@@ -3,6 +3,8 @@ start at a video's cuts, and the song form of lyrics."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from ..encoders.lyrics import Lyrics
@@ -73,8 +75,15 @@ def layout_sections(total_bars: int, arc: str, energy: float, bar_s: float) -> l
     return sections
 
 
-def fit_lyrics(request: GenerationRequest, lyrics: Lyrics, tempo: float, meter: Meter, energy: float,
-               style_info: dict, reasons: dict) -> tuple[BeatGrid, list[Section], list]:
+def fit_lyrics(
+    request: GenerationRequest,
+    lyrics: Lyrics,
+    tempo: float,
+    meter: Meter,
+    energy: float,
+    style_info: dict,
+    reasons: dict,
+) -> tuple[BeatGrid, list[Section], list]:
     """The song form of the lyrics at the planned tempo; with a duration asked for, the tempo that
     fills it (within LYRIC_TEMPO_RANGE)."""
     specs, slots, total_bars = lyric_form(lyrics, meter.beats_per_bar, meter.is_compound)
@@ -84,28 +93,35 @@ def fit_lyrics(request: GenerationRequest, lyrics: Lyrics, tempo: float, meter: 
         low, high = LYRIC_TEMPO_RANGE
         if not low <= fitted <= high:
             natural = total_bars * meter.beats_per_bar * 60.0 / tempo + ring
-            raise InvalidRequest(f"These lyrics take about {natural:.0f} s to sing; {request.duration_s:g} s would "
-                                 f"need {fitted:.0f} BPM. Leave the length empty, or choose one nearer {natural:.0f} s.")
+            raise InvalidRequest(
+                f"These lyrics take about {natural:.0f} s to sing; {request.duration_s:g} s would "
+                f"need {fitted:.0f} BPM. Leave the length empty, or choose one nearer {natural:.0f} s."
+            )
         tempo = fitted
         reasons["tempo"] = f"the tempo that fits the song into {request.duration_s:g} s"
-    sections = [Section(name, role, start, bars, float(np.clip(energy * LYRIC_ROLE_ENERGY[role] * 1.1, 0.05, 1.0)))
-                for name, role, start, bars in specs]
+    sections = [
+        Section(name, role, start, bars, float(np.clip(energy * LYRIC_ROLE_ENERGY[role] * 1.1, 0.05, 1.0)))
+        for name, role, start, bars in specs
+    ]
     reasons["form"] = f"the song form of the lyrics: {lyrics.summary()}"
     return BeatGrid(tempo, total_bars, 0.0, ring), sections, slots
 
 
-def sections_from_starts(starts: list[int], total_bars: int, arc: str, energy: float,
-                          picture: list[float] | None) -> list[Section]:
+def sections_from_starts(
+    starts: list[int], total_bars: int, arc: str, energy: float, picture: list[float] | None
+) -> list[Section]:
     """Sections starting at the given bars (a video's cuts): the first is an intro when short,
     the rest follow the style's arc; each section's energy follows the picture's there."""
     bounds = starts + [total_bars]
     labels, seen, sections = ARC_LABELS[arc], {}, []
     peak = max(picture) if picture else 1.0
-    for i, (start, end) in enumerate(zip(bounds, bounds[1:])):
+    for i, (start, end) in enumerate(itertools.pairwise(bounds)):
         if i == 0 and len(bounds) > 2 and end - start <= 4:
             name, role = "Intro", "intro"
         else:
-            label = labels[min(len(seen), len(labels) - 1)] if arc == "build" else labels[sum(seen.values()) % len(labels)]
+            label = (
+                labels[min(len(seen), len(labels) - 1)] if arc == "build" else labels[sum(seen.values()) % len(labels)]
+            )
             seen[label] = seen.get(label, 0) + 1
             name, role = label + "'" * (seen[label] - 1), LABEL_ROLE[label]
         level = ROLE_ENERGY[role]

@@ -29,8 +29,7 @@ def check_output_path(path: str | os.PathLike, allowed: tuple[str, ...] = OUTPUT
     """Refuse an output path we cannot or should not write, before any work is done."""
     target = Path(path).expanduser()
     if target.suffix.lower() not in allowed:
-        raise InvalidRequest(f"I can't write '{target.name}': the file name must end in "
-                             f"{', '.join(allowed)}.")
+        raise InvalidRequest(f"I can't write '{target.name}': the file name must end in {', '.join(allowed)}.")
     if target.is_dir():
         raise InvalidRequest(f"'{target}' is a folder; give a file name such as {target / 'track.wav'}.")
     folder = target.parent if str(target.parent) else Path(".")

@@ -7,8 +7,15 @@ from pathlib import Path
 
 import numpy as np
 
-SECTION_COLOURS = {"intro": "#c9d6ea", "verse": "#a8c5e0", "prechorus": "#c6b8e6", "chorus": "#f2b880",
-                   "bridge": "#b9e0b4", "build": "#f5d48a", "outro": "#d9d9d9"}
+SECTION_COLOURS = {
+    "intro": "#c9d6ea",
+    "verse": "#a8c5e0",
+    "prechorus": "#c6b8e6",
+    "chorus": "#f2b880",
+    "bridge": "#b9e0b4",
+    "build": "#f5d48a",
+    "outro": "#d9d9d9",
+}
 
 
 def plan_figure(track, path: str | Path) -> Path:
@@ -20,8 +27,9 @@ def plan_figure(track, path: str | Path) -> Path:
 
     plan, audio = track.plan, track.audio
     duration = plan.duration_s
-    figure, (wave_axis, plan_axis) = plt.subplots(2, 1, figsize=(12, 4.2), dpi=100, sharex=True,
-                                                  gridspec_kw={"height_ratios": [1.3, 1]})
+    figure, (wave_axis, plan_axis) = plt.subplots(
+        2, 1, figsize=(12, 4.2), dpi=100, sharex=True, gridspec_kw={"height_ratios": [1.3, 1]}
+    )
     # Waveform: the peak of each of 1,500 slices, mirrored.
     mono = np.abs(audio.samples).max(axis=0)
     slices = np.array_split(mono, 1500)
@@ -30,8 +38,12 @@ def plan_figure(track, path: str | Path) -> Path:
     wave_axis.fill_between(times, -peaks, peaks, color="#4a6fa5", linewidth=0)
     wave_axis.set_ylim(-1.05, 1.05)
     wave_axis.set_yticks([])
-    wave_axis.set_title(f"{plan.style_label} · {plan.tempo_bpm:.1f} BPM · {plan.key.name} · {plan.meter.name} · "
-                        f"{duration:.2f} s · {track.mastering.loudness_lufs:.1f} LUFS", fontsize=11, loc="left")
+    wave_axis.set_title(
+        f"{plan.style_label} · {plan.tempo_bpm:.1f} BPM · {plan.key.name} · {plan.meter.name} · "
+        f"{duration:.2f} s · {track.mastering.loudness_lufs:.1f} LUFS",
+        fontsize=11,
+        loc="left",
+    )
     # The plan: sections as bands, the energy curve over them, cuts as lines, the final chord.
     for section in plan.sections:
         start = plan.beat_time(max(0.0, plan.bar_start_beat(section.start_bar)))

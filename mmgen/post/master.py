@@ -60,7 +60,7 @@ def ends_in_silence(samples: np.ndarray, rate: int) -> bool:
     """True when the last 50 ms are at least 45 dB under the loudest 50 ms window."""
     window = max(1, int(0.05 * rate))
     frames = samples[:, : samples.shape[-1] // window * window].reshape(samples.shape[0], -1, window)
-    rms = np.sqrt((frames ** 2).mean(axis=(0, 2)) + 1e-20)
+    rms = np.sqrt((frames**2).mean(axis=(0, 2)) + 1e-20)
     return 20 * np.log10(rms[-1] / rms.max()) < NATURAL_DECAY_DB
 
 
@@ -101,6 +101,11 @@ def master(wave: Waveform, target_lufs: float = -14.0) -> tuple[Waveform, Master
         samples *= 10 ** ((TRUE_PEAK_CEILING_DBTP - 0.05 - measured_peak) / 20)
         measured_peak = true_peak_dbtp(samples, rate)
     loudness = integrated_loudness_lufs(samples, rate)
-    report = MasteringReport(loudness_lufs=loudness, true_peak_dbtp=measured_peak,
-                             gain_db=loudness - start_lufs, limited=limited, faded=faded)
+    report = MasteringReport(
+        loudness_lufs=loudness,
+        true_peak_dbtp=measured_peak,
+        gain_db=loudness - start_lufs,
+        limited=limited,
+        faded=faded,
+    )
     return Waveform(samples.astype(np.float32), rate), report

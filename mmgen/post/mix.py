@@ -22,10 +22,10 @@ def _envelope(mono: np.ndarray, rate: int) -> np.ndarray:
     value = 0.0
     step = max(1, rate // 1000)  # follow at 1 kHz, then hold: plenty for a gain curve
     for i in range(0, len(level), step):
-        target = level[i:i + step].max()
-        coeff = up ** step if target > value else down ** step
+        target = level[i : i + step].max()
+        coeff = up**step if target > value else down**step
         value = target + (value - target) * coeff
-        out[i:i + step] = value
+        out[i : i + step] = value
     return out
 
 
@@ -38,12 +38,12 @@ def mix_vocals(accompaniment: Waveform, vocals: list[tuple[float, Waveform]]) ->
         if start >= total:
             continue
         piece = wave.samples[:, : total - start]
-        voice[:, start:start + piece.shape[1]] += piece
+        voice[:, start : start + piece.shape[1]] += piece
     if not voice.any():
         return accompaniment
     envelope = _envelope(voice.mean(axis=0), rate)
     gain = 1.0 - (1.0 - 10 ** (DUCK_DB / 20)) * envelope
     voice_level = np.sqrt(np.mean(voice[:, envelope > 0.1] ** 2)) if (envelope > 0.1).any() else 1.0
-    music_level = np.sqrt(np.mean(accompaniment.samples ** 2)) or 1.0
+    music_level = np.sqrt(np.mean(accompaniment.samples**2)) or 1.0
     voice *= 10 ** (VOICE_GAIN_DB / 20) * music_level / max(voice_level, 1e-6)  # the voice as loud as the music
     return Waveform((accompaniment.samples * gain + voice).astype(np.float32), rate)

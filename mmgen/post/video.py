@@ -29,9 +29,11 @@ def audio_filter(mode: str) -> list[str]:
     if mode == "mix":
         graph = f"[0:a:0]volume={ORIGINAL_UNDER_MUSIC}[orig];[1:a:0][orig]amix=inputs=2:duration=first:normalize=0[a]"
     elif mode == "duck":  # the original sound (speech) drives a compressor on the music
-        graph = ("[0:a:0]asplit=2[voice][key];"
-                 "[1:a:0][key]sidechaincompress=threshold=0.02:ratio=8:attack=15:release=350:makeup=1[ducked];"
-                 "[ducked][voice]amix=inputs=2:duration=first:normalize=0[a]")
+        graph = (
+            "[0:a:0]asplit=2[voice][key];"
+            "[1:a:0][key]sidechaincompress=threshold=0.02:ratio=8:attack=15:release=350:makeup=1[ducked];"
+            "[ducked][voice]amix=inputs=2:duration=first:normalize=0[a]"
+        )
     else:
         raise InvalidRequest(f"The video sound must be one of {', '.join(AUDIO_MODES)}, not {mode!r}.")
     return ["-filter_complex", graph, "-map", "[a]"]
@@ -43,19 +45,47 @@ def mux(video, music_wav: str | Path, target: str | Path, mode: str = "music") -
     if mode in ("mix", "duck") and video.audio_codec is None:
         mode = "music"  # nothing to keep
     copy = video.video_codec == "h264" and video.pix_fmt in ("yuv420p", "yuvj420p")
-    picture = ["-c:v", "copy"] if copy else ["-c:v", "libx264", "-preset", "veryfast", "-crf", "20",
-                                            "-pix_fmt", "yuv420p"]
+    picture = (
+        ["-c:v", "copy"] if copy else ["-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p"]
+    )
     target = Path(target)
 
     def write(tmp: str) -> None:
-        args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-                "-i", str(video.path), "-i", str(music_wav), "-map", "0:v:0", *audio_filter(mode),
-                *picture, "-c:a", "aac", "-b:a", AAC_BITRATE, "-t", f"{video.duration_s:.6f}",
-                "-map_metadata", "-1", "-movflags", "+faststart", "-f", "mp4", tmp]
+        args = [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-y",
+            "-i",
+            str(video.path),
+            "-i",
+            str(music_wav),
+            "-map",
+            "0:v:0",
+            *audio_filter(mode),
+            *picture,
+            "-c:a",
+            "aac",
+            "-b:a",
+            AAC_BITRATE,
+            "-t",
+            f"{video.duration_s:.6f}",
+            "-map_metadata",
+            "-1",
+            "-movflags",
+            "+faststart",
+            "-f",
+            "mp4",
+            tmp,
+        ]
         result = subprocess.run(args, capture_output=True, timeout=1800)
         if result.returncode != 0:
-            raise GenerationFailed("Putting the music under the video failed: "
-                                   + result.stderr.decode("utf-8", "replace").strip().splitlines()[-1][:300])
+            raise GenerationFailed(
+                "Putting the music under the video failed: "
+                + result.stderr.decode("utf-8", "replace").strip().splitlines()[-1][:300]
+            )
 
     return _atomic_write(target, write)
 

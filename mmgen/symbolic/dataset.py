@@ -16,8 +16,16 @@ import numpy as np
 
 from ..music import CHORD_INTERVALS, Key, Meter
 from .piece import Piece
-from .tokenizer import (CHORD_SHAPES, MODE_CHORDS, PITCH_RANGE, Bar, LeadSheetTokenizer, Note,
-                        density_bucket, tempo_bucket)
+from .tokenizer import (
+    CHORD_SHAPES,
+    MODE_CHORDS,
+    PITCH_RANGE,
+    Bar,
+    LeadSheetTokenizer,
+    Note,
+    density_bucket,
+    tempo_bucket,
+)
 
 PRIOR = {"I": 0.15, "i": 0.15, "V": 0.1, "IV": 0.06, "iv": 0.06}  # x the bar's total weight
 HELD_OUT = 0.05  # share of pieces kept for evaluation (by a hash of the title, stable)
@@ -121,13 +129,16 @@ def piece_bars(piece: Piece) -> list[Bar]:
                 downbeat = 1.5 if b == first and abs(start - b * piece.bar_q) < 1e-6 else 1.0
                 weights[b, int(pitch) % 12] += max(0.0, overlap) * downbeat
     per_bar = beats_per_bar(piece.meter)
-    return [Bar(chord_label(weights[b], key), density_bucket(len(notes), per_bar), notes)
-            for b, notes in enumerate(part_bars(piece, "melody"))]
+    return [
+        Bar(chord_label(weights[b], key), density_bucket(len(notes), per_bar), notes)
+        for b, notes in enumerate(part_bars(piece, "melody"))
+    ]
 
 
 def held_out(piece: Piece) -> bool:
-    digest = hashlib.sha1(f"{piece.collection}|{piece.title}|{piece.meter}|{len(piece.parts['melody'])}"
-                          .encode()).digest()
+    digest = hashlib.sha1(
+        f"{piece.collection}|{piece.title}|{piece.meter}|{len(piece.parts['melody'])}".encode()
+    ).digest()
     return digest[0] / 256 < HELD_OUT
 
 
@@ -136,8 +147,9 @@ def encode_piece(tokenizer: LeadSheetTokenizer, piece: Piece) -> list[int] | Non
 
     if not meter_supported(piece.meter):
         return None
-    return tokenizer.encode(Key(piece.tonic_pc, piece.mode), style_of(piece), tempo_of(piece), piece.meter,
-                            piece_bars(piece))
+    return tokenizer.encode(
+        Key(piece.tonic_pc, piece.mode), style_of(piece), tempo_of(piece), piece.meter, piece_bars(piece)
+    )
 
 
 def augmented(tokenizer: LeadSheetTokenizer, ids: list[int], count: int, rng: random.Random) -> list[list[int]]:

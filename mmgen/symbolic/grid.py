@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .piece import Piece
 from .dataset import bar_frame, held_out, part_bars, piece_bars
+from .piece import Piece
 from .tokenizer import CHORD_SHAPES, CHORDS, DENSITIES, Note
 
 STEPS_PER_BAR = 16
@@ -45,8 +45,30 @@ TRACKS = ("melody", "chords", "bass", "drums")
 VOICE_TRACK = (0, 1, 1, 2)  # the track of each voice
 DRUMS = ("kick", "snare", "closed hat", "open hat", "tom", "cymbal")
 DRUM_NOTES = (36, 38, 42, 46, 45, 49)  # the General MIDI note each kind is played with
-DRUM_KIND = {35: 0, 36: 0, 37: 1, 38: 1, 39: 1, 40: 1, 42: 2, 44: 2, 46: 3, 41: 4, 43: 4, 45: 4, 47: 4, 48: 4,
-             50: 4, 49: 5, 51: 5, 52: 5, 53: 5, 55: 5, 57: 5, 59: 5}  # GM drum note -> kind
+DRUM_KIND = {
+    35: 0,
+    36: 0,
+    37: 1,
+    38: 1,
+    39: 1,
+    40: 1,
+    42: 2,
+    44: 2,
+    46: 3,
+    41: 4,
+    43: 4,
+    45: 4,
+    47: 4,
+    48: 4,
+    50: 4,
+    49: 5,
+    51: 5,
+    52: 5,
+    53: 5,
+    55: 5,
+    57: 5,
+    59: 5,
+}  # GM drum note -> kind
 
 
 def chord_slot(label: str) -> int:
@@ -179,8 +201,12 @@ def phrases(pieces: list[Piece], hop_bars: int = 2, split: str = "train") -> Phr
             continue
         grid, roll, has, bars = found
         mask = step_mask(piece.meter)
-        bar_cond = [bar_condition(piece.mode, piece.meter, bar.chord,
-                                  density_bucket(len(bar.notes), beats_per_bar(piece.meter))) for bar in bars]
+        bar_cond = [
+            bar_condition(
+                piece.mode, piece.meter, bar.chord, density_bucket(len(bar.notes), beats_per_bar(piece.meter))
+            )
+            for bar in bars
+        ]
         for start in range(0, max(1, len(bars) - PHRASE_BARS + 1), hop_bars):
             steps = slice(start * STEPS_PER_BAR, (start + PHRASE_BARS) * STEPS_PER_BAR)
             window = grid[:, steps]
@@ -191,12 +217,16 @@ def phrases(pieces: list[Piece], hop_bars: int = 2, split: str = "train") -> Phr
             events.append(window)
             drums.append(roll[steps])
             present.append(has)
-            conds.append(np.stack(bar_cond[start:start + PHRASE_BARS]))
+            conds.append(np.stack(bar_cond[start : start + PHRASE_BARS]))
             masks.append(mask)
     if not events:
-        return Phrases(np.zeros((0, len(VOICES), STEPS), np.int64), np.zeros((0, STEPS, len(DRUMS)), bool),
-                       np.zeros((0, len(TRACKS)), bool), np.zeros((0, PHRASE_BARS, COND), np.float32),
-                       np.zeros((0, STEPS), bool))
+        return Phrases(
+            np.zeros((0, len(VOICES), STEPS), np.int64),
+            np.zeros((0, STEPS, len(DRUMS)), bool),
+            np.zeros((0, len(TRACKS)), bool),
+            np.zeros((0, PHRASE_BARS, COND), np.float32),
+            np.zeros((0, STEPS), bool),
+        )
     return Phrases(np.stack(events), np.stack(drums), np.stack(present), np.stack(conds), np.stack(masks))
 
 

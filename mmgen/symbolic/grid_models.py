@@ -92,7 +92,9 @@ class GridVAE(nn.Module):
         self.decoder = SequenceNet(c.latent + COND + STEP_FEATURES, c.hidden, CLASSES, c.layers)
 
     def encode(self, events, cond):
-        x = torch.cat([F.one_hot(events, CLASSES).float(), per_step(cond), step_features(len(events), events.device)], -1)
+        x = torch.cat(
+            [F.one_hot(events, CLASSES).float(), per_step(cond), step_features(len(events), events.device)], -1
+        )
         mean, log_var = self.to_stats(self.encoder(x).mean(1)).chunk(2, -1)
         return mean, log_var.clamp(-8, 8)
 
@@ -146,16 +148,23 @@ class GridGAN(nn.Module):
         context = COND + len(TRACKS) + STEP_FEATURES
         self.generator = SequenceNet(c.latent + context, c.hidden, ROLL, c.layers)
         self.critic = nn.Sequential(
-            nn.Conv1d(ROLL + context, c.hidden, 3, padding=1), nn.LeakyReLU(0.2),
-            nn.Conv1d(c.hidden, c.hidden, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
-            nn.Conv1d(c.hidden, 2 * c.hidden, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
-            nn.Conv1d(2 * c.hidden, 2 * c.hidden, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
-            nn.Flatten(), nn.Linear(2 * c.hidden * (STEPS // 8), 1))
+            nn.Conv1d(ROLL + context, c.hidden, 3, padding=1),
+            nn.LeakyReLU(0.2),
+            nn.Conv1d(c.hidden, c.hidden, 4, stride=2, padding=1),
+            nn.LeakyReLU(0.2),
+            nn.Conv1d(c.hidden, 2 * c.hidden, 4, stride=2, padding=1),
+            nn.LeakyReLU(0.2),
+            nn.Conv1d(2 * c.hidden, 2 * c.hidden, 4, stride=2, padding=1),
+            nn.LeakyReLU(0.2),
+            nn.Flatten(),
+            nn.Linear(2 * c.hidden * (STEPS // 8), 1),
+        )
 
     def _context(self, cond, present) -> torch.Tensor:
         """[B, T, COND + TRACKS + STEP_FEATURES]."""
-        return torch.cat([per_step(cond), present.float()[:, None].expand(-1, STEPS, -1),
-                          step_features(len(cond), cond.device)], -1)
+        return torch.cat(
+            [per_step(cond), present.float()[:, None].expand(-1, STEPS, -1), step_features(len(cond), cond.device)], -1
+        )
 
     def fake(self, z, cond, present, mask) -> torch.Tensor:
         """The roll [B, T, ROLL]: voice probabilities (REST on unused steps and in tracks not
@@ -218,8 +227,9 @@ class GridDiffusion(nn.Module):
     def scheduler(self, kind: str = "ddpm"):
         from diffusers import DDPMScheduler, DPMSolverMultistepScheduler
 
-        common = dict(num_train_timesteps=self.config.train_steps, beta_schedule="squaredcos_cap_v2",
-                      prediction_type="sample")
+        common = dict(
+            num_train_timesteps=self.config.train_steps, beta_schedule="squaredcos_cap_v2", prediction_type="sample"
+        )
         return DDPMScheduler(**common) if kind == "ddpm" else DPMSolverMultistepScheduler(**common)
 
     def loss(self, events, cond, mask, scheduler) -> tuple[torch.Tensor, dict]:
@@ -266,4 +276,3 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: float) -> torch.Tensor:
     omega = torch.arccos(dot.clamp(-1 + 1e-6, 1 - 1e-6))
     so = torch.sin(omega)
     return torch.sin((1 - t) * omega) / so * a + torch.sin(t * omega) / so * b if float(so.min()) > 1e-6 else a
-

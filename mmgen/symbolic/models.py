@@ -77,8 +77,9 @@ class Block(nn.Module):
             mask = torch.ones(T, S + T, dtype=torch.bool, device=x.device).tril(S)
             attended = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
         else:
-            attended = F.scaled_dot_product_attention(q, k, v, is_causal=causal and cache is None,
-                                                      dropout_p=self.drop.p if self.training else 0.0)
+            attended = F.scaled_dot_product_attention(
+                q, k, v, is_causal=causal and cache is None, dropout_p=self.drop.p if self.training else 0.0
+            )
         x = x + self.drop(self.out(attended.transpose(1, 2).reshape(B, T, D)))
         x = x + self.drop(self.ff(self.norm2(x)))
         return x, (k, v)
@@ -123,8 +124,9 @@ class AttentionLSTM(nn.Module):
         super().__init__()
         self.config = c
         self.embed = nn.Embedding(c.vocab_size, c.dim)
-        self.lstm = nn.LSTM(c.dim, c.dim, num_layers=c.layers, batch_first=True,
-                            dropout=c.dropout if c.layers > 1 else 0.0)
+        self.lstm = nn.LSTM(
+            c.dim, c.dim, num_layers=c.layers, batch_first=True, dropout=c.dropout if c.layers > 1 else 0.0
+        )
         self.query, self.key = nn.Linear(c.dim, c.dim, bias=False), nn.Linear(c.dim, c.dim, bias=False)
         self.mix = nn.Linear(2 * c.dim, c.dim)
         self.norm = nn.LayerNorm(c.dim)

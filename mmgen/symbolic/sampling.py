@@ -59,8 +59,17 @@ class BarSampler:
         self.bar, self.eos = v["Bar_None"], v["EOS_None"]
 
     @torch.no_grad()
-    def sample(self, header: list[int], meter: str, mode: str, tonic_pc: int, specs: list[BarSpec],
-               seed: int, sampling: Sampling = Sampling()) -> Result:
+    def sample(
+        self,
+        header: list[int],
+        meter: str,
+        mode: str,
+        tonic_pc: int,
+        specs: list[BarSpec],
+        seed: int,
+        sampling: Sampling | None = None,
+    ) -> Result:
+        sampling = sampling or Sampling()
         self.model.eval()
         generator = torch.Generator().manual_seed(seed)
         self.header, self.ids, self.state = list(header), [], None
@@ -72,8 +81,9 @@ class BarSampler:
         self.duration_ticks = {i: self.tok.duration_ticks(value, meter) for i, value in self.durations.items()}
         for index, spec in enumerate(specs):
             self._force([self.bar, self.tok.vocab[f"TimeSig_{meter}"]])
-            fixed = spec.chord or next((result.chords[b] for b in (spec.replay_of, spec.chord_of) if b is not None),
-                                       None)
+            fixed = spec.chord or next(
+                (result.chords[b] for b in (spec.replay_of, spec.chord_of) if b is not None), None
+            )
             chord = self.chords[fixed] if fixed else self._draw(allowed_chords, generator, sampling)
             self._force([chord, self.tok.vocab[f"Dens_{spec.density}"]])
             result.chords.append(self.tok.names[chord].split("_", 1)[1])
@@ -85,20 +95,38 @@ class BarSampler:
                 self._force(notes)
             else:
                 pcs = allowed_pcs(Key(tonic_pc, mode), result.chords[-1]) if sampling.in_key else None
-                notes = self._bar_notes(positions, ticks_per_position, meter, generator, sampling,
-                                        last=index == len(specs) - 1, pitch_classes=pcs)
+                notes = self._bar_notes(
+                    positions,
+                    ticks_per_position,
+                    meter,
+                    generator,
+                    sampling,
+                    last=index == len(specs) - 1,
+                    pitch_classes=pcs,
+                )
             result.bar_tokens.append(notes)
         result.ids = self.header + self.ids + [self.eos]
         return result
 
     # ---- one bar of notes ----------------------------------------------------------------------
 
-    def _bar_notes(self, positions, ticks_per_position, meter, generator, sampling, last: bool,
-                   pitch_classes: set[int] | None = None) -> list[int]:
+    def _bar_notes(
+        self,
+        positions,
+        ticks_per_position,
+        meter,
+        generator,
+        sampling,
+        last: bool,
+        pitch_classes: set[int] | None = None,
+    ) -> list[int]:
         notes: list[int] = []
         low, high = sampling.pitch_range
-        pitch_ids = [i for p, i in self.pitches.items()
-                     if low <= p <= high and (pitch_classes is None or p % 12 in pitch_classes)]
+        pitch_ids = [
+            i
+            for p, i in self.pitches.items()
+            if low <= p <= high and (pitch_classes is None or p % 12 in pitch_classes)
+        ]
         position = -1
         bar_ticks = positions * ticks_per_position
         while len(notes) < 3 * MAX_NOTES_PER_BAR:
@@ -122,17 +150,26 @@ class BarSampler:
                 break
         return notes
 
-    def _final_note(self, result: Result, tonic_pc: int, positions, ticks_per_position,
-                    sampling: Sampling) -> list[int]:
+    def _final_note(
+        self, result: Result, tonic_pc: int, positions, ticks_per_position, sampling: Sampling
+    ) -> list[int]:
         """Position 0, the tonic nearest the last note sung, held for the whole bar."""
-        last_pitch = next((int(self.tok.names[i].split("_")[1]) for bar in reversed(result.bar_tokens)
-                           for i in reversed(bar) if self.tok.names[i].startswith("Pitch_")), 72)
+        last_pitch = next(
+            (
+                int(self.tok.names[i].split("_")[1])
+                for bar in reversed(result.bar_tokens)
+                for i in reversed(bar)
+                if self.tok.names[i].startswith("Pitch_")
+            ),
+            72,
+        )
         low, high = sampling.pitch_range
         candidates = [p for p in range(low, high + 1) if p % 12 == tonic_pc]
         pitch = min(candidates, key=lambda p: (abs(p - last_pitch), p))
         bar_ticks = positions * ticks_per_position
-        duration = max((i for i, ticks in self.duration_ticks.items() if ticks <= bar_ticks + 1e-6),
-                       key=self.duration_ticks.get)
+        duration = max(
+            (i for i, ticks in self.duration_ticks.items() if ticks <= bar_ticks + 1e-6), key=self.duration_ticks.get
+        )
         return [self.positions[0], self.pitches[pitch], duration]
 
     # ---- model plumbing ------------------------------------------------------------------------
@@ -153,10 +190,13 @@ class BarSampler:
     def _feed(self, tokens: list[int], record: bool = True) -> torch.Tensor:
         """Feed tokens through the model; the logits [V] for what comes next."""
         context = self.model.config.context
-        if self.state is not None and self.model.config.family == "transformer" \
-                and self.state["length"] + len(tokens) > context:
+        if (
+            self.state is not None
+            and self.model.config.family == "transformer"
+            and self.state["length"] + len(tokens) > context
+        ):
             # Slide: re-read the header and the most recent half context from scratch.
-            _, self.state = self.model.step(torch.tensor([self.header + self.ids[-(context // 2):]]), None)
+            _, self.state = self.model.step(torch.tensor([self.header + self.ids[-(context // 2) :]]), None)
         logits, self.state = self.model.step(torch.tensor([tokens]), self.state)
         if record:
             self.ids += tokens

@@ -28,9 +28,20 @@ TEMPOS = ("slow", "moderate", "fast", "unknown")
 CHORDS = ("I", "ii", "iii", "IV", "V", "vi", "vii°", "i", "ii°", "III", "iv", "v", "bVI", "bVII")
 # (root semitones above the tonic, quality) of each chord label, and the labels each mode uses.
 CHORD_SHAPES = {
-    "I": (0, "major"), "ii": (2, "minor"), "iii": (4, "minor"), "IV": (5, "major"), "V": (7, "major"),
-    "vi": (9, "minor"), "vii°": (11, "diminished"), "i": (0, "minor"), "ii°": (2, "diminished"),
-    "III": (3, "major"), "iv": (5, "minor"), "v": (7, "minor"), "bVI": (8, "major"), "bVII": (10, "major"),
+    "I": (0, "major"),
+    "ii": (2, "minor"),
+    "iii": (4, "minor"),
+    "IV": (5, "major"),
+    "V": (7, "major"),
+    "vi": (9, "minor"),
+    "vii°": (11, "diminished"),
+    "i": (0, "minor"),
+    "ii°": (2, "diminished"),
+    "III": (3, "major"),
+    "iv": (5, "minor"),
+    "v": (7, "minor"),
+    "bVI": (8, "major"),
+    "bVII": (10, "major"),
 }
 MODE_CHORDS = {
     "major": ("I", "ii", "iii", "IV", "V", "vi", "vii°"),
@@ -73,10 +84,17 @@ class LeadSheetTokenizer:
         from miditok import REMI, TokenizerConfig
 
         config = TokenizerConfig(
-            pitch_range=PITCH_RANGE, beat_res={(0, 4): 4, (4, 12): 2}, use_velocities=False,
-            use_time_signatures=True, use_chords=False, use_rests=False, use_tempos=False,
-            use_programs=False, special_tokens=["PAD", "BOS", "EOS"],
-            time_signature_range={8: [3, 6, 9, 12], 4: [2, 3, 4]})
+            pitch_range=PITCH_RANGE,
+            beat_res={(0, 4): 4, (4, 12): 2},
+            use_velocities=False,
+            use_time_signatures=True,
+            use_chords=False,
+            use_rests=False,
+            use_tempos=False,
+            use_programs=False,
+            special_tokens=["PAD", "BOS", "EOS"],
+            time_signature_range={8: [3, 6, 9, 12], 4: [2, 3, 4]},
+        )
         self.remi = REMI(config)
         for token in self.extra_tokens():
             self.remi.add_to_vocab(token)
@@ -87,9 +105,13 @@ class LeadSheetTokenizer:
 
     @staticmethod
     def extra_tokens() -> list[str]:
-        return ([f"Key_{pc}_{mode}" for mode in ("major", "minor") for pc in range(12)]
-                + [f"Style_{s}" for s in STYLES] + [f"Tempo_{t}" for t in TEMPOS]
-                + [f"Chord_{c}" for c in CHORDS] + [f"Dens_{d}" for d in range(DENSITIES)])
+        return (
+            [f"Key_{pc}_{mode}" for mode in ("major", "minor") for pc in range(12)]
+            + [f"Style_{s}" for s in STYLES]
+            + [f"Tempo_{t}" for t in TEMPOS]
+            + [f"Chord_{c}" for c in CHORDS]
+            + [f"Dens_{d}" for d in range(DENSITIES)]
+        )
 
     def __len__(self) -> int:
         return len(self.vocab)
@@ -106,8 +128,12 @@ class LeadSheetTokenizer:
     # ---- encoding ------------------------------------------------------------------------------
 
     def header(self, key: Key, style: str, tempo: str) -> list[int]:
-        return [self.bos, self.vocab[f"Key_{key.tonic_pc}_{key.mode}"], self.vocab[f"Style_{style}"],
-                self.vocab[f"Tempo_{tempo}"]]
+        return [
+            self.bos,
+            self.vocab[f"Key_{key.tonic_pc}_{key.mode}"],
+            self.vocab[f"Style_{style}"],
+            self.vocab[f"Tempo_{tempo}"],
+        ]
 
     def bar_header(self, meter: str, chord: str, density: int) -> list[int]:
         return [self.bar, self.vocab[f"TimeSig_{meter}"], self.vocab[f"Chord_{chord}"], self.vocab[f"Dens_{density}"]]
@@ -125,8 +151,11 @@ class LeadSheetTokenizer:
         for index, bar in enumerate(bars):
             for n in bar.notes:
                 if PITCH_RANGE[0] <= n.pitch < PITCH_RANGE[1]:
-                    track.notes.append(symusic.Note(index * bar_ticks + round(n.onset_q * TPQ),
-                                                    max(1, round(n.duration_q * TPQ)), n.pitch, 90))
+                    track.notes.append(
+                        symusic.Note(
+                            index * bar_ticks + round(n.onset_q * TPQ), max(1, round(n.duration_q * TPQ)), n.pitch, 90
+                        )
+                    )
         remi: list[int] = []
         if track.notes:
             score.tracks.append(track)
@@ -187,8 +216,9 @@ class LeadSheetTokenizer:
             elif kind == "Pitch":
                 pitch = int(value)
             elif kind == "Duration" and position is not None and pitch is not None:
-                bars[-1].notes.append(Note(position * ticks_per_position / TPQ,
-                                           self.duration_ticks(value, meter) / TPQ, pitch))
+                bars[-1].notes.append(
+                    Note(position * ticks_per_position / TPQ, self.duration_ticks(value, meter) / TPQ, pitch)
+                )
         return bars
 
     def ticks_per_position(self, meter: str) -> float:

@@ -64,8 +64,9 @@ def sources(collections: tuple[str, ...]) -> list[tuple[str, str]]:
         elif name == "ryans":
             items += [(name, str(p)) for p in sorted((root / "ryansMammoth").glob("*.abc"))]
         elif name == "essen":
-            items += [(name, str(p)) for p in sorted((root / "essenFolksong").glob("*.abc"))
-                      if not p.name.startswith("test")]
+            items += [
+                (name, str(p)) for p in sorted((root / "essenFolksong").glob("*.abc")) if not p.name.startswith("test")
+            ]
         elif name == "chorales":
             from music21 import corpus
 
@@ -98,7 +99,9 @@ def parse_file(item: tuple[str, str]) -> list[dict]:
 
 
 def _piece(collection: str, score) -> Piece | None:
-    from music21 import key as m21key, meter as m21meter, tempo
+    from music21 import key as m21key
+    from music21 import meter as m21meter
+    from music21 import tempo
 
     parts = list(score.parts)
     if not parts:
@@ -158,21 +161,32 @@ def _piece(collection: str, score) -> Piece | None:
     tune_type = ""
     if collection != "chorales":
         tune_type = _guess_tune_type(title)  # music21 does not keep the ABC R: field
-    return Piece(collection, title, meter, found.tonic.pitchClass, found.mode, bar_q, notes_by_role,
-                 qpm, tune_type)
+    return Piece(collection, title, meter, found.tonic.pitchClass, found.mode, bar_q, notes_by_role, qpm, tune_type)
 
 
 def _guess_tune_type(title: str) -> str:
     lowered = title.lower()
-    for word in ("reel", "jig", "hornpipe", "polka", "waltz", "march", "strathspey", "air", "slide",
-                 "mazurka", "schottische", "quickstep", "lament"):
+    for word in (
+        "reel",
+        "jig",
+        "hornpipe",
+        "polka",
+        "waltz",
+        "march",
+        "strathspey",
+        "air",
+        "slide",
+        "mazurka",
+        "schottische",
+        "quickstep",
+        "lament",
+    ):
         if word in lowered:
             return word
     return ""
 
 
-def build(collections: tuple[str, ...] = SHIPPED_COLLECTIONS, workers: int = 1,
-          progress: bool = True) -> list[Piece]:
+def build(collections: tuple[str, ...] = SHIPPED_COLLECTIONS, workers: int = 1, progress: bool = True) -> list[Piece]:
     items = sources(collections)
     pieces: list[dict] = []
     started = time.time()
@@ -180,15 +194,20 @@ def build(collections: tuple[str, ...] = SHIPPED_COLLECTIONS, workers: int = 1,
         for i, found in enumerate(pool.imap(parse_file, items, chunksize=1), 1):
             pieces += found
             if progress:
-                print(f"\r  parsed {i}/{len(items)} files, {len(pieces)} pieces, {time.time() - started:.0f} s",
-                      end="", file=sys.stderr, flush=True)
+                print(
+                    f"\r  parsed {i}/{len(items)} files, {len(pieces)} pieces, {time.time() - started:.0f} s",
+                    end="",
+                    file=sys.stderr,
+                    flush=True,
+                )
     if progress:
         print(file=sys.stderr)
     return [Piece(**p) for p in pieces]
 
 
-def load(collections: tuple[str, ...] = SHIPPED_COLLECTIONS, workers: int = 1,
-         midi_folder: str | Path | None = None) -> list[Piece]:
+def load(
+    collections: tuple[str, ...] = SHIPPED_COLLECTIONS, workers: int = 1, midi_folder: str | Path | None = None
+) -> list[Piece]:
     """The parsed corpus, from the cache when it is there (built and cached otherwise), plus the
     MIDI files under `midi_folder` (see midi_folder.py)."""
     extra = []

@@ -29,15 +29,22 @@ N_CRITIC = 5  # WGAN: critic updates per generator update
 
 def _batch(data: Phrases, index: np.ndarray):
     """The melody model's batch: (events [B, T], cond, mask)."""
-    return (torch.from_numpy(data.events[index, 0]), torch.from_numpy(data.cond[index]),
-            torch.from_numpy(data.mask[index]))
+    return (
+        torch.from_numpy(data.events[index, 0]),
+        torch.from_numpy(data.cond[index]),
+        torch.from_numpy(data.mask[index]),
+    )
 
 
 def _track_batch(data: Phrases, index: np.ndarray):
     """The GAN's batch: (events [B, VOICES, T], drums, present, cond, mask)."""
-    return (torch.from_numpy(data.events[index]), torch.from_numpy(data.drums[index]),
-            torch.from_numpy(data.present[index]), torch.from_numpy(data.cond[index]),
-            torch.from_numpy(data.mask[index]))
+    return (
+        torch.from_numpy(data.events[index]),
+        torch.from_numpy(data.drums[index]),
+        torch.from_numpy(data.present[index]),
+        torch.from_numpy(data.cond[index]),
+        torch.from_numpy(data.mask[index]),
+    )
 
 
 def sampling_weights(data: Phrases) -> np.ndarray:
@@ -57,7 +64,8 @@ class Trainer:
         if family == "gan":
             self.optimizers = {
                 "critic": torch.optim.Adam(model.critic.parameters(), lr=lr, betas=(0.5, 0.9)),
-                "generator": torch.optim.Adam(model.generator.parameters(), lr=lr, betas=(0.5, 0.9))}
+                "generator": torch.optim.Adam(model.generator.parameters(), lr=lr, betas=(0.5, 0.9)),
+            }
         else:
             self.optimizers = {"model": torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)}
         self.scheduler = model.scheduler("ddpm") if family == "diffusion" else None
@@ -67,6 +75,7 @@ class Trainer:
         if self.family == "gan":
             if self.weights is None:
                 self.weights = sampling_weights(data)
+
             def draw():
                 return _track_batch(data, rng.choice(len(self.weights), batch, p=self.weights))
 
@@ -97,7 +106,8 @@ class Trainer:
 @torch.no_grad()
 def held_out_figure(model, family: str, data: Phrases) -> dict:
     """VAE: the negative ELBO per step (an upper bound of the NLL, nats); diffusion: the held-out
-    cross-entropy of the clean grid predicted from noise (nats per step, over all noise levels); GAN: the critic's Wasserstein estimate between held-out and generated."""
+    cross-entropy of the clean grid predicted from noise (nats per step, over all noise levels);
+    GAN: the critic's Wasserstein estimate between held-out and generated."""
     if not len(data.events):
         return {}
     model.eval()
@@ -111,14 +121,27 @@ def held_out_figure(model, family: str, data: Phrases) -> dict:
     else:
         events, drums, present, cond, mask = _track_batch(data, np.arange(min(1024, len(data.events))))
         fake = model.fake(torch.randn(len(events), model.config.latent, generator=generator), cond, present, mask)
-        wasserstein = model.score(track_roll(events, drums), cond, present).mean() - model.score(fake, cond, present).mean()
+        wasserstein = (
+            model.score(track_roll(events, drums), cond, present).mean() - model.score(fake, cond, present).mean()
+        )
         figure = {"held_out_wasserstein": round(wasserstein.item(), 4)}
     model.train()
     return figure
 
 
-def train(family: str, out: Path, steps: int, batch: int, seed: int, resume: bool, config: GridConfig, lr: float,
-          collections: tuple[str, ...], log_every: int = 50, pieces: list[corpus.Piece] | None = None) -> dict:
+def train(
+    family: str,
+    out: Path,
+    steps: int,
+    batch: int,
+    seed: int,
+    resume: bool,
+    config: GridConfig,
+    lr: float,
+    collections: tuple[str, ...],
+    log_every: int = 50,
+    pieces: list[corpus.Piece] | None = None,
+) -> dict:
     """Train (or resume) and export; returns the training record that goes into config.json."""
     torch.manual_seed(seed)
     pieces = corpus.load(collections) if pieces is None else pieces
@@ -129,8 +152,10 @@ def train(family: str, out: Path, steps: int, batch: int, seed: int, resume: boo
     trainer = Trainer(model, family, lr)
     run = Run(out, model, trainer.optimizers, seed, resume)
     params = sum(p.numel() for p in model.parameters())
-    run.log(f"{family}: {params / 1e6:.2f}M parameters, {len(train_set.events)} train / {len(test_set.events)} "
-            "held-out phrases")
+    run.log(
+        f"{family}: {params / 1e6:.2f}M parameters, {len(train_set.events)} train / {len(test_set.events)} "
+        "held-out phrases"
+    )
     model.train()
     while run.step < steps:
         figures = trainer.step(train_set, run.rng, batch)
@@ -140,11 +165,21 @@ def train(family: str, out: Path, steps: int, batch: int, seed: int, resume: boo
         if run.step % 500 == 0 or run.step == steps:
             run.save()
     tracks = [t for t, has in zip(TRACKS, train_set.present.any(0)) if has] if family == "gan" else ["melody"]
-    info = {"family": family, "config": config.to_dict(), "steps": steps, "batch": batch, "seed": seed, "lr": lr,
-            "collections": list(collections), "train_phrases": len(train_set.events),
-            "held_out_phrases": len(test_set.events), "parameters": params,
-            "tracks": tracks, "train_minutes": round(run.minutes, 1),
-            **held_out_figure(model, family, test_set)}
+    info = {
+        "family": family,
+        "config": config.to_dict(),
+        "steps": steps,
+        "batch": batch,
+        "seed": seed,
+        "lr": lr,
+        "collections": list(collections),
+        "train_phrases": len(train_set.events),
+        "held_out_phrases": len(test_set.events),
+        "parameters": params,
+        "tracks": tracks,
+        "train_minutes": round(run.minutes, 1),
+        **held_out_figure(model, family, test_set),
+    }
     run.export(info, skip_prefix="critic." if family == "gan" else None)  # the critic only trains
     return info
 
@@ -155,10 +190,26 @@ def main(family: str, argv: list[str] | None = None, **defaults) -> None:
     parser.add_argument("--steps", type=int, default=defaults.get("steps", 3000))
     parser.add_argument("--batch", type=int, default=defaults.get("batch", 128))
     parser.add_argument("--hidden", type=int, default=defaults.get("hidden", 96))
-    parser.add_argument("--layers", type=int, default=defaults.get("layers", 1), help="stacks of 5 dilated convolutions")
+    parser.add_argument(
+        "--layers", type=int, default=defaults.get("layers", 1), help="stacks of 5 dilated convolutions"
+    )
     parser.add_argument("--lr", type=float, default=defaults.get("lr", 1e-3))
     add_run_arguments(parser)
     args = parser.parse_args(argv)
     config = GridConfig(family, hidden=args.hidden, layers=args.layers)
-    run_from_arguments(parser, args, lambda collections, pieces: train(
-        family, args.out, args.steps, args.batch, args.seed, args.resume, config, args.lr, collections, pieces=pieces))
+    run_from_arguments(
+        parser,
+        args,
+        lambda collections, pieces: train(
+            family,
+            args.out,
+            args.steps,
+            args.batch,
+            args.seed,
+            args.resume,
+            config,
+            args.lr,
+            collections,
+            pieces=pieces,
+        ),
+    )

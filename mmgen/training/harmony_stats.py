@@ -32,6 +32,7 @@ Run: ``python -m mmgen.training.harmony_stats [--out PATH] [--limit N] [--worker
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import multiprocessing
@@ -49,8 +50,13 @@ OUT = ASSETS / "harmony" / "chord_stats.json"
 CORPUS = Path(common.getCorpusFilePath())
 COLLECTIONS = {  # name -> corpus path prefixes (relative to the corpus root)
     "Haydn/Mozart/Beethoven/Schumann string quartets": (
-        "haydn/", "mozart/k80/", "mozart/k155/", "mozart/k156/", "mozart/k458/",
-        "beethoven/", "schumann_robert/opus41no1/",
+        "haydn/",
+        "mozart/k80/",
+        "mozart/k155/",
+        "mozart/k156/",
+        "mozart/k458/",
+        "beethoven/",
+        "schumann_robert/opus41no1/",
     ),
     "Monteverdi madrigals": ("monteverdi/madrigal.",),
     "Corelli": ("corelli/",),
@@ -65,8 +71,10 @@ DIATONIC = {
     "minor": ("i", "ii°", "III", "iv", "v", "V", "bVI", "bVII", "vii°"),
 }
 QUALITY = {  # (third, fifth) in semitones above the root -> quality, interval names
-    (4, 7): ("major", "M3", "P5"), (3, 7): ("minor", "m3", "P5"),
-    (3, 6): ("diminished", "m3", "d5"), (4, 8): ("augmented", "M3", "A5"),
+    (4, 7): ("major", "M3", "P5"),
+    (3, 7): ("minor", "m3", "P5"),
+    (3, 6): ("diminished", "m3", "d5"),
+    (4, 8): ("augmented", "M3", "A5"),
 }
 SUFFIX = {"major": "", "minor": "", "diminished": "°", "augmented": "+"}
 TONICS = ("I", "i")
@@ -120,16 +128,20 @@ def analyse_chord(c: chord.Chord, k: key.Key) -> tuple[str, int, str, bool] | No
     degree = (root.pitchClass - k.tonic.pitchClass) % 12
     if fifths:
         fifth = fifths.pop()
-    elif sevenths == {9} or (third == 3 and (degree + 7) % 12 not in SCALE[k.mode]
-                             and (degree + 6) % 12 in SCALE[k.mode]):
+    elif sevenths == {9} or (
+        third == 3 and (degree + 7) % 12 not in SCALE[k.mode] and (degree + 6) % 12 in SCALE[k.mode]
+    ):
         fifth = 6  # the diatonic fifth above this root is diminished (vii°, ii° in minor)
     else:
         fifth = 7
     quality = QUALITY.get((third, fifth), ("",))[0]
     if not quality or (sevenths == {9} and quality != "diminished"):
         return None  # e.g. a major third with a diminished fifth, or an added sixth
-    if rel == {third} and (len(c.pitches) < 3 or c.bass().pitchClass != root.pitchClass or any(
-            (degree + x) % 12 not in DIATONIC_PCS[k.mode] for x in (0, third, fifth))):
+    if rel == {third} and (
+        len(c.pitches) < 3
+        or c.bass().pitchClass != root.pitchClass
+        or any((degree + x) % 12 not in DIATONIC_PCS[k.mode] for x in (0, third, fifth))
+    ):
         return None  # a bare third: kept only in 3+ voices, over its root, as a diatonic triad
     label = label_triad(root.name, third, fifth, k.tonicPitchNameWithCase)
     return label, degree, quality, bool(sevenths)
@@ -157,13 +169,16 @@ def beat_chords(measures: list[stream.Measure]) -> list[list[chord.Chord]]:
 def respell(k: key.Key, beats: list[list[chord.Chord]]) -> key.Key:
     """The key with its tonic spelled as the music spells it (the analysis may say C# for Db)."""
     names = Counter(p.name for group in beats for c in group for p in c.pitches)
-    tonic = max((k.tonic, k.tonic.getEnharmonic(), k.tonic.getLowerEnharmonic(),
-                 k.tonic.getHigherEnharmonic()), key=lambda p: names[p.name])
+    tonic = max(
+        (k.tonic, k.tonic.getEnharmonic(), k.tonic.getLowerEnharmonic(), k.tonic.getHigherEnharmonic()),
+        key=lambda p: names[p.name],
+    )
     return key.Key(tonic.name, k.mode)
 
 
-def count_segment(beats: list[list[chord.Chord]], k: key.Key, first: bool, last: bool,
-                  counts: Counts, info: Info) -> None:
+def count_segment(
+    beats: list[list[chord.Chord]], k: key.Key, first: bool, last: bool, counts: Counts, info: Info
+) -> None:
     """Add one key-homogeneous stretch of beat chords to the counts of its mode."""
     k = respell(k, beats)
     phrases: list[tuple[list[str], list[bool], bool, bool]] = []  # labels, 7ths, start, cadence
@@ -188,7 +203,7 @@ def count_segment(beats: list[list[chord.Chord]], k: key.Key, first: bool, last:
     for labels, sevenths, is_start, is_end in phrases:
         mode["chords"].update(labels)
         mode["sevenths"].update(lab for lab, s in zip(labels, sevenths) if s)
-        mode["transitions"].update(zip(labels, labels[1:]))
+        mode["transitions"].update(itertools.pairwise(labels))
         if is_start:
             mode["start"][labels[0]] += 1
         if is_end and len(labels) > 1 and labels[-1] in TONICS:
@@ -213,11 +228,10 @@ def analyse_piece(path: str) -> tuple[Counts, Info, str | None]:
             return counts, info, None
         for i in range(0, len(measures), SEGMENT):  # a piece opens and closes in its home key
             first, last = i == 0, i + SEGMENT >= len(measures)
-            k = home if first or last else chordified.measures(
-                i, i + SEGMENT, indicesNotNumbers=True).analyze("key")
+            k = home if first or last else chordified.measures(i, i + SEGMENT, indicesNotNumbers=True).analyze("key")
             if k.correlationCoefficient >= (MIN_CORR_PIECE if k is home else MIN_CORR_SEGMENT):
-                count_segment(beat_chords(measures[i:i + SEGMENT]), k, first, last, counts, info)
-    except Exception as exc:  # noqa: BLE001 - any unparsable piece is skipped and counted
+                count_segment(beat_chords(measures[i : i + SEGMENT]), k, first, last, counts, info)
+    except Exception as exc:
         return {}, {}, f"{type(exc).__name__}: {exc}"
     return counts, info, None
 
@@ -225,8 +239,11 @@ def analyse_piece(path: str) -> tuple[Counts, Info, str | None]:
 def normalise(counter: Counter, keep: list[str]) -> dict[str, float]:
     """Probabilities over ``keep`` (descending), rounded to 4 decimals and summing to 1."""
     total = sum(counter[x] for x in keep)
-    probs = {x: round(counter[x] / total, 4) for x in sorted(keep, key=lambda x: -counter[x])
-             if counter[x]} if total else {}
+    probs = (
+        {x: round(counter[x] / total, 4) for x in sorted(keep, key=lambda x: -counter[x]) if counter[x]}
+        if total
+        else {}
+    )
     if probs:
         top = next(iter(probs))
         probs[top] = round(probs[top] + 1 - sum(probs.values()), 4)
@@ -245,14 +262,18 @@ def summarise(mode: str, c: dict[str, Counter], info: dict[str, tuple[int, str]]
         rows[a][b] += n
     unigram = Counter({x: c["chords"][x] for x in keep})
     return {
-        "chords": {x: {"root_semitones": info[x][0], "quality": info[x][1],
-                       "seventh_ratio": round(c["sevenths"][x] / c["chords"][x], 4),
-                       "count": c["chords"][x]} for x in keep},
+        "chords": {
+            x: {
+                "root_semitones": info[x][0],
+                "quality": info[x][1],
+                "seventh_ratio": round(c["sevenths"][x] / c["chords"][x], 4),
+                "count": c["chords"][x],
+            }
+            for x in keep
+        },
         "start": normalise(c["start"], keep),
         # a label never followed by a kept label (rare) falls back to the chord distribution
-        "transitions": {x: normalise(rows[x], keep) or normalise(unigram, [y for y in keep
-                                                                           if y != x])
-                        for x in keep},
+        "transitions": {x: normalise(rows[x], keep) or normalise(unigram, [y for y in keep if y != x]) for x in keep},
         "cadences": normalise(c["cadences"], keep),
     }
 
@@ -271,8 +292,7 @@ def main(argv: list[str] | None = None) -> None:
     info: Info = {"major": {}, "minor": {}}
     failed: dict[str, str] = {}
     with multiprocessing.Pool(args.workers) as pool:
-        for done, (path, (counts, labels, error)) in enumerate(
-                zip(paths, pool.imap(analyse_piece, paths)), 1):
+        for done, (path, (counts, labels, error)) in enumerate(zip(paths, pool.imap(analyse_piece, paths)), 1):
             if error:
                 failed[path] = error
                 print(f"skipped {Path(path).name}: {error}", file=sys.stderr)
@@ -281,17 +301,17 @@ def main(argv: list[str] | None = None) -> None:
                     totals[mode][kind].update(counter)
                 for label, value in labels[mode].items():
                     if info[mode].setdefault(label, value) != value:
-                        print(f"label {label} ({mode}) is {value} and {info[mode][label]}",
-                              file=sys.stderr)
+                        print(f"label {label} ({mode}) is {value} and {info[mode][label]}", file=sys.stderr)
             if done % 25 == 0:
                 print(f"{done}/{len(paths)} pieces, {time.time() - t0:.0f}s", file=sys.stderr)
 
     used = Counter(name for name, p in items if p not in failed)
     command = " ".join(["python -m mmgen.training.harmony_stats", *(argv or sys.argv[1:])])
     result = {
-        "source": "music21 corpus: " + ", ".join(f"{n} ({used[n]})" for n in used)
-                  + f"; {sum(used.values())} pieces used, {len(failed)} skipped",
-        "method": " ".join(__doc__.split("\n\n")[1].replace("``", "").split())[len("Method. "):],
+        "source": "music21 corpus: "
+        + ", ".join(f"{n} ({used[n]})" for n in used)
+        + f"; {sum(used.values())} pieces used, {len(failed)} skipped",
+        "method": " ".join(__doc__.split("\n\n")[1].replace("``", "").split())[len("Method. ") :],
         "command": command.strip(),
         "modes": {m: summarise(m, totals[m], info[m]) for m in ("major", "minor")},
     }

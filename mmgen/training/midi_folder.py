@@ -23,6 +23,7 @@ import numpy as np
 from ..eval.metrics import key_of_pitch_classes
 from ..symbolic.piece import METERS, Piece
 
+
 def midi_piece(path: Path) -> Piece | None:
     import pretty_midi
 
@@ -46,8 +47,13 @@ def midi_piece(path: Path) -> Piece | None:
         roles["bass"] = by_height[-1]
     for k, inst in enumerate(by_height[1:-1]):
         roles[f"inner{k}"] = inst
-    parts = {role: [[quarters(n.start), max(0.0625, round(quarters(n.end) - quarters(n.start), 4)), int(n.pitch)]
-                    for n in sorted(inst.notes, key=lambda n: (n.start, -n.pitch))] for role, inst in roles.items()}
+    parts = {
+        role: [
+            [quarters(n.start), max(0.0625, round(quarters(n.end) - quarters(n.start), 4)), int(n.pitch)]
+            for n in sorted(inst.notes, key=lambda n: (n.start, -n.pitch))
+        ]
+        for role, inst in roles.items()
+    }
     melody = parts["melody"]
     melody[:] = [n for i, n in enumerate(melody) if i == 0 or n[0] != melody[i - 1][0]]  # one line: top note
     durations = np.zeros(12)
@@ -65,8 +71,9 @@ def midi_piece(path: Path) -> Piece | None:
         parts["drums"] = sorted(drums)
     num, den = (int(x) for x in meter.split("/"))
     tempos = midi.get_tempo_changes()[1]
-    return Piece("midi", path.stem, meter, tonic, mode, num * 4.0 / den, parts,
-                 float(tempos[0]) if len(tempos) else None, "")
+    return Piece(
+        "midi", path.stem, meter, tonic, mode, num * 4.0 / den, parts, float(tempos[0]) if len(tempos) else None, ""
+    )
 
 
 def midi_pieces(folder: Path) -> list[Piece]:

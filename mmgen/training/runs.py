@@ -7,8 +7,8 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -24,7 +24,7 @@ class Run:
         self.out, self.model, self.optimizers = out, model, optimizers
         out.mkdir(parents=True, exist_ok=True)
         self.checkpoint = out / "checkpoint.pt"
-        self.log_file = open(out / "train.log", "a", encoding="utf-8")
+        self.log_path = out / "train.log"
         self.step, elapsed = 0, 0.0
         self.rng = np.random.default_rng(seed)
         if resume and self.checkpoint.is_file():
@@ -42,19 +42,31 @@ class Run:
         return (time.time() - self.started) / 60
 
     def log(self, line: str) -> None:
-        print(line, file=self.log_file, flush=True)
+        with open(self.log_path, "a", encoding="utf-8") as log:
+            print(line, file=log)
 
     def progress(self, steps: int, figures: dict) -> None:
         spent = time.time() - self.started
-        line = (f"step {self.step}/{steps} " + " ".join(f"{k} {v:.3f}" for k, v in figures.items())
-                + f" {spent / 60:.1f} min, eta {(steps - self.step) * spent / max(1, self.step) / 60:.1f} min")
+        line = (
+            f"step {self.step}/{steps} "
+            + " ".join(f"{k} {v:.3f}" for k, v in figures.items())
+            + f" {spent / 60:.1f} min, eta {(steps - self.step) * spent / max(1, self.step) / 60:.1f} min"
+        )
         print("\r" + line, end="", file=sys.stderr, flush=True)
         self.log(line)
 
     def save(self) -> None:
-        torch.save({"model": self.model.state_dict(), "step": self.step, "elapsed": time.time() - self.started,
-                    "optimizers": {name: o.state_dict() for name, o in self.optimizers.items()},
-                    "rng": self.rng.bit_generator.state, "torch_rng": torch.get_rng_state()}, self.checkpoint)
+        torch.save(
+            {
+                "model": self.model.state_dict(),
+                "step": self.step,
+                "elapsed": time.time() - self.started,
+                "optimizers": {name: o.state_dict() for name, o in self.optimizers.items()},
+                "rng": self.rng.bit_generator.state,
+                "torch_rng": torch.get_rng_state(),
+            },
+            self.checkpoint,
+        )
 
     def export(self, info: dict, skip_prefix: str | None = None) -> None:
         """out/model.safetensors (fp16; parameters under `skip_prefix` left out), config.json
@@ -63,8 +75,11 @@ class Run:
 
         print(file=sys.stderr)
         info["torch_threads"] = torch.get_num_threads()  # --threads 1 runs two trainings side by side
-        weights = {k: v.detach().to(torch.float16).contiguous() for k, v in self.model.state_dict().items()
-                   if not (skip_prefix and k.startswith(skip_prefix))}
+        weights = {
+            k: v.detach().to(torch.float16).contiguous()
+            for k, v in self.model.state_dict().items()
+            if not (skip_prefix and k.startswith(skip_prefix))
+        }
         save_file(weights, str(self.out / "model.safetensors"))
         (self.out / "config.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
         write_card(self.out, info)
@@ -91,8 +106,9 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's choice)")
 
 
-def run_from_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace,
-                       train: Callable[[tuple[str, ...], list | None], dict]) -> None:
+def run_from_arguments(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, train: Callable[[tuple[str, ...], list | None], dict]
+) -> None:
     """Set the threads, read the data the flags name and call `train(collections, pieces)`;
     data that cannot be trained on is a one-line usage error (exit 2), nothing written."""
     from . import corpus

@@ -64,7 +64,7 @@ class Windows:
             start = int(rng.choice(fits)) if len(fits) else HEADER
         else:
             start = int(starts[start_bar])
-        return np.concatenate([seq[:HEADER], seq[start:start + body]])
+        return np.concatenate([seq[:HEADER], seq[start : start + body]])
 
     def transposed(self, tokens: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         for shift in rng.permutation(np.arange(-6, 6)):
@@ -77,7 +77,7 @@ class Windows:
         rows = np.full((size, self.context + 1), self.pad, dtype=np.int64)
         for r, index in enumerate(rng.choice(len(self.sequences), size=size, p=self.weights)):
             tokens = self.transposed(self.window(index, rng), rng)
-            rows[r, :len(tokens)] = tokens
+            rows[r, : len(tokens)] = tokens
         return torch.from_numpy(rows)
 
 
@@ -96,7 +96,7 @@ def held_out_nll(model, tokenizer: LeadSheetTokenizer, sequences: list[list[int]
     for seq in sequences:
         seq = list(seq)
         for start in range(HEADER, len(seq) - 1, body):
-            tokens = torch.tensor([seq[:HEADER] + seq[start:start + body + 1]])
+            tokens = torch.tensor([seq[:HEADER] + seq[start : start + body + 1]])
             logits = model(tokens[:, :-1])
             target = tokens[:, 1:]
             nll = F.cross_entropy(logits[0], target[0], reduction="none")
@@ -107,9 +107,19 @@ def held_out_nll(model, tokenizer: LeadSheetTokenizer, sequences: list[list[int]
     return total / max(1, count)
 
 
-def train(family: str, out: Path, steps: int, batch: int, seed: int, resume: bool, config: SequenceConfig,
-          lr: float, collections: tuple[str, ...], log_every: int = 20,
-          pieces: list[corpus.Piece] | None = None) -> dict:
+def train(
+    family: str,
+    out: Path,
+    steps: int,
+    batch: int,
+    seed: int,
+    resume: bool,
+    config: SequenceConfig,
+    lr: float,
+    collections: tuple[str, ...],
+    log_every: int = 20,
+    pieces: list[corpus.Piece] | None = None,
+) -> dict:
     """Train (or resume) and export; returns the training record that goes into config.json.
     `pieces` replaces the corpus (tests train on a handful of tunes)."""
     from ..symbolic.dataset import split_sequences
@@ -119,15 +129,18 @@ def train(family: str, out: Path, steps: int, batch: int, seed: int, resume: boo
     pieces = corpus.load(collections) if pieces is None else pieces
     train_seqs, test_seqs = split_sequences(tokenizer, pieces)
     if not train_seqs:
-        raise corpus.NoTrainingData("no piece to train on (the sequence models read 2/4, 3/4, 4/4, 3/8, 6/8, 9/8 "
-                                    "and 12/8)")
+        raise corpus.NoTrainingData(
+            "no piece to train on (the sequence models read 2/4, 3/4, 4/4, 3/8, 6/8, 9/8 and 12/8)"
+        )
     data = Windows(tokenizer, train_seqs, config.context)
     model = build_model(config)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01, betas=(0.9, 0.98))
     run = Run(out, model, {"model": optimizer}, seed, resume)
     params = sum(p.numel() for p in model.parameters())
-    run.log(f"{family}: {params / 1e6:.2f}M parameters, {len(train_seqs)} train / {len(test_seqs)} held-out "
-            f"pieces, {sum(map(len, train_seqs)) / 1e6:.2f}M tokens")
+    run.log(
+        f"{family}: {params / 1e6:.2f}M parameters, {len(train_seqs)} train / {len(test_seqs)} held-out "
+        f"pieces, {sum(map(len, train_seqs)) / 1e6:.2f}M tokens"
+    )
     warmup, running = max(1, min(200, steps // 10)), None
     model.train()
     while run.step < steps:
@@ -145,9 +158,20 @@ def train(family: str, out: Path, steps: int, batch: int, seed: int, resume: boo
             run.progress(steps, {"loss": running, "lr": rate})
         if run.step % 200 == 0 or run.step == steps:
             run.save()
-    info = {"family": family, "config": config.to_dict(), "steps": steps, "batch": batch, "seed": seed, "lr": lr,
-            "collections": list(collections), "train_pieces": len(train_seqs), "held_out_pieces": len(test_seqs),
-            "parameters": params, "train_minutes": round(run.minutes, 1), "vocab": len(tokenizer)}
+    info = {
+        "family": family,
+        "config": config.to_dict(),
+        "steps": steps,
+        "batch": batch,
+        "seed": seed,
+        "lr": lr,
+        "collections": list(collections),
+        "train_pieces": len(train_seqs),
+        "held_out_pieces": len(test_seqs),
+        "parameters": params,
+        "train_minutes": round(run.minutes, 1),
+        "vocab": len(tokenizer),
+    }
     if test_seqs:  # a small MIDI folder may leave nothing held out
         info["held_out_nll"] = round(held_out_nll(model, tokenizer, test_seqs, config.context), 4)
     run.export(info)
@@ -168,5 +192,19 @@ def main(family: str, argv: list[str] | None = None, **defaults) -> None:
     args = parser.parse_args(argv)
     tokenizer = LeadSheetTokenizer()
     config = SequenceConfig(family, len(tokenizer), args.dim, args.layers, args.heads, context=args.context)
-    run_from_arguments(parser, args, lambda collections, pieces: train(
-        family, args.out, args.steps, args.batch, args.seed, args.resume, config, args.lr, collections, pieces=pieces))
+    run_from_arguments(
+        parser,
+        args,
+        lambda collections, pieces: train(
+            family,
+            args.out,
+            args.steps,
+            args.batch,
+            args.seed,
+            args.resume,
+            config,
+            args.lr,
+            collections,
+            pieces=pieces,
+        ),
+    )

@@ -15,18 +15,24 @@ from dataclasses import dataclass
 
 from ...music import nearest_pitch
 from ...plan import MusicPlan
-from ...tokens import ScoreTokens, Part
+from ...tokens import Part, ScoreTokens
 from ..base import Decoder, ProgressFn
 from . import grooves
 from .harmony import Chord, HarmonyModel
 from .melody import MelodyWriter
-from .vocal import sing_line
 from .parts import Voicer, write_bass, write_comp, write_pad
 from .styles import STYLES, ComposerStyle
+from .vocal import sing_line
 
 MIX = {  # role -> (volume CC7, pan CC10, reverb CC91)
-    "drums": (100, 64, 30), "bass": (100, 64, 15), "chords": (82, 46, 45), "pad": (62, 82, 70),
-    "melody": (108, 72, 50), "ostinato": (74, 36, 40), "timpani": (90, 64, 50), "vocal": (116, 64, 55),
+    "drums": (100, 64, 30),
+    "bass": (100, 64, 15),
+    "chords": (82, 46, 45),
+    "pad": (62, 82, 70),
+    "melody": (108, 72, 50),
+    "ostinato": (74, 36, 40),
+    "timpani": (90, 64, 50),
+    "vocal": (116, 64, 55),
 }
 VOICE_PROGRAM = 53  # General MIDI "Voice Oohs": the sung line of a lyric setting
 # Learned parts: velocity = base + gain * energy per role; hats sit under the kick and snare.
@@ -39,8 +45,9 @@ class ComposerDecoder(Decoder):
     token_kind = "score"
     default_codec = "soundfont"
 
-    def decode(self, plan: MusicPlan, seed: int, conditioning: dict | None = None,
-               progress: ProgressFn | None = None) -> ScoreTokens:
+    def decode(
+        self, plan: MusicPlan, seed: int, conditioning: dict | None = None, progress: ProgressFn | None = None
+    ) -> ScoreTokens:
         return Arrangement(plan, STYLES[plan.style], random.Random(f"composer:{seed}")).write()
 
 
@@ -64,8 +71,7 @@ class Arrangement:
     """The arrangement of one plan. A `lead` from a learned model replaces the composer's own
     harmony and melody, and the bass, chords and drums it has."""
 
-    def __init__(self, plan: MusicPlan, style: ComposerStyle, rng: random.Random,
-                 lead: Lead | None = None) -> None:
+    def __init__(self, plan: MusicPlan, style: ComposerStyle, rng: random.Random, lead: Lead | None = None) -> None:
         self.plan, self.style, self.rng, self.lead = plan, style, rng, lead
         self.meter = plan.meter
         self.harmony = HarmonyModel(plan.key, style.sevenths, rng)
@@ -80,8 +86,9 @@ class Arrangement:
             self.parts.pop("drums", None)
         self.chord_voicer = Voicer(style.comp_register)
         self.pad_voicer = Voicer(style.comp_register + 5)
-        self.melody = MelodyWriter(plan.key, plan.meter, style.melody_register, style.melody_density,
-                                   style.staccato, rng)
+        self.melody = MelodyWriter(
+            plan.key, plan.meter, style.melody_register, style.melody_density, style.staccato, rng
+        )
         self.phrase_bars = plan.phrase_bars
         self.sung_bars = {slot.start_bar + i for slot in plan.lyric_slots for i in range(slot.bars)}
         if plan.lyric_slots:  # the lyrics are sung by a voice; the instrumental melody plays between
@@ -95,8 +102,9 @@ class Arrangement:
         plan, span = self.plan, 2 if self.plan.bar_s < 1.6 else 1
         if self.lead is not None:
             tonic = self.harmony.tonic_label
-            return [self.harmony.chord(label, seventh=self.style.sevenths and label != tonic)
-                    for label in self.lead.chords]
+            return [
+                self.harmony.chord(label, seventh=self.style.sevenths and label != tonic) for label in self.lead.chords
+            ]
         by_label: dict[str, list[Chord]] = {}
         bars: list[Chord] = []
         for section in plan.sections:
@@ -107,8 +115,9 @@ class Arrangement:
                 if self.style.loop:
                     by_label[label] = self.harmony.phrase(4, "open", start_on_tonic=label == "A")
                 else:
-                    by_label[label] = (self.harmony.phrase(length, "half", start_on_tonic=label == "A")
-                                       + self.harmony.phrase(length, "authentic", start_on_tonic=False))
+                    by_label[label] = self.harmony.phrase(
+                        length, "half", start_on_tonic=label == "A"
+                    ) + self.harmony.phrase(length, "authentic", start_on_tonic=False)
             progression = by_label[label]
             for i in range(section.bars):
                 bars.append(progression[(i // span) % len(progression)])
@@ -146,9 +155,17 @@ class Arrangement:
                 if self._learned("drums"):
                     self._learned_bar("drums", bar, bar_beat, energy)
                 else:
-                    grooves.play_bar(drums, self.style.groove, meter, bar_beat, energy, groove_level, self.rng,
-                                     fill=section_end and (section.bars >= 4 or last_bar),
-                                     crash=in_section == 0 and bar > 0 and groove_level >= 1)
+                    grooves.play_bar(
+                        drums,
+                        self.style.groove,
+                        meter,
+                        bar_beat,
+                        energy,
+                        groove_level,
+                        self.rng,
+                        fill=section_end and (section.bars >= 4 or last_bar),
+                        crash=in_section == 0 and bar > 0 and groove_level >= 1,
+                    )
             bass = self.parts.get("bass")
             if bass is not None and (drums is None or not (intro_start and section.bars > 1)):
                 if self._learned("bass"):
@@ -159,16 +176,27 @@ class Arrangement:
                 if self._learned("chords"):
                     self._learned_bar("chords", bar, bar_beat, energy)
                 else:
-                    write_comp(self.parts["chords"], self.style.comp, chord, meter, bar_beat, energy,
-                               self.chord_voicer, self.rng)
+                    write_comp(
+                        self.parts["chords"],
+                        self.style.comp,
+                        chord,
+                        meter,
+                        bar_beat,
+                        energy,
+                        self.chord_voicer,
+                        self.rng,
+                    )
             if "pad" in self.parts and (level >= 0.75 or plan.style in ("ambient", "trailer")):
                 write_pad(self.parts["pad"], chord, meter, bar_beat, energy, self.pad_voicer)
             if "ostinato" in self.parts and level >= 0.7:
                 self._ostinato(chord, bar_beat, energy, busy=groove_level == 2)
             if "timpani" in self.parts and level >= 0.6 and bar_beat >= 0:
                 self.parts["timpani"].add(nearest_pitch(chord.root_pc, 45, 38, 55), bar_beat, 1.0, 70 + 40 * energy)
-            if "melody" in self.parts and (section.role != "intro" or len(plan.sections) == 1) \
-                    and bar not in self.sung_bars:
+            if (
+                "melody" in self.parts
+                and (section.role != "intro" or len(plan.sections) == 1)
+                and bar not in self.sung_bars
+            ):
                 if self.lead is not None:
                     self._learned_bar("melody", bar, bar_beat, energy)
                 else:
@@ -180,9 +208,16 @@ class Arrangement:
         if plan.swing > 0.5 and not meter.is_compound:
             for part in parts:
                 _swing(part, plan.swing, self.style.swing_unit)
-        return ScoreTokens(tempo_bpm=plan.tempo_bpm, quarters_per_beat=meter.quarters_per_beat,
-                           meter=meter.name, parts=parts, end_s=plan.duration_s, start_s=plan.lead_in_s,
-                           tempo_pins=list(plan.tempo_pins), lyrics=lyrics)
+        return ScoreTokens(
+            tempo_bpm=plan.tempo_bpm,
+            quarters_per_beat=meter.quarters_per_beat,
+            meter=meter.name,
+            parts=parts,
+            end_s=plan.duration_s,
+            start_s=plan.lead_in_s,
+            tempo_pins=list(plan.tempo_pins),
+            lyrics=lyrics,
+        )
 
     def _melody_bar(self, section, in_section, chord, bar_beat, energy, motifs, last_bar) -> None:
         track = self.parts["melody"]
@@ -253,8 +288,12 @@ class Arrangement:
         for i in range(self.meter.beats_per_bar * per_beat):
             start = bar_beat + i / per_beat
             if start >= 0:
-                track.add(figure[i % len(figure)], start, 0.8 / per_beat,
-                          (62 + 40 * energy) * (1.1 if i % per_beat == 0 else 0.9))
+                track.add(
+                    figure[i % len(figure)],
+                    start,
+                    0.8 / per_beat,
+                    (62 + 40 * energy) * (1.1 if i % per_beat == 0 else 0.9),
+                )
 
     def _sing(self, chords, energies) -> list[tuple[float, str]]:
         """Each lyric line set to melody on the vocal part; returns the lyric events."""
@@ -262,10 +301,18 @@ class Arrangement:
         slots = plan.lyric_slots
         for i, slot in enumerate(slots):
             closing = i + 1 == len(slots) or slots[i + 1].section != slot.section
-            line_chords = chords[slot.start_bar:slot.start_bar + slot.bars]
-            events += sing_line(self.parts["vocal"], slot.line.syllables, plan.bar_start_beat(slot.start_bar),
-                                slot.bars, self.meter, line_chords, self.melody, 76 + 30 * energies[slot.start_bar],
-                                closing)
+            line_chords = chords[slot.start_bar : slot.start_bar + slot.bars]
+            events += sing_line(
+                self.parts["vocal"],
+                slot.line.syllables,
+                plan.bar_start_beat(slot.start_bar),
+                slot.bars,
+                self.meter,
+                line_chords,
+                self.melody,
+                76 + 30 * energies[slot.start_bar],
+                closing,
+            )
         return events
 
     def _mark_cuts(self, chords, energies) -> None:

@@ -113,8 +113,17 @@ def _meter_groove(meter: Meter, level: int) -> tuple[Layer, int]:
     return layer, steps_per_beat
 
 
-def play_bar(track: Part, style_groove: str, meter: Meter, bar_beat: float, energy: float, level: int,
-             rng: random.Random, fill: bool = False, crash: bool = False) -> None:
+def play_bar(
+    track: Part,
+    style_groove: str,
+    meter: Meter,
+    bar_beat: float,
+    energy: float,
+    level: int,
+    rng: random.Random,
+    fill: bool = False,
+    crash: bool = False,
+) -> None:
     """Write one bar of drums from beat `bar_beat` (notes before beat 0, in a pickup bar, are
     dropped). `level` 0/1/2 picks the groove's layers; `energy` 0..1 sets the velocities."""
     skip_before = 0.0

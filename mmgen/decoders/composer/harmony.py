@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from ...paths import ASSETS
 from ...music import CHORD_INTERVALS, Key
+from ...paths import ASSETS
 
 STATS_PATH = ASSETS / "harmony" / "chord_stats.json"
 # Chords with notes outside the key (secondary dominants, borrowed chords) are rarer in the styles
@@ -73,9 +73,12 @@ class HarmonyModel:
         self.tonic_label = "I" if key.mode == "major" else "i"
         # In minor the raised seventh (the leading tone of V) counts as in the key.
         in_key = set(key.scale_pcs()) | ({(key.tonic_pc + 11) % 12} if key.mode == "minor" else set())
-        self.diatonic = {label for label in self.mode["chords"] if set(self.chord(label, False).pitch_classes()) <= in_key}
-        self.dominant_label = "V" if "V" in self.mode["chords"] else max(
-            self.mode["cadences"], key=self.mode["cadences"].get)
+        self.diatonic = {
+            label for label in self.mode["chords"] if set(self.chord(label, False).pitch_classes()) <= in_key
+        }
+        self.dominant_label = (
+            "V" if "V" in self.mode["chords"] else max(self.mode["cadences"], key=self.mode["cadences"].get)
+        )
 
     def chord(self, label: str, seventh: bool | None = None) -> Chord:
         info = self.mode["chords"][label]
@@ -87,8 +90,10 @@ class HarmonyModel:
         dist = {label: p for label, p in dist.items() if not (self.key.mode == "minor" and label == "I")} or dist
         labels = list(dist)
         gravity = {self.tonic_label: TONIC_WEIGHT, self.dominant_label: DOMINANT_WEIGHT}
-        weights = [p * (1.0 if label in self.diatonic else CHROMATIC_WEIGHT) * gravity.get(label, 1.0)
-                   for label, p in dist.items()]
+        weights = [
+            p * (1.0 if label in self.diatonic else CHROMATIC_WEIGHT) * gravity.get(label, 1.0)
+            for label, p in dist.items()
+        ]
         return labels, weights
 
     def _draw(self, dist: dict[str, float]) -> str:
@@ -112,8 +117,13 @@ class HarmonyModel:
                 choice = self._draw(row)
             labels.append(choice)
         labels = (labels + targets)[:length] if length >= len(targets) else targets[-length:]
-        return [self.chord(label, seventh=self.sevenths and label != self.tonic_label or
-                           (self.sevenths and self.rng.random() < 0.5)) for label in labels]
+        return [
+            self.chord(
+                label,
+                seventh=(self.sevenths and label != self.tonic_label) or (self.sevenths and self.rng.random() < 0.5),
+            )
+            for label in labels
+        ]
 
     def cadence_chord(self) -> Chord:
         """The chord before the final tonic, drawn from the corpus's cadences."""

@@ -13,13 +13,19 @@ from .harmony import Chord
 
 # Beat figures (onset, duration) in fractions of a counted beat, by how busy they are.
 SIMPLE_FIGURES = {
-    "rest": [], "quarter": [(0, 1.0)], "eighths": [(0, 0.5), (0.5, 0.5)],
-    "dotted": [(0, 0.75), (0.75, 0.25)], "sixteenths": [(0, 0.25), (0.25, 0.25), (0.5, 0.5)],
+    "rest": [],
+    "quarter": [(0, 1.0)],
+    "eighths": [(0, 0.5), (0.5, 0.5)],
+    "dotted": [(0, 0.75), (0.75, 0.25)],
+    "sixteenths": [(0, 0.25), (0.25, 0.25), (0.5, 0.5)],
     "late": [(0.5, 0.5)],
 }
 COMPOUND_FIGURES = {
-    "rest": [], "quarter": [(0, 1.0)], "eighths": [(0, 2 / 3), (2 / 3, 1 / 3)],
-    "dotted": [(0, 1 / 3), (1 / 3, 2 / 3)], "sixteenths": [(0, 1 / 3), (1 / 3, 1 / 3), (2 / 3, 1 / 3)],
+    "rest": [],
+    "quarter": [(0, 1.0)],
+    "eighths": [(0, 2 / 3), (2 / 3, 1 / 3)],
+    "dotted": [(0, 1 / 3), (1 / 3, 2 / 3)],
+    "sixteenths": [(0, 1 / 3), (1 / 3, 1 / 3), (2 / 3, 1 / 3)],
     "late": [(1 / 3, 2 / 3)],
 }
 
@@ -31,8 +37,9 @@ class Motif:
 
 
 class MelodyWriter:
-    def __init__(self, key: Key, meter: Meter, center: int, density: float, staccato: float,
-                 rng: random.Random) -> None:
+    def __init__(
+        self, key: Key, meter: Meter, center: int, density: float, staccato: float, rng: random.Random
+    ) -> None:
         self.key, self.meter, self.center, self.density = key, meter, center, density
         self.staccato, self.rng = staccato, rng
         self.scale = [p for p in range(36, 100) if p % 12 in key.scale_pcs()]
@@ -43,8 +50,14 @@ class MelodyWriter:
     def make_motif(self, density: float | None = None) -> Motif:
         d = self.density if density is None else density
         figures = COMPOUND_FIGURES if self.meter.is_compound else SIMPLE_FIGURES
-        weights = {"rest": 1.5 - d, "quarter": 2.0 - d, "eighths": 0.5 + 3 * d, "dotted": 0.3 + 1.5 * d,
-                   "sixteenths": max(0.0, 2.5 * d - 1.0), "late": 0.6}
+        weights = {
+            "rest": 1.5 - d,
+            "quarter": 2.0 - d,
+            "eighths": 0.5 + 3 * d,
+            "dotted": 0.3 + 1.5 * d,
+            "sixteenths": max(0.0, 2.5 * d - 1.0),
+            "late": 0.6,
+        }
         rhythm: list[tuple[float, float]] = []
         beat = 0
         while beat < self.meter.beats_per_bar:
@@ -63,8 +76,9 @@ class MelodyWriter:
             rhythm += [(beat + o, dur) for o, dur in figures[name]]
             beat += 1
         contour = self.rng.choice([(1, 1, -1), (-1, -1, 2), (2, -1, -1), (1, -2, 1), (-2, 1, 1), (0, 1, 1)])
-        steps = tuple(contour[i % len(contour)] * (1 if self.rng.random() < 0.8 else 2)
-                      for i in range(max(0, len(rhythm) - 1)))
+        steps = tuple(
+            contour[i % len(contour)] * (1 if self.rng.random() < 0.8 else 2) for i in range(max(0, len(rhythm) - 1))
+        )
         return Motif(tuple(rhythm), steps)
 
     def vary(self, motif: Motif) -> Motif:
@@ -87,8 +101,16 @@ class MelodyWriter:
             target = self.scale[max(0, min(len(self.scale) - 1, index - steps))]
         return target
 
-    def play_bar(self, track: Part, motif: Motif, chord: Chord, bar_beat: float, velocity: float,
-                 skip_before: float = 0.0, leading_tone: int | None = None) -> None:
+    def play_bar(
+        self,
+        track: Part,
+        motif: Motif,
+        chord: Chord,
+        bar_beat: float,
+        velocity: float,
+        skip_before: float = 0.0,
+        leading_tone: int | None = None,
+    ) -> None:
         pitch = self._nearest_chord_tone(self.last_pitch, chord)
         for i, (onset, duration) in enumerate(motif.rhythm):
             if i > 0:
@@ -103,8 +125,9 @@ class MelodyWriter:
                 track.add(pitch, start, duration * self.staccato, velocity * accent + self.rng.uniform(-4, 4))
             self.last_pitch = pitch
 
-    def cadence_bar(self, track: Part, chord: Chord, bar_beat: float, velocity: float,
-                    final: bool, skip_before: float = 0.0) -> None:
+    def cadence_bar(
+        self, track: Part, chord: Chord, bar_beat: float, velocity: float, final: bool, skip_before: float = 0.0
+    ) -> None:
         """Close a phrase: a short approach, then a long chord tone (the tonic when final)."""
         target_pc = self.key.tonic_pc if final else self.rng.choice(chord.pitch_classes()[:3])
         target = min((p for p in range(36, 100) if p % 12 == target_pc), key=lambda p: abs(p - self.last_pitch))

@@ -20,8 +20,14 @@ BASS_PATTERNS: dict[str, list[tuple[float, float, str]]] = {
     "hiphop": [(0, 1.5, "root"), (1.75, 0.5, "root"), (2.5, 1.2, "fifth")],
     "waltz": [(0, 0.9, "root")],
     "root_fifth": [(0, 1.8, "root"), (2, 1.8, "fifth")],
-    "funk": [(0, 0.4, "root"), (0.75, 0.2, "octave"), (1.5, 0.25, "root"), (2.5, 0.4, "seventh"),
-             (3.25, 0.2, "octave"), (3.5, 0.4, "approach")],
+    "funk": [
+        (0, 0.4, "root"),
+        (0.75, 0.2, "octave"),
+        (1.5, 0.25, "root"),
+        (2.5, 0.4, "seventh"),
+        (3.25, 0.2, "octave"),
+        (3.5, 0.4, "approach"),
+    ],
     "bossa": [(0, 1.4, "root"), (2, 1.4, "fifth"), (3.5, 0.45, "approach")],
     "drone": [(0, 4.0, "root")],
     "none": [],
@@ -32,12 +38,32 @@ COMP_PATTERNS: dict[str, list[tuple[float, float, str]]] = {
     "stabs": [(0.5, 0.3, "chord"), (1.5, 0.3, "chord"), (2.5, 0.3, "chord"), (3.5, 0.3, "chord")],
     "pad_long": [(0, 4.0, "chord")],
     "jazz_comp": [(0, 1.2, "shell"), (1.5, 0.4, "shell"), (3, 0.4, "shell")],
-    "strum": [(0, 0.9, "strum_down"), (1, 0.45, "strum_down"), (1.5, 0.45, "strum_up"),
-              (2.5, 0.45, "strum_up"), (3, 0.45, "strum_down"), (3.5, 0.45, "strum_up")],
-    "funk_chop": [(0.5, 0.12, "chord"), (1.25, 0.12, "chord"), (1.5, 0.12, "chord"),
-                  (2.5, 0.12, "chord"), (3.25, 0.12, "chord"), (3.5, 0.12, "chord")],
-    "bossa": [(0, 0.9, "bass"), (0, 0.4, "chord"), (1, 0.4, "chord"), (1.5, 0.4, "chord"), (2, 0.9, "bass5"),
-              (2, 0.4, "chord"), (3, 0.4, "chord"), (3.5, 0.4, "chord")],
+    "strum": [
+        (0, 0.9, "strum_down"),
+        (1, 0.45, "strum_down"),
+        (1.5, 0.45, "strum_up"),
+        (2.5, 0.45, "strum_up"),
+        (3, 0.45, "strum_down"),
+        (3.5, 0.45, "strum_up"),
+    ],
+    "funk_chop": [
+        (0.5, 0.12, "chord"),
+        (1.25, 0.12, "chord"),
+        (1.5, 0.12, "chord"),
+        (2.5, 0.12, "chord"),
+        (3.25, 0.12, "chord"),
+        (3.5, 0.12, "chord"),
+    ],
+    "bossa": [
+        (0, 0.9, "bass"),
+        (0, 0.4, "chord"),
+        (1, 0.4, "chord"),
+        (1.5, 0.4, "chord"),
+        (2, 0.9, "bass5"),
+        (2, 0.4, "chord"),
+        (3, 0.4, "chord"),
+        (3.5, 0.4, "chord"),
+    ],
 }
 BASS_REGISTER = 40  # E2
 
@@ -85,9 +111,18 @@ def _pulse(meter: Meter, per_beat: int, duration: float, what: str) -> list[tupl
     return [(i * step, duration * step, what) for i in range(meter.beats_per_bar * per_beat)]
 
 
-def write_bass(track: Part, pattern: str, chord: Chord, next_chord: Chord, meter: Meter,
-               bar_beat: float, energy: float, bar_index: int, rng: random.Random,
-               skip_before: float = 0.0) -> None:
+def write_bass(
+    track: Part,
+    pattern: str,
+    chord: Chord,
+    next_chord: Chord,
+    meter: Meter,
+    bar_beat: float,
+    energy: float,
+    bar_index: int,
+    rng: random.Random,
+    skip_before: float = 0.0,
+) -> None:
     bpb = meter.beats_per_bar
     if pattern == "pulse8":
         notes = _pulse(meter, meter.subdivisions if energy >= 0.5 else 1, 0.85, "root")
@@ -96,8 +131,9 @@ def write_bass(track: Part, pattern: str, chord: Chord, next_chord: Chord, meter
     elif pattern == "ostinato":
         notes = _pulse(meter, 2, 0.55, "root") if energy >= 0.5 else [(0, bpb, "root")]
     elif pattern == "walking":
-        notes = [(b, 0.9, ("root", "fifth", "third", "approach")[b % 4] if b < bpb - 1 else "approach")
-                 for b in range(bpb)]
+        notes = [
+            (b, 0.9, ("root", "fifth", "third", "approach")[b % 4] if b < bpb - 1 else "approach") for b in range(bpb)
+        ]
     elif pattern == "waltz":
         notes = [(0, 0.9, "root" if bar_index % 2 == 0 else "fifth")]
     elif pattern == "drone":
@@ -125,8 +161,17 @@ def write_bass(track: Part, pattern: str, chord: Chord, next_chord: Chord, meter
             track.add(pitch, start, min(duration, bpb - offset), velocity * (1.08 if offset == 0 else 1.0))
 
 
-def write_comp(track: Part, pattern: str, chord: Chord, meter: Meter, bar_beat: float, energy: float,
-               voicer: Voicer, rng: random.Random, skip_before: float = 0.0) -> None:
+def write_comp(
+    track: Part,
+    pattern: str,
+    chord: Chord,
+    meter: Meter,
+    bar_beat: float,
+    energy: float,
+    voicer: Voicer,
+    rng: random.Random,
+    skip_before: float = 0.0,
+) -> None:
     bpb = meter.beats_per_bar
     voicing = voicer.voice(chord)
     bass_note = nearest_pitch(chord.root_pc, voicer.center - 14, 33, 60)
@@ -166,8 +211,9 @@ def write_comp(track: Part, pattern: str, chord: Chord, meter: Meter, bar_beat: 
             spread = 0.03
             pitches = [bass_note] + voicing if what == "strum_down" else list(reversed(voicing))
         for i, pitch in enumerate(pitches):
-            track.add(pitch, start + i * spread, max(0.05, duration - i * spread),
-                      velocity * accent + rng.uniform(-5, 5))
+            track.add(
+                pitch, start + i * spread, max(0.05, duration - i * spread), velocity * accent + rng.uniform(-5, 5)
+            )
 
 
 def _write_broken_chord(track, pattern, chord, meter, bar_beat, velocity, voicing, bass_note, skip_before):
@@ -209,8 +255,9 @@ def _write_broken_chord(track, pattern, chord, meter, bar_beat, velocity, voicin
         track.add(bass_note, bar_beat, bpb * 0.95, velocity)
 
 
-def write_pad(track: Part, chord: Chord, meter: Meter, bar_beat: float, energy: float, voicer: Voicer,
-              skip_before: float = 0.0) -> None:
+def write_pad(
+    track: Part, chord: Chord, meter: Meter, bar_beat: float, energy: float, voicer: Voicer, skip_before: float = 0.0
+) -> None:
     start = max(bar_beat, skip_before)
     length = bar_beat + meter.beats_per_bar - start
     for pitch in voicer.voice(chord, size=4):

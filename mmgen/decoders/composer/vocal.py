@@ -48,8 +48,12 @@ def place_syllables(stresses: list[bool], slots: int, sub: int, beats_per_bar: i
                 if best[i - 1][j] == NEG:
                     continue
                 gap = k - j
-                score = best[i - 1][j] + fit(i, k) - 0.35 * max(0, gap - 2 * sub) - (0.6 if gap == 1 and sub == 2
-                                                                                    and k % 2 == 0 and j % 2 == 1 else 0)
+                score = (
+                    best[i - 1][j]
+                    + fit(i, k)
+                    - 0.35 * max(0, gap - 2 * sub)
+                    - (0.6 if gap == 1 and sub == 2 and k % 2 == 0 and j % 2 == 1 else 0)
+                )
                 if score > best[i][k]:
                     best[i][k], back[i][k] = score, j
     # The last syllable wants room to hold: reward landing before the final beat.
@@ -60,8 +64,17 @@ def place_syllables(stresses: list[bool], slots: int, sub: int, beats_per_bar: i
     return positions[::-1]
 
 
-def sing_line(track: Part, syllables, start_beat: float, bars: int, meter: Meter, chords: list[Chord],
-              writer: MelodyWriter, velocity: float, closing: bool) -> list[tuple[float, str]]:
+def sing_line(
+    track: Part,
+    syllables,
+    start_beat: float,
+    bars: int,
+    meter: Meter,
+    chords: list[Chord],
+    writer: MelodyWriter,
+    velocity: float,
+    closing: bool,
+) -> list[tuple[float, str]]:
     """Write one line on `track` from `start_beat`; return its lyric events (beat, text).
     chords: the chord of each of the line's bars. closing: the last line of a section."""
     bpb = meter.beats_per_bar

@@ -11,14 +11,47 @@ from pathlib import Path
 
 REFERENCE = Path(__file__).resolve().parents[3] / "benchmarks" / "reference"
 
-TINY_TEXT = dict(model_type="t5", vocab_size=99, d_model=32, d_kv=8, d_ff=37, num_layers=2, num_heads=4,
-                 relative_attention_num_buckets=8, decoder_start_token_id=0, pad_token_id=0, eos_token_id=1)
-TINY_CODEC = dict(model_type="encodec", sampling_rate=32000, audio_channels=1, num_filters=4, hidden_size=16,
-                  codebook_size=64, codebook_dim=16, num_residual_layers=1, num_lstm_layers=1,
-                  upsampling_ratios=[8, 5, 4, 4], target_bandwidths=[1.2], normalize=False, use_causal_conv=False)
-TINY_DECODER = dict(model_type="musicgen_decoder", vocab_size=64, hidden_size=32, num_hidden_layers=2,
-                    num_attention_heads=4, ffn_dim=64, num_codebooks=4, max_position_embeddings=4096,
-                    pad_token_id=64, bos_token_id=64, decoder_start_token_id=64)
+TINY_TEXT = dict(
+    model_type="t5",
+    vocab_size=99,
+    d_model=32,
+    d_kv=8,
+    d_ff=37,
+    num_layers=2,
+    num_heads=4,
+    relative_attention_num_buckets=8,
+    decoder_start_token_id=0,
+    pad_token_id=0,
+    eos_token_id=1,
+)
+TINY_CODEC = dict(
+    model_type="encodec",
+    sampling_rate=32000,
+    audio_channels=1,
+    num_filters=4,
+    hidden_size=16,
+    codebook_size=64,
+    codebook_dim=16,
+    num_residual_layers=1,
+    num_lstm_layers=1,
+    upsampling_ratios=[8, 5, 4, 4],
+    target_bandwidths=[1.2],
+    normalize=False,
+    use_causal_conv=False,
+)
+TINY_DECODER = dict(
+    model_type="musicgen_decoder",
+    vocab_size=64,
+    hidden_size=32,
+    num_hidden_layers=2,
+    num_attention_heads=4,
+    ffn_dim=64,
+    num_codebooks=4,
+    max_position_embeddings=4096,
+    pad_token_id=64,
+    bos_token_id=64,
+    decoder_start_token_id=64,
+)
 
 
 def tiny_config(stereo: bool = False):
@@ -35,8 +68,9 @@ def tiny_melody_config():
     from transformers import MusicgenMelodyConfig
 
     decoder = dict(TINY_DECODER, model_type="musicgen_melody_decoder")
-    return MusicgenMelodyConfig(text_encoder=dict(TINY_TEXT), audio_encoder=dict(TINY_CODEC), decoder=decoder,
-                                num_chroma=12, chroma_length=40)
+    return MusicgenMelodyConfig(
+        text_encoder=dict(TINY_TEXT), audio_encoder=dict(TINY_CODEC), decoder=decoder, num_chroma=12, chroma_length=40
+    )
 
 
 def model_class(config):
@@ -68,8 +102,14 @@ def build_model(config, seed: int = 0):
             layer.codebook.embed_avg.copy_(layer.codebook.embed)
     pad = config.decoder.pad_token_id
     model.generation_config = GenerationConfig(
-        decoder_start_token_id=pad, pad_token_id=pad, bos_token_id=pad, do_sample=True,
-        guidance_scale=3.0, top_k=250, max_length=1500)
+        decoder_start_token_id=pad,
+        pad_token_id=pad,
+        bos_token_id=pad,
+        do_sample=True,
+        guidance_scale=3.0,
+        top_k=250,
+        max_length=1500,
+    )
     return model
 
 

@@ -24,7 +24,6 @@ from .captions import caption_for
 from .checkpoints import locate
 from .loop import DecodeLoop, SamplingConfig, encode_text, melody_prefix
 
-
 STREAM_CHUNK_S = 1.0  # how much new music each streamed piece carries
 
 
@@ -47,8 +46,9 @@ class MusicgenDecoder(Decoder):
     checkpoint = "musicgen-small"
     follows_melody = False  # True for the MusicGen-Melody checkpoints
 
-    def __init__(self, max_window_s: float = 30.0, context_s: float = 10.0,
-                 sampling: SamplingConfig | None = None) -> None:
+    def __init__(
+        self, max_window_s: float = 30.0, context_s: float = 10.0, sampling: SamplingConfig | None = None
+    ) -> None:
         self.max_window_s, self.context_s = max_window_s, context_s
         self.sampling = sampling or SamplingConfig()
         self._lock = threading.Lock()
@@ -77,20 +77,25 @@ class MusicgenDecoder(Decoder):
             dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
         dtype = getattr(torch, os.environ.get("MMGEN_DTYPE", ""), dtype)
         tokenizer = transformers.AutoTokenizer.from_pretrained(source)
-        model_class = (transformers.MusicgenMelodyForConditionalGeneration if self.follows_melody
-                       else transformers.MusicgenForConditionalGeneration)
+        model_class = (
+            transformers.MusicgenMelodyForConditionalGeneration
+            if self.follows_melody
+            else transformers.MusicgenForConditionalGeneration
+        )
         model = model_class.from_pretrained(source, dtype=dtype).to(device).eval()
         features = transformers.AutoFeatureExtractor.from_pretrained(source) if self.follows_melody else None
         fast = model
         if device == "cpu" and os.environ.get("MMGEN_CPU_INT8", "1") == "1":
             from .quantize import quantize_for_cpu
+
             fast = quantize_for_cpu(model)  # see benchmarks/transformer_decode.py
         return fast, tokenizer, model, device, features
 
     # ---- decoding ------------------------------------------------------------------------------
 
-    def decode(self, plan: MusicPlan, seed: int, conditioning: dict | None = None,
-               progress: ProgressFn | None = None) -> AudioTokens:
+    def decode(
+        self, plan: MusicPlan, seed: int, conditioning: dict | None = None, progress: ProgressFn | None = None
+    ) -> AudioTokens:
         return self.decode_many([plan], [seed], conditioning=conditioning, progress=progress)[0]
 
     @staticmethod
@@ -135,12 +140,23 @@ class MusicgenDecoder(Decoder):
     def sampling_for(self, request) -> SamplingConfig:
         if request is None:
             return self.sampling
-        return SamplingConfig(top_k=request.top_k, top_p=request.top_p, temperature=request.temperature,
-                              guidance_scale=request.guidance_scale)
+        return SamplingConfig(
+            top_k=request.top_k,
+            top_p=request.top_p,
+            temperature=request.temperature,
+            guidance_scale=request.guidance_scale,
+        )
 
-    def decode_many(self, plans: list[MusicPlan], seeds: list[int], sampling=None,
-                    conditioning: dict | None = None, progress: ProgressFn | None = None,
-                    on_frames: FramesFn | None = None, should_stop=None) -> list[AudioTokens]:
+    def decode_many(
+        self,
+        plans: list[MusicPlan],
+        seeds: list[int],
+        sampling=None,
+        conditioning: dict | None = None,
+        progress: ProgressFn | None = None,
+        on_frames: FramesFn | None = None,
+        should_stop=None,
+    ) -> list[AudioTokens]:
         """All takes in one batch; row i draws its randomness from its own seed. With
         conditioning {"continue": AudioClip} every take starts with the clip and continues it;
         with {"melody": AudioClip} (melody checkpoints) every take follows the clip's melody.
@@ -168,8 +184,10 @@ class MusicgenDecoder(Decoder):
         melody = (conditioning or {}).get("melody")
         if melody is not None:
             frames_per_s = features.sampling_rate / features.hop_length
-            melody = {"chroma": self.melody_chroma(features, melody, frames_per_s, plans[0].duration_s),
-                      "frames_per_s": frames_per_s}
+            melody = {
+                "chroma": self.melody_chroma(features, melody, frames_per_s, plans[0].duration_s),
+                "frames_per_s": frames_per_s,
+            }
         codes = None  # [B, K, frames so far]
         sent = 0  # frames already given to on_frames
 
@@ -191,8 +209,9 @@ class MusicgenDecoder(Decoder):
             size = window if prompt is None else min(primed + total - done, max(window, primed + window - context))
             last = done + size - primed >= total
             text = tokenizer(outros if last else captions, return_tensors="pt", padding=True).to(device)
-            loop = DecodeLoop(model, batch=len(plans), max_positions=size + K // channels,
-                              guidance=config.guidance_scale > 1)
+            loop = DecodeLoop(
+                model, batch=len(plans), max_positions=size + K // channels, guidance=config.guidance_scale > 1
+            )
             self._condition(loop, model, text, melody, (done - primed) / frame_rate)
             base = done - primed  # the window's first frame in the piece
 
@@ -202,20 +221,37 @@ class MusicgenDecoder(Decoder):
                 if on_frames is not None and base + loop.complete_frames(t) - sent >= chunk:
                     send(loop, grid, base, base + loop.complete_frames(t))
 
-            grid = loop.generate(config, prompt=prompt, generator=generators,
-                                 on_positions=on_positions if on_frames or should_stop else None)
+            grid = loop.generate(
+                config,
+                prompt=prompt,
+                generator=generators,
+                on_positions=on_positions if on_frames or should_stop else None,
+            )
             send(loop, grid, base, base + loop.frames)
             new = loop.undelay(grid)
             codes = new if codes is None else torch.cat([codes, new[:, :, primed:]], dim=-1)
             if progress:
                 progress(min(1.0, codes.shape[-1] / total), "Generating audio tokens")
         codes = codes[:, :, :total].cpu().numpy().astype(np.int64)
-        return [AudioTokens(codes=codes[i:i + 1], codebook_size=full_model.decoder.config.vocab_size,
-                            frame_rate_hz=frame_rate, codec=self.default_codec, end_s=plan.duration_s,
-                            channels=channels, codec_model=full_model.audio_encoder,
-                            notes={"caption": captions[i], "checkpoint": self.checkpoint, "device": device,
-                                   "sampling": config.__dict__, "frames": int(codes.shape[-1])})
-                for i, plan in enumerate(plans)]
+        return [
+            AudioTokens(
+                codes=codes[i : i + 1],
+                codebook_size=full_model.decoder.config.vocab_size,
+                frame_rate_hz=frame_rate,
+                codec=self.default_codec,
+                end_s=plan.duration_s,
+                channels=channels,
+                codec_model=full_model.audio_encoder,
+                notes={
+                    "caption": captions[i],
+                    "checkpoint": self.checkpoint,
+                    "device": device,
+                    "sampling": config.__dict__,
+                    "frames": int(codes.shape[-1]),
+                },
+            )
+            for i, plan in enumerate(plans)
+        ]
 
 
 class MusicgenMedium(MusicgenDecoder):

@@ -31,15 +31,18 @@ def encode_text(model, input_ids: torch.Tensor, attention_mask: torch.Tensor) ->
     """The text condition as the decoder sees it: T5 states `[B, S, D]`, projected to the decoder
     width when the widths differ (as `MusicgenForConditionalGeneration.forward` does)."""
     hidden = model.text_encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-    if (model.text_encoder.config.hidden_size != model.decoder.config.hidden_size
-            and getattr(model.decoder.config, "cross_attention_hidden_size", None) is None):
+    if (
+        model.text_encoder.config.hidden_size != model.decoder.config.hidden_size
+        and getattr(model.decoder.config, "cross_attention_hidden_size", None) is None
+    ):
         hidden = model.enc_to_dec_proj(hidden)
     return hidden
 
 
 @torch.inference_mode()
-def melody_prefix(model, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                  chroma: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+def melody_prefix(
+    model, input_ids: torch.Tensor, attention_mask: torch.Tensor, chroma: torch.Tensor | None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """MusicGen-Melody's condition as its decoder sees it: (prefix, null prefix), each `[B, P, D]`
     with P = chroma_length + S, as `MusicgenMelodyForConditionalGeneration.generate` builds them.
 
@@ -48,8 +51,9 @@ def melody_prefix(model, input_ids: torch.Tensor, attention_mask: torch.Tensor,
     chroma_length frames (235, 30 s)."""
     text = encode_text(model, input_ids, attention_mask) * attention_mask[..., None].to(model.dtype)
     B, dtype = input_ids.shape[0], next(model.parameters()).dtype
-    null = torch.zeros((B, 1 if chroma is None else chroma.shape[1], model.config.num_chroma),
-                       device=text.device, dtype=dtype)
+    null = torch.zeros(
+        (B, 1 if chroma is None else chroma.shape[1], model.config.num_chroma), device=text.device, dtype=dtype
+    )
     null[:, :, 0] = 1
 
     def project(features: torch.Tensor) -> torch.Tensor:  # [B, C, 12] -> [B, chroma_length, D]
@@ -94,7 +98,9 @@ class DecodeLoop:
         self.delays = [k // self.channels for k in range(self.K)]
         self.H = cfg.num_attention_heads
         self.Dh = self.D // self.H
-        self.pad_id = model.generation_config.pad_token_id if model.generation_config.pad_token_id is not None else self.V
+        self.pad_id = (
+            model.generation_config.pad_token_id if model.generation_config.pad_token_id is not None else self.V
+        )
         self.start_id = model.generation_config.decoder_start_token_id
         if self.start_id is None:
             self.start_id = self.pad_id
@@ -156,8 +162,9 @@ class DecodeLoop:
         """Tokens `[B, K, T]` -> the network's rows: [cond; uncond] share tokens under guidance."""
         return tokens.repeat(2, 1, 1) if self.guidance else tokens
 
-    def _forward(self, tokens: torch.Tensor, start: int | torch.Tensor, static: bool,
-                 prefix: torch.Tensor | None = None) -> torch.Tensor:
+    def _forward(
+        self, tokens: torch.Tensor, start: int | torch.Tensor, static: bool, prefix: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """tokens `[rows, K, T]` at grid positions start..start+T-1 -> logits `[rows, K, V]` of the
         last. With `prefix` `[rows, P, D]` (the prefill at start 0) the prefix goes first.
 
@@ -174,7 +181,7 @@ class DecodeLoop:
             h = h + self.positions.index_select(0, pos)
             valid = torch.arange(self.P + self.L, device=self.device)[None, :] <= pos[:, None]  # [T, P + L]
         else:
-            h = h + self.positions[start:start + T]
+            h = h + self.positions[start : start + T]
             end = start + T
             valid = None if T == 1 else torch.ones(T, end, dtype=torch.bool, device=self.device).tril(start)
         for i, layer in enumerate(self.core.layers):
@@ -200,8 +207,9 @@ class DecodeLoop:
                 x = layer.encoder_attn_layer_norm(h)
                 ca = layer.encoder_attn
                 q = ca.q_proj(x).view(self.rows, T, self.H, self.Dh).transpose(1, 2)
-                x = F.scaled_dot_product_attention(q, self.cross_k[i], self.cross_v[i], attn_mask=self.cross_mask,
-                                                   scale=ca.scaling)
+                x = F.scaled_dot_product_attention(
+                    q, self.cross_k[i], self.cross_v[i], attn_mask=self.cross_mask, scale=ca.scaling
+                )
                 h = residual + ca.out_proj(x.transpose(1, 2).reshape(self.rows, T, self.D))
 
             residual = h
@@ -244,13 +252,20 @@ class DecodeLoop:
     def _noise(self, generators: list[torch.Generator | None], steps: int) -> torch.Tensor:
         """Uniform noise `[steps, B, K, V]` for the Gumbel draws, each batch row from its own
         generator, so a take's randomness does not depend on what it is batched with."""
-        rows = [torch.rand((steps, self.K, self.V), generator=g, device=g.device if g is not None else self.device)
-                for g in generators]
+        rows = [
+            torch.rand((steps, self.K, self.V), generator=g, device=g.device if g is not None else self.device)
+            for g in generators
+        ]
         return torch.stack(rows, dim=1).to(self.device).clamp_(1e-10, 1.0)
 
     @torch.inference_mode()
-    def generate(self, sampling: SamplingConfig, prompt: torch.Tensor | None = None,
-                 generator: torch.Generator | list[torch.Generator] | None = None, on_positions=None) -> torch.Tensor:
+    def generate(
+        self,
+        sampling: SamplingConfig,
+        prompt: torch.Tensor | None = None,
+        generator: torch.Generator | list[torch.Generator] | None = None,
+        on_positions=None,
+    ) -> torch.Tensor:
         """Fill the window. prompt: undelayed codes `[B, K, P]` to continue, or None. `generator`:
         one for all rows, or one per batch row.
 
@@ -278,7 +293,7 @@ class DecodeLoop:
             if on_positions is not None:
                 on_positions(t, grid)
             if t + 1 < self.L:
-                rows = self._rows(grid[:, :, t:t + 1])
+                rows = self._rows(grid[:, :, t : t + 1])
                 logits = self._forward(rows, t, static=False)
         return grid
 
@@ -334,7 +349,7 @@ class DecodeLoop:
             self._noise_buffer[: noise.shape[0]].copy_(noise)
         self._grid.copy_(grid)
         self._mask.copy_(mask)
-        column = grid[:, :, first:first + 1]
+        column = grid[:, :, first : first + 1]
         self._tokens.copy_(self._rows(column))
         self._pos.fill_(first)
         self._first.fill_(first - 1)
@@ -352,4 +367,4 @@ class DecodeLoop:
         """Delayed grid `[B, K, L]` -> aligned codes `[B, K, end - start]` of frames start..end-1
         (all by default): codebook k shifted back by its delay + 1 for the start token."""
         end = self.frames if end is None else end
-        return torch.stack([grid[:, k, d + 1 + start:d + 1 + end] for k, d in enumerate(self.delays)], dim=1)
+        return torch.stack([grid[:, k, d + 1 + start : d + 1 + end] for k, d in enumerate(self.delays)], dim=1)

@@ -20,5 +20,6 @@ def quantize_for_cpu(model):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch.ao.quantization's deprecation notice
         quantized.decoder = torch.ao.quantization.quantize_dynamic(
-            quantized.decoder, {torch.nn.Linear}, dtype=torch.qint8)
+            quantized.decoder, {torch.nn.Linear}, dtype=torch.qint8
+        )
     return quantized.eval()
