@@ -6,6 +6,7 @@ python app.py  -> http://127.0.0.1:7860 (GRADIO_SERVER_NAME / GRADIO_SERVER_PORT
 
 from __future__ import annotations
 
+import inspect
 import io
 import json
 import os
@@ -28,6 +29,7 @@ from mmgen.music import FLAT_NAMES, SUPPORTED_METERS
 from mmgen.pipeline import generate_variations
 from mmgen.post.figure import plan_figure
 from mmgen.request import DURATION_RANGE_S, MAX_PROMPT_CHARS, MAX_SEED, MAX_VARIATIONS
+from mmgen.zerogpu import gpu_seconds, on_zero_gpu
 
 ASSETS = mmgen.paths.ASSETS
 OUTPUT_ROOT = Path(tempfile.gettempdir()) / "mmgen-studio"
@@ -375,6 +377,18 @@ def make_track(
     )
 
 
+def make_track_gpu_seconds(*args, **kwargs) -> int:
+    """ZeroGPU: the GPU time to reserve for one make_track call (its own arguments)."""
+    call = inspect.signature(make_track).bind_partial(*args, **kwargs)
+    call.apply_defaults()
+    given = call.arguments
+    decoder = given["decoder"] or "composer"
+    offline = next((row["offline"] for row in mmgen.available_decoders() if row["name"] == decoder), False)
+    music_s = float(DURATION_RANGE_S[1] if given["video"] or given["lyrics"] else given["duration"] or 30)
+    sung = bool(given["lyrics"]) and given["vocals"] not in (None, "", "none")
+    return gpu_seconds(decoder, offline, music_s, int(given["variations"] or 1), sung)
+
+
 def build_app() -> gr.Blocks:
     examples = json.loads((ASSETS / "examples.json").read_text(encoding="utf-8"))
     lyric_examples = json.loads((ASSETS / "lyrics_examples.json").read_text(encoding="utf-8"))
@@ -579,7 +593,7 @@ def build_app() -> gr.Blocks:
         for tab, name in ((text_tab, "text"), (image_tab, "image"), (lyrics_tab, "lyrics"), (video_tab, "video")):
             tab.select(lambda name=name: name, outputs=source, api_visibility="private")
         job = generate.click(
-            make_track,
+            on_zero_gpu(make_track, duration=make_track_gpu_seconds),
             inputs=[
                 prompt,
                 duration,

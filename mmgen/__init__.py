@@ -1,4 +1,4 @@
-"""mmgen: finished music for videos from a text prompt (and, later, an image, lyrics or a video).
+"""mmgen: finished music for videos and games from a description, a picture, lyrics or a video.
 
 from mmgen import generate, GenerationRequest
 track = generate(GenerationRequest(prompt="lofi beat for a cooking video", duration_s=30))
