@@ -29,6 +29,15 @@ def test_without_the_spaces_package_the_handler_is_unchanged(monkeypatch):
     assert on_zero_gpu(handler, duration=lambda *a, **k: 30) is handler
 
 
+def test_off_zero_gpu_the_real_spaces_package_leaves_the_handler_as_it_is():
+    pytest.importorskip("spaces")
+
+    def handler(x):
+        return x
+
+    assert on_zero_gpu(handler, duration=lambda *a, **k: 30) is handler
+
+
 def test_with_the_spaces_package_the_handler_is_marked_with_its_duration(monkeypatch):
     marked = []
 
