@@ -136,6 +136,15 @@ def test_installed_package_is_used_with_its_assets(installed, tmp_path):
     package_file, assets = json.loads(where.stdout)
     assert Path(package_file).is_relative_to(installed), "mmgen was imported from outside the fresh venv"
     assert Path(assets) == Path(package_file).parent / "assets"
+    licences = _run(
+        installed,
+        str(installed / "bin" / "python"),
+        "-c",
+        "from importlib.metadata import files; "
+        "print(' '.join(sorted(f.name for f in files('mmgen') if 'licenses' in str(f))))",
+        cwd=tmp_path,
+    )
+    assert licences.stdout.split() == ["LICENSE", "THIRD_PARTY_NOTICES.md"]
     for name in (
         "descriptors.json",
         "harmony/chord_stats.json",
@@ -173,3 +182,13 @@ def test_installed_mmgen_command_lists_and_generates(installed, tmp_path):
 
     wrong = _run(installed, str(installed / "bin" / "mmgen"), "generate", "--duration", "ten", cwd=tmp_path)
     assert wrong.returncode == 2 and wrong.stderr.strip().endswith("(see mmgen generate --help)")
+
+
+def test_the_space_front_matter_agrees_with_the_package():
+    from packaging.specifiers import SpecifierSet
+
+    header = (ROOT / "README.md").read_text(encoding="utf-8").split("---\n")[1]
+    fields = dict(line.split(": ", 1) for line in header.strip().splitlines())
+    assert fields["sdk_version"] == _pins()["gradio"]  # the Space runs the gradio that CI tests
+    assert SpecifierSet(PROJECT["requires-python"]).contains(fields["python_version"].strip('"') + ".0")
+    assert fields["app_file"] == "app.py" and (ROOT / "app.py").is_file()
