@@ -90,11 +90,9 @@ def test_the_version_is_written_once():
     assert mmgen.__version__ == __version__ and PROJECT["dynamic"] == ["version"]
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> Path:
-    """A fresh virtual environment with `pip install .` of this checkout, its dependencies taken
-    from the running environment (a .pth file), so only mmgen itself is built and installed."""
-    venv = tmp_path_factory.mktemp("venv")
+def _fresh_install(venv: Path, *how: str) -> Path:
+    """A fresh virtual environment with `pip install [how] <this checkout>`, its dependencies
+    taken from the running environment (a .pth file), so only mmgen itself is built and installed."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
     purelib = subprocess.run(
@@ -106,7 +104,7 @@ def installed(tmp_path_factory) -> Path:
     here = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"], *site.getsitepackages()}
     Path(purelib, "_outer_environment.pth").write_text("\n".join(sorted(here)) + "\n")
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--quiet", str(ROOT)],
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--quiet", *how, str(ROOT)],
         capture_output=True,
         text=True,
         timeout=600,
@@ -118,6 +116,26 @@ def installed(tmp_path_factory) -> Path:
         pytest.skip("the build backend (hatchling) cannot be fetched here: " + build.stderr.strip()[-300:])
     assert build.returncode == 0, build.stderr[-3000:]
     return venv
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> Path:
+    return _fresh_install(tmp_path_factory.mktemp("venv"))
+
+
+def test_an_editable_install_reads_the_checkout(tmp_path_factory, tmp_path):
+    venv = _fresh_install(tmp_path_factory.mktemp("editable"), "--editable")
+    where = _run(
+        venv,
+        str(venv / "bin" / "python"),
+        "-c",
+        "import json, mmgen, mmgen.paths; print(json.dumps([mmgen.__file__, str(mmgen.paths.ASSETS)]))",
+        cwd=tmp_path,
+    )
+    package_file, assets = json.loads(where.stdout)
+    assert Path(package_file) == ROOT / "mmgen" / "__init__.py" and Path(assets) == ROOT / "assets"
+    listing = _run(venv, str(venv / "bin" / "mmgen"), "decoders", cwd=tmp_path)
+    assert listing.returncode == 0 and listing.stdout.split()[:2] == ["composer", "available"]
 
 
 def _run(venv: Path, *argv: str, cwd: Path) -> subprocess.CompletedProcess:
