@@ -118,6 +118,18 @@ def _fresh_install(venv: Path, *how: str) -> Path:
     return venv
 
 
+def _run(*argv: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": ""}
+    return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+def _where_mmgen_is(venv: Path, cwd: Path) -> tuple[Path, Path]:
+    """(mmgen/__init__.py, the assets folder) as the venv's Python finds them from `cwd`."""
+    code = "import json, mmgen, mmgen.paths; print(json.dumps([mmgen.__file__, str(mmgen.paths.ASSETS)]))"
+    package_file, assets = json.loads(_run(str(venv / "bin" / "python"), "-c", code, cwd=cwd).stdout)
+    return Path(package_file), Path(assets)
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
     return _fresh_install(tmp_path_factory.mktemp("venv"))
@@ -125,37 +137,17 @@ def installed(tmp_path_factory) -> Path:
 
 def test_an_editable_install_reads_the_checkout(tmp_path_factory, tmp_path):
     venv = _fresh_install(tmp_path_factory.mktemp("editable"), "--editable")
-    where = _run(
-        venv,
-        str(venv / "bin" / "python"),
-        "-c",
-        "import json, mmgen, mmgen.paths; print(json.dumps([mmgen.__file__, str(mmgen.paths.ASSETS)]))",
-        cwd=tmp_path,
-    )
-    package_file, assets = json.loads(where.stdout)
-    assert Path(package_file) == ROOT / "mmgen" / "__init__.py" and Path(assets) == ROOT / "assets"
-    listing = _run(venv, str(venv / "bin" / "mmgen"), "decoders", cwd=tmp_path)
+    package_file, assets = _where_mmgen_is(venv, tmp_path)
+    assert package_file == ROOT / "mmgen" / "__init__.py" and assets == ROOT / "assets"
+    listing = _run(str(venv / "bin" / "mmgen"), "decoders", cwd=tmp_path)
     assert listing.returncode == 0 and listing.stdout.split()[:2] == ["composer", "available"]
 
 
-def _run(venv: Path, *argv: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": ""}
-    return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
-
-
 def test_installed_package_is_used_with_its_assets(installed, tmp_path):
-    where = _run(
-        installed,
-        str(installed / "bin" / "python"),
-        "-c",
-        "import json, mmgen, mmgen.paths; print(json.dumps([mmgen.__file__, str(mmgen.paths.ASSETS)]))",
-        cwd=tmp_path,
-    )
-    package_file, assets = json.loads(where.stdout)
-    assert Path(package_file).is_relative_to(installed), "mmgen was imported from outside the fresh venv"
-    assert Path(assets) == Path(package_file).parent / "assets"
+    package_file, assets = _where_mmgen_is(installed, tmp_path)
+    assert package_file.is_relative_to(installed), "mmgen was imported from outside the fresh venv"
+    assert assets == package_file.parent / "assets"
     licences = _run(
-        installed,
         str(installed / "bin" / "python"),
         "-c",
         "from importlib.metadata import files; "
@@ -170,18 +162,17 @@ def test_installed_package_is_used_with_its_assets(installed, tmp_path):
         "examples.json",
         "examples/sunset.jpg",
     ):
-        assert (Path(assets) / name).is_file(), name
+        assert (assets / name).is_file(), name
 
 
 def test_installed_mmgen_command_lists_and_generates(installed, tmp_path):
-    listing = _run(installed, str(installed / "bin" / "mmgen"), "decoders", cwd=tmp_path)
+    listing = _run(str(installed / "bin" / "mmgen"), "decoders", cwd=tmp_path)
     assert listing.returncode == 0, listing.stderr
     lines = listing.stdout.splitlines()
     for name in ("composer", "symbolic-transformer", "symbolic-gan"):
         assert any(line.split()[:2] == [name, "available"] for line in lines), listing.stdout
 
     made = _run(
-        installed,
         str(installed / "bin" / "mmgen"),
         "generate",
         "--prompt",
@@ -198,7 +189,7 @@ def test_installed_mmgen_command_lists_and_generates(installed, tmp_path):
     info = sf.info(tmp_path / "track.wav")
     assert info.frames == round(6 * info.samplerate)
 
-    wrong = _run(installed, str(installed / "bin" / "mmgen"), "generate", "--duration", "ten", cwd=tmp_path)
+    wrong = _run(str(installed / "bin" / "mmgen"), "generate", "--duration", "ten", cwd=tmp_path)
     assert wrong.returncode == 2 and wrong.stderr.strip().endswith("(see mmgen generate --help)")
 
 
