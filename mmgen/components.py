@@ -16,7 +16,7 @@ from .decoders.bark import locate as locate_bark
 from .decoders.composer.harmony import STATS_PATH
 from .decoders.learned import availability as learned_availability
 from .decoders.musicgen.checkpoints import availability_check as musicgen_availability
-from .encoders.text import text_encoder_availability
+from .encoders.text import multilingual_encoder_availability, text_encoder_availability
 from .registry import Availability, register
 
 LEARNED_FAMILIES = {
@@ -107,6 +107,15 @@ def register_builtins() -> None:
         "mmgen.encoders.text:TextEncoder",
         "all-MiniLM-L6-v2 sentence embeddings scored against a vocabulary of musical descriptors.",
         check=text_encoder_availability,
+    )
+    register(
+        "encoder",
+        "text-multilingual",
+        "mmgen.encoders.text:MultilingualTextEncoder",
+        "paraphrase-multilingual-MiniLM-L12-v2 sentence embeddings, used for descriptions not in "
+        "English when its weights are in the Hugging Face cache.",
+        check=multilingual_encoder_availability,
+        offline=False,
     )
 
     register(

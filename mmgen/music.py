@@ -19,6 +19,16 @@ SCALES = {
     "major": (0, 2, 4, 5, 7, 9, 11),
     "minor": (0, 2, 3, 5, 7, 8, 10),  # natural minor; V is raised by the harmony
 }
+# The melody's scales, by habit and mode, in semitones above the tonic (styles.toml `scale`).
+MELODY_SCALES = {
+    "diatonic": {"major": SCALES["major"], "minor": SCALES["minor"]},
+    "pentatonic": {"major": (0, 2, 4, 7, 9), "minor": (0, 3, 5, 7, 10)},
+    "blues": {"major": (0, 2, 3, 4, 7, 9), "minor": (0, 3, 5, 6, 7, 10)},
+    "modal": {"major": (0, 2, 4, 5, 7, 9, 10), "minor": (0, 2, 3, 5, 7, 9, 10)},  # mixolydian, dorian
+    "phrygian": {"major": (0, 1, 4, 5, 7, 8, 10), "minor": (0, 1, 4, 5, 7, 8, 10)},  # phrygian dominant (hijaz)
+    "harmonic": {"major": SCALES["major"], "minor": (0, 2, 3, 5, 7, 8, 11)},
+    "japanese": {"major": (0, 2, 5, 7, 9), "minor": (0, 1, 5, 7, 8)},  # yo, in (miyako-bushi)
+}
 CHORD_INTERVALS = {
     "major": (0, 4, 7),
     "minor": (0, 3, 7),

@@ -160,9 +160,18 @@ def _free_memory() -> None:
 
 
 def encode_prompt(prompt: str, descriptors: dict) -> tuple[TextFeatures | None, PromptCues]:
-    """Step 2: the text encoder's reading of the prompt (None when empty) and its explicit cues."""
-    features = registry.get("encoder", "text").encode(prompt) if prompt else None
-    return features, parse_cues(prompt, descriptors)
+    """Step 2: the explicit cues and words of the prompt, and the sentence encoder's reading of it
+    (None when empty). A description not in English is read by the multilingual encoder when its
+    weights are here; else the English encoder reads an English gloss of the words found in it."""
+    cues = parse_cues(prompt, descriptors)
+    if not prompt:
+        return None, cues
+    if cues.language == "en":
+        return registry.get("encoder", "text").encode(prompt), cues
+    if registry.availability("encoder", "text-multilingual").ok:
+        return registry.get("encoder", "text-multilingual").encode(prompt), cues
+    gloss = cues.words.english_gloss() if cues.words else ""
+    return (registry.get("encoder", "text").encode(gloss) if gloss else None), cues
 
 
 def encode_media(request: GenerationRequest, descriptors: dict) -> tuple[Reading | None, object]:

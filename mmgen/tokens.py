@@ -57,6 +57,7 @@ class ScoreTokens:
     start_s: float = 0.0  # a lead-in before beat 0 (videos: so the cuts land on beats)
     tempo_pins: list[tuple[float, float]] = field(default_factory=list)  # (beat, s) the tempo bends to
     lyrics: list[tuple[float, str]] = field(default_factory=list)  # (beat, syllable) sung by the vocal part
+    notes: dict = field(default_factory=dict)  # for the report: what a learned model could and could not follow
 
     def beat_to_s(self, beat: float) -> float:
         from .timeline import beat_time

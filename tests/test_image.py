@@ -27,7 +27,7 @@ def test_dark_cold_and_bright_warm_pictures_plan_in_opposite_directions(pictures
     assert dark.key.mode == "minor" and bright.key.mode == "major"
     assert bright.energy > dark.energy + 0.15  # vivid and busy reads as more energy
     assert set(dark.moods) & {"sad", "dark", "mysterious", "calm"}
-    assert set(bright.moods) & {"happy", "hopeful", "energetic"}
+    assert set(bright.moods) & {"happy", "hopeful", "energetic", "triumphant", "uplifting", "playful"}
     assert "dark (brightness" in dark.reasons["input"] and "warm" in bright.reasons["input"]
     assert "the picture" in dark.explain() or "picture" in dark.reasons["style"]
 
@@ -138,7 +138,7 @@ def test_clip_reads_the_picture_when_its_weights_are_here(pictures, tmp_path, mo
     assert "CLIP matched it" in plan.reasons["input"]
     reader = ClipImageReader.shared()
     scores = reader.scores(load_image(pictures["bright_warm"]), load_descriptors())
-    assert set(scores) == {"moods", "styles", "uses"} and len(scores["styles"]) == 16
+    assert set(scores) == {"moods", "styles", "uses"} and len(scores["styles"]) == len(load_descriptors()["styles"])
     assert abs(sum(scores["moods"].values())) < 1e-6  # centred on the category's mean
 
 

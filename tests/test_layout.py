@@ -105,7 +105,7 @@ def test_components_are_registered_once_the_pipeline_is_imported():
     from mmgen import registry
 
     names = {kind: [e.name for e in registry.entries(kind)] for kind in ("encoder", "decoder", "singer", "codec")}
-    assert names["encoder"] == ["text"]
+    assert names["encoder"] == ["text", "text-multilingual"]
     assert names["decoder"][:6] == [
         "composer",
         "symbolic-transformer",

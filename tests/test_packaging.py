@@ -156,7 +156,8 @@ def test_installed_package_is_used_with_its_assets(installed, tmp_path):
     )
     assert licences.stdout.split() == ["LICENSE", "THIRD_PARTY_NOTICES.md"]
     for name in (
-        "descriptors.json",
+        "vocabulary/styles.toml",
+        "vocabulary/languages.toml",
         "harmony/chord_stats.json",
         "models/symbolic-vae/model.safetensors",
         "examples.json",

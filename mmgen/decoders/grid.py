@@ -71,9 +71,9 @@ class GridDecoder(Decoder):
         blend_seed: int | None = None,
     ) -> ScoreTokens:
         from ..symbolic.grid import GRID_METERS
-        from .composer import STYLES, Arrangement
+        from .composer import Arrangement, composer_style
 
-        style = STYLES[plan.style]
+        style = composer_style(plan)
         if plan.meter.name not in GRID_METERS:  # 9/8, 12/8, 5/4: the composer writes that melody
             return Arrangement(plan, style, random.Random(f"composer:{seed}")).write()
         temperature = float(getattr(sampling, "temperature", 1.0) or 1.0)
@@ -84,9 +84,9 @@ class GridDecoder(Decoder):
         self, plan: MusicPlan, seed: int, temperature: float = 1.0, blend_seed: int | None = None, in_key: bool = True
     ):
         """The model's parts over the chords the composer writes for this plan and seed."""
-        from .composer import STYLES, Arrangement
+        from .composer import Arrangement, composer_style
 
-        style = STYLES[plan.style]
+        style = composer_style(plan)
         chords = [c.label for c in Arrangement(plan, style, random.Random(f"composer:{seed}")).chords_per_bar()]
         return self.lead(plan, chords, seed, style.melody_density, temperature, blend_seed, in_key)
 

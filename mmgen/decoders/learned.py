@@ -24,7 +24,11 @@ from ..tokens import ScoreTokens
 from .base import Decoder, ProgressFn
 
 MODELS = ASSETS / "models"
-CHORALE_STYLES = {"ambient", "piano", "trailer", "waltz"}  # hymn-like plans read the chorale idiom
+# The learned models know two idioms, from their training data: folk tunes and Bach chorales. Plans
+# in these styles read them; any other style is written in the folk idiom and played by its own band,
+# and the report says so.
+CHORALE_STYLES = {"ambient", "piano", "trailer", "waltz", "classical", "underscore", "documentary", "gospel"}
+FOLK_STYLES = {"folk", "country", "celtic", "kids", "holiday", "comedy", "pop", "corporate", "ballad"}
 
 
 def model_dir(family: str) -> Path:
@@ -124,13 +128,15 @@ class SequenceDecoder(Decoder):
         sampling=None,
     ) -> ScoreTokens:
         """`sampling`: anything with `temperature` and `top_p` (0 = off), e.g. the request."""
-        from .composer import STYLES, Arrangement
+        from .composer import Arrangement, composer_style
 
-        style = STYLES[plan.style]
+        style = composer_style(plan)
         lead = None
         if meter_supported(plan.meter):  # 5/4 is not in the corpus: the composer writes that melody
             lead = self.lead_sheet(plan, seed, style.melody_density, sampling)
-        return Arrangement(plan, style, random.Random(f"composer:{seed}"), lead=lead).write()
+        tokens = Arrangement(plan, style, random.Random(f"composer:{seed}"), lead=lead).write()
+        tokens.notes = idiom_note(plan)
+        return tokens
 
     def decode_many(
         self, plans, seeds, sampling=None, conditioning=None, progress=None, on_frames=None, should_stop=None
@@ -151,13 +157,30 @@ class SequenceDecoder(Decoder):
             )
 
         model, tokenizer, _ = load(self.family)
-        style = "chorale" if plan.style in CHORALE_STYLES else "folk"
-        header = tokenizer.header(plan.key, style, tempo_bucket(plan.tempo_bpm))
+        header = tokenizer.header(plan.key, idiom(plan.style), tempo_bucket(plan.tempo_bpm))
         result = BarSampler(model, tokenizer).sample(
             header, plan.meter.name, plan.key.mode, plan.key.tonic_pc, bar_specs(plan, melody_density), seed, settings
         )
         bars = tokenizer.decode_bars(result.ids, plan.meter.name)
         return Lead([bar.chord for bar in bars], [bar.notes for bar in bars])
+
+
+def idiom(style: str) -> str:
+    return "chorale" if style in CHORALE_STYLES else "folk"
+
+
+def idiom_note(plan: MusicPlan) -> dict:
+    """What the report says about how far a learned model follows the plan's style."""
+    name = idiom(plan.style)
+    if plan.style in CHORALE_STYLES | FOLK_STYLES:
+        return {"idiom": name, "style_followed": "yes"}
+    return {
+        "idiom": name,
+        "style_followed": "partly",
+        "why": f"the learned models were trained on folk tunes and chorales, not {plan.style_label}: "
+        f"they write its chords and melody in the folk idiom, and the {plan.style_label} band "
+        "(instruments, groove, bass) plays them",
+    }
 
 
 class TransformerDecoder(SequenceDecoder):

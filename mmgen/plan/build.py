@@ -11,10 +11,12 @@ from ..encoders.reading import Reading, blend_scores
 from ..encoders.text import TextFeatures
 from ..request import GenerationRequest
 from ..timeline import bar_energies_from_curve, fit_duration, section_bounds_at_cuts
-from .choices import choose_instruments, choose_key, choose_meter, choose_moods, choose_style, choose_tempo
+from .arrangement import Band, choose_band
+from .choices import choose_key, choose_meter, choose_moods, choose_style, choose_tempo, feeling
 from .data import MusicPlan
 from .fitting import fit_video
 from .form import fit_lyrics, layout_sections, sections_from_starts
+from .messages import say
 
 
 def build_plan(
@@ -35,19 +37,19 @@ def build_plan(
         embedding = features.embedding if features is not None else np.zeros(384, np.float32)
         features = TextFeatures(embedding=embedding, scores=blend_scores(features and features.scores, reading))
         reasons.update(reading.reasons)
-    style, uses = choose_style(features, cues, descriptors, reasons, source)
+    style, colour, uses = choose_style(features, cues, descriptors, reasons, source)
     style_info = descriptors["styles"][style]
-    moods = choose_moods(features, descriptors, uses, style_info, reasons, source)
-    mood_info = [descriptors["moods"][m] for m in moods]
-    valence = (float(np.mean([m["valence"] for m in mood_info])) if mood_info else 0.3) + style_info.get("valence", 0.0)
-    arousal = float(np.mean([m["arousal"] for m in mood_info])) if mood_info else style_info["energy"]
+    moods = choose_moods(features, cues, descriptors, uses, reasons, source)
+    valence, arousal = feeling(moods, cues, style_info, descriptors, reasons)
     if reading is not None:  # the picture's own reading, not only the moods it won
         valence, arousal = (valence + reading.valence) / 2, (arousal + reading.arousal) / 2
 
     meter = choose_meter(request, cues, style_info, reasons)
-    key = choose_key(request, cues, valence, rng, reasons)
-    tempo, tempo_fixed = choose_tempo(request, cues, style_info, arousal, meter, reasons)
-    instruments = choose_instruments(cues, style_info, descriptors, reasons)
+    key = choose_key(request, cues, valence, style_info, rng, reasons)
+    colour_info = descriptors["styles"][colour] if colour and _named_style(cues, colour) else None
+    tempo, tempo_fixed = choose_tempo(request, cues, style_info, arousal, meter, reasons, colour_info)
+    band = choose_band(cues, style, colour, moods, descriptors, reasons)
+    instruments = band.instruments
     energy = float(np.clip(0.5 * style_info["energy"] + 0.5 * arousal, 0.05, 1.0))
 
     lyrics = reading.details.get("lyrics") if reading is not None else None
@@ -65,6 +67,7 @@ def build_plan(
             uses=uses,
             instruments=instruments,
             instrument_names=list(cues.instruments),
+            **_band_fields(band, colour, cues),
             sections=sections,
             total_bars=grid.total_bars,
             pickup_offset_beats=0.0,
@@ -100,6 +103,7 @@ def build_plan(
         uses=uses,
         instruments=instruments,
         instrument_names=list(cues.instruments),
+        **_band_fields(band, colour, cues),
         sections=sections,
         total_bars=grid.total_bars,
         pickup_offset_beats=grid.pickup_offset_beats,
@@ -114,3 +118,41 @@ def build_plan(
         picture_energies=picture_energies,
         scene=reading.details.get("caption", "") if reading is not None else "",
     )
+
+
+def _band_fields(band: Band, colour: str | None, cues: PromptCues) -> dict:
+    return {
+        "colour": colour or "",
+        "arrangement": dict(band.overrides),
+        "register_shift": band.register_shift,
+        "density_shift": band.density_shift,
+        "drum_level_cap": band.drum_level_cap,
+        "excluded": list(band.excluded),
+        "language": cues.language,
+        "words_read": words_read(cues),
+    }
+
+
+def words_read(cues: PromptCues) -> list[str]:
+    """What the description named outright, for the explanation: "lofi" (style), "no drums" (refused instrument)."""
+    kinds = {
+        "styles": "style",
+        "families": "family",
+        "moods": "mood",
+        "uses": "use",
+        "instruments": "instrument",
+        "tempo": "tempo",
+        "meter": "meter",
+    }
+    read, lang = [], cues.language
+    for mention in cues.words.mentions if cues.words else []:
+        kind = kinds.get(mention.kind) or ("tempo" if mention.name in ("faster", "slower") else "mood")
+        said = say(f"kind_{kind}", lang)
+        entry = f'"{mention.word}" ({say("refused", lang, kind=said) if mention.negated else said})'
+        if entry not in read:
+            read.append(entry)
+    return read
+
+
+def _named_style(cues: PromptCues, style: str) -> bool:
+    return bool(cues.words) and any(m.name == style for m in cues.words.named("styles"))

@@ -66,6 +66,14 @@ class MusicPlan:
     picture_energies: list[float] | None = None  # per bar 0..1, from a video's motion and light
     lyric_slots: list = field(default_factory=list)  # LyricSlot: the bars each sung line takes
     scene: str = ""  # a picture's caption (BLIP), when one was made
+    colour: str = ""  # a second style that lends some of its instruments and patterns ("lofi jazz")
+    arrangement: dict[str, str] = field(default_factory=dict)  # groove / bass / comp the style's defaults yield to
+    register_shift: int = 0  # semitones the moods move the melody by
+    density_shift: float = 0.0  # melody notes per beat the moods add
+    drum_level_cap: int = 2  # the groove's busiest layer the moods allow (0 lightest .. 2 all)
+    excluded: list[str] = field(default_factory=list)  # instruments the description refused ("no drums")
+    language: str = "en"  # the description's language: the explanation answers in it
+    words_read: list[str] = field(default_factory=list)  # what the description named outright
 
     @property
     def beat_s(self) -> float:
@@ -142,6 +150,14 @@ class MusicPlan:
             "meter": self.meter.name,
             "style": self.style,
             "style_label": self.style_label,
+            "colour": self.colour,
+            "arrangement": self.arrangement,
+            "language": self.language,
+            "words_read": self.words_read,
+            "excluded": self.excluded,
+            "register_shift": self.register_shift,
+            "density_shift": round(self.density_shift, 3),
+            "drum_level_cap": self.drum_level_cap,
             "moods": self.moods,
             "uses": self.uses,
             "instruments": self.instruments,
@@ -172,19 +188,33 @@ class MusicPlan:
         }
 
     def explain(self) -> str:
-        """The plan in plain words: what was chosen and why (Markdown)."""
-        r = self.reasons
-        form = " → ".join(f"{s.name} ({s.bars} bar{'s' if s.bars != 1 else ''})" for s in self.sections)
-        lines = [f"**What it read:** {r['input'][0].upper()}{r['input'][1:]}."] if r.get("input") else []
+        """The plan in plain words, in the description's language: what was chosen and why (Markdown)."""
+        from .messages import mood_name, say, style_name
+
+        r, lang = self.reasons, self.language
+        bars = lambda n: say("bar" if n == 1 else "bars", lang, n=n)
+        form = " → ".join(f"{s.name} ({bars(s.bars)})" for s in self.sections)
+        lines = [f"**{say('what_it_read', lang)}:** {r['input'][0].upper()}{r['input'][1:]}."] if r.get("input") else []
+        if self.words_read:
+            lines.append(f"**{say('words_read', lang)}:** {', '.join(self.words_read)}")
+        moods = ", ".join(mood_name(m, lang) for m in self.moods) or say("neutral", lang)
         lines += [
-            f"**Style:** {self.style_label} — {r.get('style', '')}",
-            f"**Mood:** {', '.join(self.moods) or 'neutral'} — {r.get('mood', '')}",
-            f"**Tempo:** {self.tempo_bpm:.1f} BPM — {r.get('tempo', '')}",
-            f"**Key:** {self.key.name} — {r.get('key', '')}",
-            f"**Time signature:** {self.meter.name} — {r.get('meter', '')}",
-            f"**Instruments:** {r.get('instruments', '')}",
-            *([f"**Song form:** {r['form']}"] if r.get("form") else []),
-            f"**Form:** {form}, then a final {self.key.tonic_name} chord that rings for "
-            f"{self.ring_s:.1f} s, ending at exactly {self.duration_s:g} s.",
+            f"**{say('style', lang)}:** {style_name(self.style, lang)} — {r.get('style', '')}",
+            f"**{say('mood', lang)}:** {moods} — {r.get('mood', '')}"
+            + (f"; {r['feeling']}" if r.get("feeling") else ""),
+            f"**{say('tempo', lang)}:** {self.tempo_bpm:.1f} BPM — {r.get('tempo', '')}",
+            f"**{say('key', lang)}:** {self.key.tonic_name} {say(self.key.mode, lang)} — {r.get('key', '')}",
+            f"**{say('meter', lang)}:** {self.meter.name} — {r.get('meter', '')}",
+            f"**{say('instruments', lang)}:** {r.get('instruments', '')}",
+            *([f"**{say('song_form', lang)}:** {r['form']}"] if r.get("form") else []),
+            f"**{say('form', lang)}:** "
+            + say(
+                "ending",
+                lang,
+                form=form,
+                tonic=self.key.tonic_name,
+                ring=f"{self.ring_s:.1f}",
+                duration=f"{self.duration_s:g}",
+            ),
         ]
         return "\n\n".join(lines)

@@ -13,7 +13,7 @@ import random
 import re
 from dataclasses import dataclass
 
-from ...music import nearest_pitch
+from ...music import MELODY_SCALES, nearest_pitch
 from ...plan import MusicPlan
 from ...tokens import Part, ScoreTokens
 from ..base import Decoder, ProgressFn
@@ -21,7 +21,7 @@ from . import grooves
 from .harmony import Chord, HarmonyModel
 from .melody import MelodyWriter
 from .parts import Voicer, write_bass, write_comp, write_pad
-from .styles import STYLES, ComposerStyle
+from .styles import ComposerStyle, composer_style
 from .vocal import sing_line
 
 MIX = {  # role -> (volume CC7, pan CC10, reverb CC91)
@@ -34,6 +34,7 @@ MIX = {  # role -> (volume CC7, pan CC10, reverb CC91)
     "timpani": (90, 64, 50),
     "vocal": (116, 64, 55),
 }
+SUSTAINED_PAD_STYLES = {"ambient", "trailer", "underscore", "horror", "documentary", "chinese", "japanese"}
 VOICE_PROGRAM = 53  # General MIDI "Voice Oohs": the sung line of a lyric setting
 # Learned parts: velocity = base + gain * energy per role; hats sit under the kick and snare.
 LEARNED_VELOCITY = {"melody": (72, 38), "bass": (70, 35), "chords": (58, 40), "drums": (70, 40)}
@@ -48,7 +49,7 @@ class ComposerDecoder(Decoder):
     def decode(
         self, plan: MusicPlan, seed: int, conditioning: dict | None = None, progress: ProgressFn | None = None
     ) -> ScoreTokens:
-        return Arrangement(plan, STYLES[plan.style], random.Random(f"composer:{seed}")).write()
+        return Arrangement(plan, composer_style(plan), random.Random(f"composer:{seed}")).write()
 
 
 @dataclass
@@ -86,8 +87,9 @@ class Arrangement:
             self.parts.pop("drums", None)
         self.chord_voicer = Voicer(style.comp_register)
         self.pad_voicer = Voicer(style.comp_register + 5)
+        scale = MELODY_SCALES[(style.scale or {}).get(plan.key.mode, "diatonic")][plan.key.mode]
         self.melody = MelodyWriter(
-            plan.key, plan.meter, style.melody_register, style.melody_density, style.staccato, rng
+            plan.key, plan.meter, style.melody_register, style.melody_density, style.staccato, rng, scale
         )
         self.phrase_bars = plan.phrase_bars
         self.sung_bars = {slot.start_bar + i for slot in plan.lyric_slots for i in range(slot.bars)}
@@ -110,7 +112,7 @@ class Arrangement:
         for section in plan.sections:
             # Repeated sections repeat their chords: A and A', Verse 1 and Verse 2.
             label = re.sub(r"\s*\d+$", "", section.name.rstrip("'")) if section.role != "intro" else "A"
-            if label not in by_label:
+            if label not in by_label and not self.style.progressions:
                 length = max(4, self.phrase_bars // span)  # a phrase needs room before its cadence
                 if self.style.loop:
                     by_label[label] = self.harmony.phrase(4, "open", start_on_tonic=label == "A")
@@ -118,10 +120,16 @@ class Arrangement:
                     by_label[label] = self.harmony.phrase(
                         length, "half", start_on_tonic=label == "A"
                     ) + self.harmony.phrase(length, "authentic", start_on_tonic=False)
+            if label not in by_label and self.style.progressions:
+                choices = self.style.progressions.get(plan.key.mode) or next(iter(self.style.progressions.values()))
+                by_label[label] = self.harmony.progression(choices[len(by_label) % len(choices)])
             progression = by_label[label]
             for i in range(section.bars):
                 bars.append(progression[(i // span) % len(progression)])
         # The cadence into the final chord: (pre-dominant) -> dominant -> tonic.
+        if self.style.cadence not in ("V", "v"):
+            bars[-1] = self.harmony.named_cadence(self.style.cadence)
+            return bars
         bars[-1] = self.harmony.cadence_chord()
         pre = "iv" if plan.key.mode == "minor" else "IV"
         if len(bars) >= 3 and bars[-1].label in ("V", "v") and pre in self.harmony.mode["chords"]:
@@ -144,6 +152,7 @@ class Arrangement:
             # lofi beat still has its drums; absolute energy sets loudness and busyness.
             level = energy / peak
             groove_level = 0 if level < 0.6 else (1 if level < 0.92 or self.plan.energy < 0.55 else 2)
+            groove_level = min(groove_level, self.style.drum_level_cap)
             bar_beat = plan.bar_start_beat(bar)
             next_chord = chords[bar + 1] if bar + 1 < len(chords) else self.harmony.tonic()
             last_bar = bar == len(chords) - 1
@@ -186,7 +195,7 @@ class Arrangement:
                         self.chord_voicer,
                         self.rng,
                     )
-            if "pad" in self.parts and (level >= 0.75 or plan.style in ("ambient", "trailer")):
+            if "pad" in self.parts and (level >= 0.75 or plan.style in SUSTAINED_PAD_STYLES):
                 write_pad(self.parts["pad"], chord, meter, bar_beat, energy, self.pad_voicer)
             if "ostinato" in self.parts and level >= 0.7:
                 self._ostinato(chord, bar_beat, energy, busy=groove_level == 2)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -32,6 +33,7 @@ class Chord:
     root_pc: int  # 0..11
     quality: str  # major | minor | diminished | augmented
     seventh: bool = False
+    dominant: bool = False  # the seventh is a minor seventh whatever the label ("I7" in a blues)
 
     def pitch_classes(self) -> list[int]:
         pcs = [(self.root_pc + i) % 12 for i in CHORD_INTERVALS[self.quality]]
@@ -41,6 +43,8 @@ class Chord:
 
     @property
     def seventh_interval(self) -> int:
+        if self.dominant:
+            return 10
         if self.quality == "diminished":
             return 10  # half-diminished
         if self.quality == "major" and self.label == "I":
@@ -56,6 +60,22 @@ class Chord:
     @property
     def fifth_pc(self) -> int:
         return (self.root_pc + CHORD_INTERVALS[self.quality][2]) % 12
+
+
+_ROMAN = {"i": 0, "ii": 2, "iii": 4, "iv": 5, "v": 7, "vi": 9, "vii": 11}
+_ROMAN_RE = re.compile(r"^(b|#)?(vii|iii|iv|vi|ii|v|i)(o|\+)?(7)?$", re.I)
+
+
+def parse_roman(label: str, tonic_pc: int) -> Chord:
+    """A roman numeral relative to the major scale of the tonic: "I", "vi", "bVII", "iv", "V7",
+    "viio". Upper case is a major chord, lower case minor; "o" diminished, "+" augmented."""
+    match = _ROMAN_RE.match(label)
+    if not match:
+        raise ValueError(f"not a roman numeral: {label!r}")
+    accidental, numeral, alteration, seventh = match.groups()
+    root = _ROMAN[numeral.lower()] + {"b": -1, "#": 1}.get(accidental or "", 0)
+    quality = {"o": "diminished", "+": "augmented"}.get(alteration or "", "major" if numeral.isupper() else "minor")
+    return Chord(label.rstrip("7"), (tonic_pc + root) % 12, quality, bool(seventh), dominant=bool(seventh))
 
 
 @cache
@@ -124,6 +144,22 @@ class HarmonyModel:
             )
             for label in labels
         ]
+
+    def progression(self, labels: tuple[str, ...]) -> list[Chord]:
+        """A style's own progression in this key (sevenths as the style colours them)."""
+        chords = []
+        for label in labels:
+            chord = parse_roman(label, self.key.tonic_pc)
+            if self.sevenths and not chord.seventh and label not in ("I", "i"):
+                chord = Chord(chord.label, chord.root_pc, chord.quality, True)
+            chords.append(chord)
+        return chords
+
+    def named_cadence(self, label: str) -> Chord:
+        """The chord before the final tonic when the style names it ("bVII" in rock, "IV" in gospel)."""
+        if label in ("V", "v"):
+            return self.cadence_chord()
+        return parse_roman(label, self.key.tonic_pc)
 
     def cadence_chord(self) -> Chord:
         """The chord before the final tonic, drawn from the corpus's cadences."""

@@ -38,11 +38,20 @@ class Motif:
 
 class MelodyWriter:
     def __init__(
-        self, key: Key, meter: Meter, center: int, density: float, staccato: float, rng: random.Random
+        self,
+        key: Key,
+        meter: Meter,
+        center: int,
+        density: float,
+        staccato: float,
+        rng: random.Random,
+        scale: tuple[int, ...] | None = None,
     ) -> None:
+        """`scale`: semitones above the tonic the melody steps through (default: the key's scale)."""
         self.key, self.meter, self.center, self.density = key, meter, center, density
         self.staccato, self.rng = staccato, rng
-        self.scale = [p for p in range(36, 100) if p % 12 in key.scale_pcs()]
+        pcs = {(key.tonic_pc + step) % 12 for step in scale} if scale else set(key.scale_pcs())
+        self.scale = [p for p in range(36, 100) if p % 12 in pcs]
         self.last_pitch = center
 
     # ---- motifs --------------------------------------------------------------------------

@@ -31,6 +31,53 @@ BASS_PATTERNS: dict[str, list[tuple[float, float, str]]] = {
     "bossa": [(0, 1.4, "root"), (2, 1.4, "fifth"), (3.5, 0.45, "approach")],
     "drone": [(0, 4.0, "root")],
     "none": [],
+    "rumble": [(b + s / 4, 0.2, "root") for b in range(4) for s in (1, 2, 3)],  # techno: the 16ths between kicks
+    "gallop": [(b + s / 4, 0.2, "root") for b in range(4) for s in (2, 3)],  # trance
+    "wobble": [
+        (0, 1.4, "root"),
+        (1.5, 0.2, "root"),
+        (1.75, 0.2, "octave"),
+        (2, 0.9, "root"),
+        (3, 0.2, "fifth"),
+        (3.25, 0.2, "root"),
+        (3.5, 0.4, "octave"),
+    ],
+    "808": [(0, 1.4, "root"), (1.5, 0.9, "root"), (2.5, 1.4, "fifth")],
+    "chug": [(s / 4, 0.2, "root") for s in (0, 1, 2, 3, 6, 7, 8, 9, 10, 11, 14, 15)],
+    "boogie": [
+        (i / 2, 0.45, w)
+        for i, w in enumerate(("root", "third", "fifth", "sixth", "seventh", "sixth", "fifth", "third"))
+    ],
+    "two_beat": [(0, 0.8, "root"), (2, 0.8, "fifth")],
+    "rnb": [(0, 1.2, "root"), (1.75, 0.25, "octave"), (2.5, 0.9, "fifth"), (3.5, 0.45, "approach")],
+    "gospel": [(0, 1.4, "root"), (1.5, 0.4, "fifth"), (2, 0.9, "octave"), (3, 0.45, "fifth"), (3.5, 0.45, "approach")],
+    "one_drop": [(0.5, 0.4, "root"), (1, 0.9, "root"), (2.5, 0.4, "fifth"), (3, 0.5, "octave"), (3.5, 0.4, "fifth")],
+    "dembow": [
+        (0, 0.7, "root"),
+        (0.75, 0.2, "root"),
+        (1.5, 0.4, "root"),
+        (2, 0.7, "fifth"),
+        (2.75, 0.2, "fifth"),
+        (3.5, 0.4, "root"),
+    ],
+    "tumbao": [(1.5, 1.4, "root"), (3, 0.9, "fifth")],  # salsa: the anticipated "and of 2" and 4
+    "marcato": [(0, 0.5, "root"), (1, 0.45, "root"), (2, 0.5, "fifth"), (3, 0.45, "root")],  # tango
+    "afro": [
+        (0, 0.4, "root"),
+        (0.75, 0.2, "octave"),
+        (1.5, 0.4, "fifth"),
+        (2.25, 0.2, "root"),
+        (2.5, 0.4, "seventh"),
+        (3.5, 0.4, "fifth"),
+    ],
+    "bhangra": [
+        (0, 0.45, "root"),
+        (0.75, 0.2, "root"),
+        (1.5, 0.45, "fifth"),
+        (2, 0.45, "root"),
+        (2.75, 0.2, "root"),
+        (3.5, 0.45, "fifth"),
+    ],
 }
 COMP_PATTERNS: dict[str, list[tuple[float, float, str]]] = {
     "rhodes": [(0, 2.4, "chord"), (2.5, 1.4, "chord")],
@@ -64,6 +111,61 @@ COMP_PATTERNS: dict[str, list[tuple[float, float, str]]] = {
         (3, 0.4, "chord"),
         (3.5, 0.4, "chord"),
     ],
+    "eighths_chords": [(i / 2, 0.4, "chord") for i in range(8)],  # synthwave, EDM: a pumping pulse
+    "supersaw": [
+        (0, 0.4, "chord"),
+        (0.75, 0.4, "chord"),
+        (1.5, 0.4, "chord"),
+        (2.5, 0.3, "chord"),
+        (3, 0.4, "chord"),
+        (3.5, 0.4, "chord"),
+    ],
+    "chug": [(s / 4, 0.2, "power") for s in (0, 1, 2, 3, 6, 7, 8, 9, 10, 11, 14, 15)],  # metal: palm-muted gallop
+    "shuffle": [(i / 2, 0.4 if i % 2 == 0 else 0.3, "chord") for i in range(8)],
+    "organ_hold": [(0, 1.9, "chord"), (2, 1.4, "chord"), (3.5, 0.45, "chord")],
+    "skank": [(1, 0.22, "chord"), (3, 0.22, "chord")],  # reggae: the chop on 2 and 4
+    "montuno": [
+        (0, 0.2, "top"),
+        (0.5, 0.2, "chord"),
+        (1, 0.2, "top"),
+        (1.5, 0.2, "chord"),
+        (2.5, 0.2, "chord"),
+        (3, 0.2, "top"),
+        (3.5, 0.2, "chord"),
+    ],
+    "syncopa": [(0, 0.6, "chord"), (1.5, 0.6, "chord"), (3, 0.6, "chord")],  # tango: 3 + 3 + 2
+    "rasgueado": [
+        (0, 0.4, "strum_down"),
+        (0.25, 0.2, "strum_up"),
+        (0.5, 0.4, "strum_down"),
+        (1.5, 0.4, "strum_down"),
+        (2, 0.4, "strum_down"),
+        (2.25, 0.2, "strum_up"),
+        (2.5, 0.4, "strum_down"),
+        (3.5, 0.4, "strum_up"),
+    ],
+    "highlife": [(s / 4, 0.15, "arp") for s in (0, 2, 3, 5, 6, 8, 10, 11, 13, 14)],  # afrobeat guitar
+    "bollywood_strings": [
+        (0.5, 0.3, "chord"),
+        (1, 0.3, "chord"),
+        (2.5, 0.3, "chord"),
+        (3, 0.3, "chord"),
+        (3.5, 0.3, "chord"),
+    ],
+    "pizzicato": [(0, 0.2, "bass"), (1, 0.2, "chord"), (2, 0.2, "bass5"), (3, 0.2, "chord")],
+    "tremolo": [(i / 4, 0.22, "chord") for i in range(16)],  # horror: strings trembling on the chord
+    "gliss": [
+        (0, 0.2, "arp"),
+        (0.25, 0.2, "arp"),
+        (0.5, 0.2, "arp"),
+        (0.75, 0.2, "arp"),
+        (1, 1.9, "arp"),
+        (3, 0.9, "arp"),
+    ],
+    "koto": [(0, 0.9, "arp"), (1, 0.45, "arp"), (1.5, 0.45, "arp"), (2, 1.9, "arp")],
+    "arp8": [(i / 2, 0.45, "arp") for i in range(8)],
+    "arp16": [(i / 4, 0.22, "arp") for i in range(16)],  # trance: a rolling sixteenth arpeggio
+    "alberti": [(i / 2, 0.45, ("low", "high", "mid", "high")[i % 4]) for i in range(8)],
 }
 BASS_REGISTER = 40  # E2
 
@@ -153,6 +255,8 @@ def write_bass(
             pitch = nearest_pitch(chord.third_pc, root + 4, 28, 60)
         elif what == "seventh":
             pitch = root + (chord.seventh_interval if chord.seventh else 12)
+        elif what == "sixth":
+            pitch = root + 9
         else:  # approach: a step below or above the next chord's root
             target = nearest_pitch(next_chord.root_pc, root, 28, 60)
             pitch = target + rng.choice((-1, 1, -2, 2)) if target != root else root + 7
@@ -189,7 +293,8 @@ def write_comp(
         events = _scaled(COMP_PATTERNS[pattern], meter)
         if pattern == "pad_long":
             events = [(0, bpb, "chord")]
-    for offset, duration, what in events:
+    arp = voicing + [p + 12 for p in voicing]
+    for index, (offset, duration, what) in enumerate(events):
         start = bar_beat + offset
         if start < skip_before:
             continue
@@ -201,6 +306,12 @@ def write_comp(
             third = nearest_pitch(chord.third_pc, voicer.center, 50, 72)
             seventh = nearest_pitch((chord.root_pc + chord.seventh_interval) % 12, third + 4, 52, 76)
             pitches = [third, seventh]
+        elif what == "arp":  # one note at a time, climbing the voicing over two octaves
+            pitches = [arp[index % len(arp)]]
+        elif what == "top":  # the top voice doubled an octave below (piano montuno)
+            pitches = [voicing[-1] - 12, voicing[-1]]
+        elif what in ("low", "mid", "high"):  # Alberti: the chord broken low-high-mid-high
+            pitches = [voicing[{"low": 0, "mid": 1, "high": -1}[what]]]
         elif what in ("bass", "bass5"):
             pc = chord.root_pc if what == "bass" else chord.fifth_pc
             pitches = [nearest_pitch(pc, voicer.center - 14, 38, 55)]

@@ -1,12 +1,12 @@
-"""How the composer plays each style: groove, bass line, accompaniment, melody character.
-
-The plan-level facts of a style (tempo range, meters, instruments) live in assets/descriptors.json;
-this table holds only what the composer does with them.
-"""
+"""How the composer plays a style: read from the style's entry in assets/vocabulary/styles.toml
+(groove, bass and accompaniment patterns, harmony habits, melody scale and character), then
+adjusted by the plan (a colouring style's patterns, the moods' register and density)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from ...vocabulary import load_vocabulary
 
 
 @dataclass(frozen=True)
@@ -21,23 +21,47 @@ class ComposerStyle:
     comp_register: int  # centre MIDI pitch of the accompaniment voicing
     staccato: float = 0.9  # fraction of each melody note actually held
     swing_unit: float = 0.5  # swung note value in beats (0.5 = eighths, 0.25 = sixteenths)
+    progressions: dict[str, tuple[tuple[str, ...], ...]] | None = None  # mode -> roman-numeral loops
+    cadence: str = "V"  # the chord before the final tonic
+    scale: dict[str, str] | None = None  # mode -> melody scale name (music.MELODY_SCALES)
+    drum_level_cap: int = 2  # the groove's busiest layer that may play
 
 
-STYLES: dict[str, ComposerStyle] = {
-    "lofi": ComposerStyle("lofi", "lofi", "rhodes", True, True, 0.45, 74, 60, 0.8, 0.25),
-    "pop": ComposerStyle("pop", "pulse8", "block_pulse", False, True, 0.55, 74, 62),
-    "rock": ComposerStyle("rock", "pulse8", "power", False, True, 0.5, 72, 52, 0.85),
-    "house": ComposerStyle("house", "offbeat", "stabs", True, True, 0.5, 76, 64, 0.6),
-    "dnb": ComposerStyle("dnb", "sub", "pad_long", True, True, 0.3, 76, 62, 0.9, 0.25),
-    "hiphop": ComposerStyle("hiphop", "hiphop", "block_sparse", True, True, 0.35, 74, 62, 0.7, 0.25),
-    "waltz": ComposerStyle(None, "waltz", "oompah", False, False, 0.45, 76, 64, 0.95),
-    "trailer": ComposerStyle("trailer", "ostinato", "pad_long", False, False, 0.25, 67, 60, 1.0),
-    "piano": ComposerStyle(None, "none", "piano_arpeggio", False, False, 0.45, 72, 52, 0.95),
-    "ambient": ComposerStyle(None, "drone", "harp_arpeggio", True, False, 0.15, 79, 60, 1.0),
-    "jazz": ComposerStyle("jazz", "walking", "jazz_comp", True, False, 0.6, 70, 60, 0.85),
-    "folk": ComposerStyle("folk", "root_fifth", "strum", False, False, 0.5, 74, 57, 0.9),
-    "funk": ComposerStyle("funk", "funk", "funk_chop", True, True, 0.5, 72, 64, 0.5, 0.25),
-    "bossa": ComposerStyle("bossa", "bossa", "bossa", True, False, 0.45, 74, 60, 0.9),
-    "chiptune": ComposerStyle("chiptune", "octave8", "chip_arpeggio", False, True, 0.65, 79, 67, 0.7),
-    "corporate": ComposerStyle("corporate", "pulse8", "piano_eighths", False, True, 0.45, 79, 64, 0.9),
-}
+def from_entry(entry: dict) -> ComposerStyle:
+    melody = entry["melody"]
+    scale = entry.get("scale", "diatonic")
+    progressions = entry.get("progressions")
+    return ComposerStyle(
+        groove=entry.get("groove"),
+        bass=entry["bass"],
+        comp=entry["comp"],
+        sevenths=entry["sevenths"],
+        loop=entry["harmony"] == "loop",
+        melody_density=melody["density"],
+        melody_register=melody["register"],
+        comp_register=entry["comp_register"],
+        staccato=melody.get("staccato", 0.9),
+        swing_unit=entry.get("swing_unit", 0.5),
+        progressions={m: tuple(tuple(p) for p in ps) for m, ps in progressions.items()}
+        if entry["harmony"] == "progressions"
+        else None,
+        cadence=entry.get("cadence", "V"),
+        scale=scale if isinstance(scale, dict) else {"major": scale, "minor": scale},
+    )
+
+
+STYLES: dict[str, ComposerStyle] = {name: from_entry(e) for name, e in load_vocabulary()["styles"].items()}
+
+
+def composer_style(plan) -> ComposerStyle:
+    """The style as this plan plays it: `plan.arrangement` patterns, the moods' register and
+    density (a MusicPlan; typed loosely to keep this module free of the plan package)."""
+    style = STYLES[plan.style]
+    overrides = {k: v for k, v in getattr(plan, "arrangement", {}).items() if k in ("groove", "bass", "comp")}
+    return replace(
+        style,
+        **overrides,
+        melody_register=style.melody_register + getattr(plan, "register_shift", 0),
+        melody_density=min(1.0, max(0.05, style.melody_density + getattr(plan, "density_shift", 0.0))),
+        drum_level_cap=getattr(plan, "drum_level_cap", 2),
+    )

@@ -1,0 +1,117 @@
+"""The band: which instrument plays each role, and how the moods and the words change the style's
+arrangement (a colouring style's instruments and patterns, "no drums", a softer kit, a pad,
+a higher or lower melody)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..encoders.cues import PromptCues
+from .choices import mood_degree
+from .messages import joined, mood_name, say, style_name
+
+PATTERN_OF_ROLE = {"drums": "groove", "bass": "bass", "chords": "comp"}  # what a colour lends with a role
+PAD_PROGRAM = {"electronic": 89, "hiphop": 89, "pop": 89}  # a mood's pad, by family; else strings
+STRINGS = 48
+FALLBACK_GROOVE = "pop"  # drums asked for in a style that has none
+DRUM_CAPS = {"soft": 1, "still": 0}  # a mood's "drums": the groove's busiest layer it allows
+
+
+@dataclass
+class Band:
+    instruments: dict[str, int]  # role -> General MIDI program (drums: the kit)
+    overrides: dict[str, str] = field(default_factory=dict)  # groove / bass / comp pattern names
+    register_shift: int = 0  # semitones the melody moves
+    density_shift: float = 0.0  # melody notes per beat added
+    drum_level_cap: int = 2  # the groove's busiest layer: 0 lightest .. 2 all
+    excluded: list[str] = field(default_factory=list)  # what the description refused
+
+
+def instrument_name(program: int, role: str, vocabulary: dict, language: str = "en") -> str:
+    """The instrument in the reader's words (its first word in the language, else its English name)."""
+    for name, entry in vocabulary["instruments"].items():
+        if (role == "drums" and name == "drums") or (role != "drums" and entry["program"] == program):
+            native = entry.get("words", {}).get(language) if language != "en" else None
+            return native[0] if native else name
+    import pretty_midi
+
+    name = pretty_midi.program_to_instrument_name(program).lower()  # e.g. "lead 1 (square)"
+    family = re.match(r"(lead|pad) \d \((.+)\)", name)
+    return f"{family.group(2)} synth {family.group(1)}" if family else name
+
+
+def choose_band(
+    cues: PromptCues, style: str, colour: str | None, moods: list[str], vocabulary: dict, reasons: dict
+) -> Band:
+    style_info, lang = vocabulary["styles"][style], cues.language
+    band = Band(instruments=dict(style_info["instruments"]))
+    notes: list[str] = []
+    if colour:
+        colour_info = vocabulary["styles"][colour]
+        for role in colour_info.get("colour", []):
+            if role in colour_info["instruments"]:
+                band.instruments[role] = colour_info["instruments"][role]
+                pattern = PATTERN_OF_ROLE.get(role)
+                if pattern and colour_info.get(pattern):
+                    band.overrides[pattern] = colour_info[pattern]
+        notes.append(
+            say("colours", lang, label=style_name(colour, lang), roles=joined(colour_info.get("colour", []), lang))
+        )
+
+    for name in moods:
+        mood, degree = vocabulary["moods"][name], mood_degree(cues, name)
+        band.register_shift += round(mood.get("register", 0) * degree / len(moods))
+        band.density_shift += mood.get("density", 0.0) * degree / len(moods)
+        band.drum_level_cap = min(band.drum_level_cap, DRUM_CAPS.get(mood.get("drums", ""), 2))
+        if mood.get("pad") and "pad" not in band.instruments:
+            band.instruments["pad"] = PAD_PROGRAM.get(style_info["family"], STRINGS)
+            notes.append(say("mood_pad", lang, mood=mood_name(name, lang)))
+
+    asked = cues.instruments
+    programs = {n: vocabulary["instruments"][n]["program"] for n in asked}
+    pitched = [n for n in asked if programs[n] >= 0]
+    for role, name in zip(("melody", "chords"), pitched):
+        band.instruments[role] = programs[name]
+    if "drums" in asked and "drums" not in band.instruments:
+        band.instruments["drums"] = 0
+        band.overrides.setdefault("groove", FALLBACK_GROOVE)
+    if pitched:
+        asked_words = {m.name: m.word for m in cues.words.named("instruments")} if cues.words else {}
+        notes.insert(0, say("asked", lang, names=joined([asked_words.get(n, n) for n in pitched], lang)))
+
+    for mention in cues.words.refused("instruments") if cues.words else []:
+        name = mention.name
+        band.excluded.append(name)
+        if name in ("drums",):
+            band.instruments.pop("drums", None)
+            band.instruments.pop("timpani", None)
+        elif name != "vocals":
+            program = vocabulary["instruments"][name]["program"]
+            for role in [r for r, p in band.instruments.items() if p == program and r != "drums"]:
+                if sum(1 for r in band.instruments if r != "drums") > 1:
+                    del band.instruments[role]
+        notes.append(
+            say(
+                "no_instrument",
+                lang,
+                name=instrument_name(
+                    vocabulary["instruments"][name]["program"], "drums" if name == "drums" else "", vocabulary, lang
+                ),
+                word=mention.word,
+            )
+        )
+
+    band.density_shift = float(np.clip(band.density_shift, -0.3, 0.3))
+    line_up = ", ".join(dict.fromkeys(instrument_name(p, r, vocabulary, lang) for r, p in _ordered(band.instruments)))
+    reasons["instruments"] = say("line_up", lang, line_up=line_up, label=style_name(style, lang)) + (
+        f"; {'; '.join(notes)}" if notes else ""
+    )
+    return band
+
+
+def _ordered(instruments: dict[str, int]) -> list[tuple[str, int]]:
+    order = ("melody", "chords", "pad", "ostinato", "bass", "timpani", "drums")
+    return sorted(instruments.items(), key=lambda rp: order.index(rp[0]) if rp[0] in order else 99)
