@@ -161,11 +161,16 @@ def _free_memory() -> None:
 
 def encode_prompt(prompt: str, descriptors: dict) -> tuple[TextFeatures | None, PromptCues]:
     """Step 2: the explicit cues and words of the prompt, and the sentence encoder's reading of it
-    (None when empty). A description not in English is read by the multilingual encoder when its
-    weights are here; else the English encoder reads an English gloss of the words found in it."""
+    (None when empty, or when the words name a style and a mood: then nothing is left for it to
+    decide, and a fresh process need not load it). A description not in English is read by the
+    multilingual encoder when its weights are here; else the English encoder reads an English
+    gloss of the words found in it."""
     cues = parse_cues(prompt, descriptors)
     if not prompt:
         return None, cues
+    words = cues.words
+    if words and (words.named("styles") or words.named("families")) and words.named("moods"):
+        return None, cues  # the words settle style and mood: the encoder would change nothing
     if cues.language == "en":
         return registry.get("encoder", "text").encode(prompt), cues
     if registry.availability("encoder", "text-multilingual").ok:
