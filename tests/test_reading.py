@@ -202,3 +202,11 @@ def test_the_language_is_recognised(prompt, language):
 def test_mixed_language_descriptions_read_both():
     p = plan("dark techno 给时装秀")
     assert p.style == "techno" and "fashion" in p.uses
+
+
+def test_captions_for_neural_engines_are_english_with_the_words_kept():
+    from mmgen.decoders.musicgen.captions import caption_for
+
+    caption = caption_for(plan("轻松的lofi，不要鼓"))
+    assert caption.startswith("轻松的lofi，不要鼓.")
+    assert "lo-fi hip hop track" in caption and "No drums." in caption and "calm" in caption

@@ -93,16 +93,7 @@ def choose_band(
             for role in [r for r, p in band.instruments.items() if p == program and r != "drums"]:
                 if sum(1 for r in band.instruments if r != "drums") > 1:
                     del band.instruments[role]
-        notes.append(
-            say(
-                "no_instrument",
-                lang,
-                name=instrument_name(
-                    vocabulary["instruments"][name]["program"], "drums" if name == "drums" else "", vocabulary, lang
-                ),
-                word=mention.word,
-            )
-        )
+        notes.append(say("no_instrument", lang, name=_own_word(name, vocabulary, lang), word=mention.word))
 
     band.density_shift = float(np.clip(band.density_shift, -0.3, 0.3))
     line_up = ", ".join(dict.fromkeys(instrument_name(p, r, vocabulary, lang) for r, p in _ordered(band.instruments)))
@@ -110,6 +101,12 @@ def choose_band(
         f"; {'; '.join(notes)}" if notes else ""
     )
     return band
+
+
+def _own_word(instrument: str, vocabulary: dict, language: str) -> str:
+    """An instrument's name in the reader's language (its first word there), else its English name."""
+    native = vocabulary["instruments"][instrument].get("words", {}).get(language) if language != "en" else None
+    return native[0] if native else instrument
 
 
 def _ordered(instruments: dict[str, int]) -> list[tuple[str, int]]:

@@ -33,4 +33,5 @@ def caption_for(plan: MusicPlan) -> str:
     facts = f"{round(plan.tempo_bpm)} bpm, {plan.key.name}, {plan.meter.name} time."
     lead = plan.prompt.strip().rstrip(".")
     scene = f"Music for a scene of {plan.scene.strip().rstrip('.')}." if plan.scene else ""
-    return " ".join(part for part in (f"{lead}." if lead else "", scene, sentence, facts) if part)
+    refused = f"No {' and no '.join(plan.excluded)}." if plan.excluded else ""  # "no drums", as asked
+    return " ".join(part for part in (f"{lead}." if lead else "", scene, sentence, refused, facts) if part)
