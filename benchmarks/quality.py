@@ -2,7 +2,10 @@
 tempo accuracy (librosa beat tracking vs the plan, 3 % tolerance, half/double allowed), key
 accuracy (chromagram + Krumhansl-Kessler vs the plan), loudness error, true peak, exact length.
 
-    python benchmarks/quality.py [--seeds 3] [--duration 30]
+    python benchmarks/quality.py [--seeds 3] [--duration 30] [--every-style]
+
+`--every-style` plays each style of the vocabulary, named by its own first English word, instead
+of the sixteen descriptions below.
 """
 
 from __future__ import annotations
@@ -40,12 +43,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--duration", type=float, default=30.0)
+    parser.add_argument("--every-style", action="store_true")
     args = parser.parse_args()
     from mmgen import GenerationRequest, generate
     from mmgen.eval import metrics
+    from mmgen.vocabulary import load_vocabulary
 
+    prompts = PROMPTS
+    if args.every_style:
+        prompts = [style["words"]["en"][0] for style in load_vocabulary()["styles"].values()]
     rows = []
-    for prompt in PROMPTS:
+    for prompt in prompts:
         for seed in range(args.seeds):
             track = generate(GenerationRequest(prompt=prompt, duration_s=args.duration, seed=seed))
             x, rate = track.audio.samples, track.audio.sample_rate_hz
@@ -69,7 +77,7 @@ def main() -> None:
         by_style.setdefault(r["style"], []).append(r)
     for style, rs in by_style.items():
         print(
-            f"{style:<10} tempo {np.mean([r['tempo_ok'] for r in rs]):.0%}  "
+            f"{style:<15} tempo {np.mean([r['tempo_ok'] for r in rs]):.0%}  "
             f"key {np.mean([r['key_ok'] for r in rs]):.0%}"
         )
     summary = {
