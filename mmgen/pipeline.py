@@ -176,7 +176,13 @@ def encode_prompt(prompt: str, descriptors: dict) -> tuple[TextFeatures | None, 
     if registry.availability("encoder", "text-multilingual").ok:
         return registry.get("encoder", "text-multilingual").encode(prompt), cues
     gloss = cues.words.english_gloss() if cues.words else ""
-    return (registry.get("encoder", "text").encode(gloss) if gloss else None), cues
+    if not gloss:
+        return None, cues
+    features = registry.get("encoder", "text").encode(gloss)
+    # A gloss names styles, uses and instruments well, but the moods in it were read already:
+    # the encoder's moods of a bare list of words would only add noise.
+    features.scores["moods"] = dict.fromkeys(features.scores["moods"], 0.0)
+    return features, cues
 
 
 def encode_media(request: GenerationRequest, descriptors: dict) -> tuple[Reading | None, object]:

@@ -23,7 +23,7 @@ MODIFIER_DEGREE = {"intense": 1.6, "soft": 0.5, "limit": 0.5}
 LATIN_LETTER = r"a-z0-9\u00c0-\u024f"  # a Latin-script word ends where these end
 CLAUSE_END = re.compile(r"[.;!?。；！？\n]|,\s*(?:but|pero|mais|aber|mas)\b|[，、](?:但|しかし)")
 LIST_GAP = re.compile(
-    r"^(?:[\s,/&+、，]|and|or|nor|y|o|e|ou|et|und|oder|ni|和|或|与|跟|や|と|・|와|과|이나|및|और|या|any|even)*$"
+    r"^(?:[\s/&+、]|and|or|nor|y|o|e|ou|et|und|oder|ni|和|或|与|跟|や|と|・|와|과|이나|및|और|या|any|even)*$"
 )
 SCRIPTS = {"han": "zh", "kana": "ja", "hangul": "ko", "devanagari": "hi"}
 
@@ -90,6 +90,7 @@ _LATIN = re.compile(f"[{LATIN_LETTER}]")
 # words only take an English plural.
 LONG_ENDINGS = ("s", "es", "e", "er", "en", "em", "n", "a", "as", "os", "x", "")
 SHORT_ENDINGS = ("s", "es", "")
+COMPOUND_PART = 5  # the shortest word found inside a German compound
 
 
 class _Scanner:
@@ -104,23 +105,27 @@ class _Scanner:
         for word in sorted(words, key=len, reverse=True):
             self.by_prefix.setdefault(word[:2], []).append(word)
 
-    def finditer(self, text: str):
+    def finditer(self, text: str, compounds: bool = False):
+        """`compounds`: German-style compounds too ("Gospelchor", "Hochzeitsvideo"): a longer
+        word may start or end inside a run of letters."""
         i = 0
         while i < len(text):
-            found = self._longest_at(text, i)
+            found = self._longest_at(text, i, compounds)
             if found:
                 yield i, found, text[i:found]
                 i = found
             else:
                 i += 1
 
-    def _longest_at(self, text: str, i: int) -> int | None:
+    def _longest_at(self, text: str, i: int, compounds: bool = False) -> int | None:
         after_letter = i > 0 and bool(_LATIN.match(text[i - 1]))
         for word in self.by_prefix.get(text[i : i + 2], []) + self.by_prefix.get(text[i], []):
-            if not text.startswith(word, i) or (after_letter and _LATIN.match(word[0])):
+            if not text.startswith(word, i):
+                continue
+            if after_letter and _LATIN.match(word[0]) and not (compounds and len(word) >= COMPOUND_PART):
                 continue
             end = i + len(word)
-            if not _LATIN.match(word[-1]):
+            if not _LATIN.match(word[-1]) or (compounds and len(word) >= COMPOUND_PART):
                 return end
             for ending in LONG_ENDINGS if len(word) >= 4 else SHORT_ENDINGS:
                 stop = end + len(ending)
@@ -226,6 +231,8 @@ def read_words(prompt: str) -> WordReading:
     scanner, table = _lexicon()
     hits = [(start, end, table[_base(found, table)]) for start, end, found in scanner.finditer(text)]
     languages = _languages(text, hits)
+    if languages[0] == "de":  # read again, finding the words inside compounds
+        hits = [(s, e, table[_base(f, table)]) for s, e, f in scanner.finditer(text, compounds=True)]
     mentions: list[Mention] = []
     modifiers: list[tuple[int, int, str]] = []  # (start, end, kind) of the little words
     for start, end, entries in hits:
