@@ -12,6 +12,7 @@ import json
 import os
 import queue
 import random
+import re
 import tempfile
 import threading
 import time
@@ -20,6 +21,7 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 import soundfile as sf
+from gradio.i18n import I18nData
 
 import mmgen
 import mmgen.paths
@@ -44,20 +46,69 @@ MAX_UPLOAD = os.environ.get("MMGEN_MAX_UPLOAD", "200mb")  # videos; pictures and
 # Measured by benchmarks/transformer_decode.py on a 2-core CPU (int8 path): 10 s of audio in 15 s.
 CPU_SECONDS_PER_AUDIO_SECOND = 1.5
 
+STUDIO_TEXT_FILE = ASSETS / "i18n" / "studio.toml"
 
-def decoder_choices() -> tuple[list[tuple[str, str]], str, str]:
+
+def studio_text(path: Path = STUDIO_TEXT_FILE) -> dict[str, dict[str, str]]:
+    """The studio's interface text, {locale: {key: text}}: one table per locale in studio.toml
+    ([en] has every key; a key another table lacks falls back to English in the browser)."""
+    import tomllib
+
+    seconds = f"{CPU_SECONDS_PER_AUDIO_SECOND:g}"
+    tables = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {
+        locale: {key: str(text).replace("{cpu_seconds}", seconds) for key, text in table.items()}
+        for locale, table in tables.items()
+    }
+
+
+TEXT = studio_text()
+# The labels are keys, translated in the browser: its language picks the table, English is the
+# fallback. The frontend fills in one key per string, so a label mixes at most one with plain text.
+i18n = gr.I18n(**TEXT)
+I18N_MARK = re.compile(r"__i18n__(\{[^}]*\})")
+
+
+def in_english(label):
+    """A label as English text: an i18n key (or a string carrying one) with its [en] wording."""
+    if isinstance(label, I18nData):
+        return TEXT["en"].get(label.key, label.key)
+    if isinstance(label, dict) and "key" in label:
+        return TEXT["en"].get(label["key"], label["key"])
+    if isinstance(label, str):
+        return I18N_MARK.sub(lambda mark: in_english(json.loads(mark.group(1))), label)
+    return label
+
+
+class Studio(gr.Blocks):
+    """The studio's Blocks: the API page and gradio_client name each parameter and output by its
+    English label (Gradio would show the i18n keys there; only the page itself is translated)."""
+
+    def get_api_info(self, all_endpoints: bool = False, page: str | None = None):
+        info = super().get_api_info(all_endpoints=all_endpoints, page=page)
+        for endpoint in [*info.get("named_endpoints", {}).values(), *info.get("unnamed_endpoints", {}).values()]:
+            for entry in [*endpoint.get("parameters", []), *endpoint.get("returns", [])]:
+                entry["label"] = in_english(entry.get("label"))
+        return info
+
+
+def decoder_choices(translated: bool = False) -> tuple[list[tuple[str, str]], str, str]:
     """(label, name) of the decoders that can run here, the default, and a note on the others.
-    MusicGen is the default only with a GPU; on a CPU it is offered with its time cost."""
+    MusicGen is the default only with a GPU; on a CPU it is offered with its time cost.
+    `translated`: the labels carry i18n keys for the browser (plain English otherwise)."""
     import torch
 
     gpu = torch.cuda.is_available()
+    text = i18n if translated else TEXT["en"].__getitem__
     rows = mmgen.available_decoders()
     choices = []
     for r in rows:
         if r["available"]:
-            label = f"{r['name']} — {r['description'].split(':')[0]}"
-            if not r["offline"] and not gpu:
-                label += f" (on this CPU about {CPU_SECONDS_PER_AUDIO_SECOND:g} s per second of music)"
+            short, key = r["description"].split(":")[0], f"engine_{r['name']}"
+            if not r["offline"] and not gpu:  # one key per label: the time note
+                label = f"{r['name']} — {short} " + text("engine_cpu_cost")
+            else:  # the engine's short name, in the browser's language where studio.toml has it
+                label = f"{r['name']} — " + (i18n(key) if translated and key in TEXT["en"] else short)
             choices.append((label, r["name"]))
     names = [name for _, name in choices]
     default = "musicgen" if gpu and "musicgen" in names else (names[0] if names else None)
@@ -68,8 +119,11 @@ def decoder_choices() -> tuple[list[tuple[str, str]], str, str]:
         choices,
         default,
         (
-            "<details><summary>Engines not offered on this machine "
-            f"({len(missing)})</summary>\n\n" + "\n".join(missing) + "\n\n</details>"
+            "<details><summary>"
+            + text("engines_not_offered")
+            + f" ({len(missing)})</summary>\n\n"
+            + "\n".join(missing)
+            + "\n\n</details>"
         ),
     )
 
@@ -83,17 +137,18 @@ def _clip_arguments(decoder: str, clip: str | None) -> dict:
 
 
 def vocal_choices() -> tuple[list[tuple[str, str]], str]:
-    """(label, name) of the sung-vocal engines that can run here, and a note on the others."""
+    """(label, name) of the sung-vocal engines that can run here, and a note on the others
+    (labels carry i18n keys; the engines' names and reasons stay as mmgen gives them)."""
     from mmgen import registry
 
-    choices, missing = [("None (a synth voice plays the tune)", "none")], []
+    choices, missing = [(i18n("vocals_none"), "none")], []
     for entry in registry.entries("singer"):
         status = entry.check()
         if status.ok:
-            choices.append((f"Sung by {entry.name}", entry.name))
+            choices.append((i18n("vocals_sung_by") + f" {entry.name}", entry.name))
         else:
             missing.append(f"{entry.name}: {status.reason}")
-    return choices, ("Sung vocals not offered here — " + "; ".join(missing)) if missing else ""
+    return choices, (i18n("vocals_not_offered") + " " + "; ".join(missing)) if missing else ""
 
 
 HISTORY_COLUMNS = ("#", "Description", "Length (s)", "Engine", "Seed")
@@ -389,119 +444,114 @@ def make_track_gpu_seconds(*args, **kwargs) -> int:
     return gpu_seconds(decoder, offline, music_s, int(given["variations"] or 1), sung)
 
 
+def _examples(samples: list, inputs: list, **options) -> gr.Examples:
+    """gr.Examples without column headers: Gradio's frontend does not translate them (it would
+    show the i18n keys), and the heading above says what the examples are."""
+    shown = gr.Examples(samples, inputs=inputs, **options)
+    shown.dataset.headers = []
+    return shown
+
+
 def build_app() -> gr.Blocks:
     examples = json.loads((ASSETS / "examples.json").read_text(encoding="utf-8"))
     lyric_examples = json.loads((ASSETS / "lyrics_examples.json").read_text(encoding="utf-8"))
     media_examples = json.loads((ASSETS / "media_examples.json").read_text(encoding="utf-8"))
-    choices, default_decoder, unavailable_note = decoder_choices()
+    choices, default_decoder, unavailable_note = decoder_choices(translated=True)
+    # What the lists show is translated; the values (the API's) stay "Auto", "D minor", "3/4".
+    key_choices = [(i18n("auto"), AUTO)] + [
+        (f"{name} " + i18n(f"key_{mode}"), choice) for choice in KEY_CHOICES[1:] for name, mode in [choice.split(" ")]
+    ]
+    meter_choices = [(i18n("auto"), AUTO)] + [(meter, meter) for meter in METER_CHOICES[1:]]
     # Gradio's cached copies of results: every 10 minutes, those older than 30 minutes go.
-    with gr.Blocks(title="mmgen studio", delete_cache=(600, 1800)) as app:
-        gr.Markdown(
-            "# mmgen studio\nDescribe the music your video needs; get a finished track: "
-            "exact length, on tempo, with a real ending, mastered to streaming loudness."
-        )
+    with Studio(title="mmgen studio", delete_cache=(600, 1800)) as app:
+        gr.Markdown(i18n("intro"))
         with gr.Row():
             with gr.Column(scale=3):
                 # Which tab is showing (hidden, but part of the API: "auto" uses whatever file is given).
                 source = gr.Textbox(value="auto", visible=False, label="Source")
                 with gr.Tabs():
-                    with gr.Tab("Text", id="text") as text_tab:
-                        gr.Markdown("Describe the music below and choose its length.")
-                    with gr.Tab("Image", id="image") as image_tab:
+                    with gr.Tab(i18n("tab_text"), id="text") as text_tab:
+                        gr.Markdown(i18n("text_hint"))
+                    with gr.Tab(i18n("tab_image"), id="image") as image_tab:
                         image = gr.Image(
-                            label="Your picture (a photo or a storyboard frame)",
+                            label=i18n("image_label"),
                             type="filepath",
                             sources=["upload", "clipboard"],
                             height=220,
                         )
-                        gr.Markdown(
-                            "The music takes its mood, energy and key from the picture's light and "
-                            "colour; words below refine it."
-                        )
-                        gr.Examples(
+                        gr.Markdown(i18n("image_hint"))
+                        _examples(
                             [[str(ASSETS / e["file"])] for e in media_examples["image"]],
                             inputs=[image],
-                            label="Try a picture",
+                            label=i18n("image_examples"),
                             example_labels=[e["label"] for e in media_examples["image"]],
                         )
-                    with gr.Tab("Lyrics", id="lyrics") as lyrics_tab:
+                    with gr.Tab(i18n("tab_lyrics"), id="lyrics") as lyrics_tab:
                         lyrics = gr.Textbox(
-                            label="Your lyrics",
+                            label=i18n("lyrics_label"),
                             lines=8,
                             max_length=5000,
                             value="",
-                            placeholder="[Verse]\nI walked along the river in the rain\n...\n\n"
-                            "[Chorus]\nTonight we are on fire\n...",
-                            info="Mark sections with [Verse], [Chorus], [Bridge], or leave a blank "
-                            "line between them. The song's length follows the words.",
+                            placeholder=i18n("lyrics_placeholder"),
+                            info=i18n("lyrics_info"),
                         )
-                        gr.Examples(
+                        _examples(
                             [[e["lyrics"]] for e in lyric_examples],
                             inputs=[lyrics],
-                            label="Try a song",
+                            label=i18n("lyrics_examples"),
                             examples_per_page=3,
                         )
                         singers, singers_note = vocal_choices()
-                        vocals = gr.Dropdown(singers, value="none", label="Vocals")
+                        vocals = gr.Dropdown(singers, value="none", label=i18n("vocals_label"))
                         if singers_note:
                             gr.Markdown(f"<small>{singers_note}</small>")
-                    with gr.Tab("Video", id="video") as video_tab:
-                        video = gr.Video(
-                            label="Your video (the music will be exactly as long)", sources=["upload"], height=220
-                        )
+                    with gr.Tab(i18n("tab_video"), id="video") as video_tab:
+                        video = gr.Video(label=i18n("video_label"), sources=["upload"], height=220)
                         cuts = gr.Textbox(
                             value="",
-                            label="Cut times to hit (optional)",
-                            placeholder="e.g. 3.2, 7.9, 12.4",
-                            info="Seconds. Empty = the cuts mmgen finds in the video.",
+                            label=i18n("cuts_label"),
+                            placeholder=i18n("cuts_placeholder"),
+                            info=i18n("cuts_info"),
                         )
                         video_audio = gr.Radio(
-                            [
-                                ("Automatic (keep speech, duck the music under it)", "auto"),
-                                ("Music only", "music"),
-                                ("Keep the original sound quietly", "mix"),
-                                ("Keep the original sound in front", "duck"),
-                            ],
+                            [(i18n(f"video_audio_{mode}"), mode) for mode in ("auto", "music", "mix", "duck")],
                             value="auto",
-                            label="The video's own sound",
+                            label=i18n("video_audio_label"),
                         )
-                        gr.Examples(
+                        _examples(
                             [[str(ASSETS / e["file"])] for e in media_examples["video"]],
                             inputs=[video],
-                            label="Try a video",
+                            label=i18n("video_examples"),
                             example_labels=[e["label"] for e in media_examples["video"]],
                         )
                 prompt = gr.Textbox(
-                    label="Describe the music",
+                    label=i18n("prompt_label"),
                     lines=3,
                     max_length=MAX_PROMPT_CHARS,
-                    placeholder="e.g. chill lofi beat for a cooking video, in D minor",
-                    info='Style, mood, instruments, what it is for. Tempo ("96 bpm"), '
-                    'key ("in D minor") and time ("3/4", "waltz") are understood too.',
+                    placeholder=i18n("prompt_placeholder"),
+                    info=i18n("prompt_info"),
                 )
                 duration = gr.Slider(
                     *DURATION_RANGE_S,
                     value=30,
                     step=0.5,
-                    label="Length (seconds)",
-                    info="The track ends exactly here, with a proper ending (a video or lyrics set their own).",
+                    label=i18n("duration_label"),
+                    info=i18n("duration_info"),
                 )
-                with gr.Accordion("Fine-tune (optional)", open=False):
+                with gr.Accordion(i18n("fine_tune"), open=False):
                     with gr.Row():
-                        bpm = gr.Number(
-                            value=0, label="Tempo (BPM)", info="0 = chosen for you (30–300)", minimum=0, maximum=300
-                        )
-                        key = gr.Dropdown(KEY_CHOICES, value=AUTO, label="Key")
-                        meter = gr.Dropdown(METER_CHOICES, value=AUTO, label="Time signature")
+                        bpm = gr.Number(value=0, label=i18n("bpm_label"), info=i18n("bpm_info"), minimum=0, maximum=300)
+                        key = gr.Dropdown(key_choices, value=AUTO, label=i18n("key_label"))
+                        meter = gr.Dropdown(meter_choices, value=AUTO, label=i18n("meter_label"))
                     with gr.Row():
                         seed = gr.Textbox(
                             value="",
-                            label="Seed",
-                            placeholder="random",
-                            info="Same seed + same settings = same music. Empty = surprise me.",
+                            label=i18n("seed_label"),
+                            placeholder=i18n("seed_placeholder"),
+                            info=i18n("seed_info"),
                         )
-                        dice = gr.Button("🎲 New seed", size="sm")
-                    decoder = gr.Dropdown(choices, value=default_decoder, label="Engine")
+                        dice = gr.Button(i18n("new_seed"), size="sm")
+                    decoder = gr.Dropdown(choices, value=default_decoder, label=i18n("engine_label"))
                     if unavailable_note:
                         gr.Markdown(unavailable_note)
                     variations = gr.Slider(
@@ -509,50 +559,50 @@ def build_app() -> gr.Blocks:
                         MAX_VARIATIONS,
                         value=1,
                         step=1,
-                        label="Takes",
-                        info="Several versions at once, each from its own seed.",
+                        label=i18n("takes_label"),
+                        info=i18n("takes_info"),
                     )
                     blend_seed = gr.Textbox(
                         value="",
-                        label="Blend into seed (Learned VAE only)",
-                        placeholder="none",
-                        info="The melody drifts from this track's seed to that seed's "
-                        "over the piece. Other engines ignore it.",
+                        label=i18n("blend_label"),
+                        placeholder=i18n("blend_placeholder"),
+                        info=i18n("blend_info"),
                     )
-                with gr.Accordion("Advanced: sampling (neural and learned engines)", open=False):
-                    gr.Markdown(
-                        "These shape how a neural engine such as MusicGen picks each sound token "
-                        "(the learned engines use the temperature for their notes; the Transformer "
-                        "and LSTM also top-p). "
-                        "The composer ignores them."
-                    )
+                with gr.Accordion(i18n("advanced"), open=False):
+                    gr.Markdown(i18n("advanced_hint"))
                     with gr.Row():
                         temperature = gr.Slider(
-                            0.05, 3.0, value=1.0, step=0.05, label="Temperature", info="Higher = more adventurous"
+                            0.05,
+                            3.0,
+                            value=1.0,
+                            step=0.05,
+                            label=i18n("temperature_label"),
+                            info=i18n("temperature_info"),
                         )
                         guidance = gr.Slider(
                             1.0,
                             15.0,
                             value=3.0,
                             step=0.5,
-                            label="Guidance",
-                            info="How closely to follow the description",
+                            label=i18n("guidance_label"),
+                            info=i18n("guidance_info"),
                         )
                     with gr.Row():
-                        top_k = gr.Slider(0, 2048, value=250, step=1, label="Top-k", info="0 = off")
-                        top_p = gr.Slider(0.0, 1.0, value=0.0, step=0.05, label="Top-p", info="0 = off")
+                        top_k = gr.Slider(0, 2048, value=250, step=1, label=i18n("top_k_label"), info=i18n("off_info"))
+                        top_p = gr.Slider(
+                            0.0, 1.0, value=0.0, step=0.05, label=i18n("top_p_label"), info=i18n("off_info")
+                        )
                     audio_clip = gr.Audio(
-                        label="Your clip: a melody to follow (melody engines, up to 30 s) "
-                        "or music to continue (other MusicGen engines, up to 20 s)",
+                        label=i18n("clip_label"),
                         sources=["upload", "microphone"],
                         type="filepath",
                     )
                 with gr.Row():
-                    generate = gr.Button("Generate", variant="primary", scale=3)
-                    cancel = gr.Button("Cancel", variant="stop", scale=1)
+                    generate = gr.Button(i18n("generate"), variant="primary", scale=3)
+                    cancel = gr.Button(i18n("cancel"), variant="stop", scale=1)
             with gr.Column(scale=4):
                 live = gr.Audio(
-                    label="Live preview: plays while the rest is generated (not yet mastered)",
+                    label=i18n("live_label"),
                     streaming=True,
                     autoplay=True,
                     interactive=False,
@@ -560,35 +610,35 @@ def build_app() -> gr.Blocks:
                 )
                 players = [
                     gr.Audio(
-                        label="Your track" if i == 0 else f"Take {i + 1}",
+                        label=i18n("track_label") if i == 0 else i18n("take_label") + f" {i + 1}",
                         type="filepath",
                         interactive=False,
                         visible=i == 0,
                     )
                     for i in range(MAX_VARIATIONS)
                 ]
-                scored = gr.Video(label="Your video with its soundtrack", visible=False, interactive=False)
+                scored = gr.Video(label=i18n("scored_label"), visible=False, interactive=False)
                 picture = gr.Image(
-                    label="The track and its plan over time",
+                    label=i18n("picture_label"),
                     type="filepath",
                     interactive=False,
                     show_label=True,
                     height=300,
                 )
-                plan_text = gr.Markdown(label="The plan", value="*The plan of your track will appear here.*")
-                downloads = gr.File(
-                    label="Downloads (WAV, MP3, MIDI, MP4, report)", file_count="multiple", interactive=False
-                )
-                with gr.Accordion("Your tracks this session", open=False):
+                plan_text = gr.Markdown(label=i18n("plan_label"), value=i18n("plan_placeholder"))
+                downloads = gr.File(label=i18n("downloads_label"), file_count="multiple", interactive=False)
+                with gr.Accordion(i18n("history"), open=False):
                     history = gr.State([])
                     history_table = gr.Dataframe(
                         headers=list(HISTORY_COLUMNS),
                         value=[],
                         interactive=False,
                         wrap=True,
-                        label="Pick a row to hear it again and reuse its settings",
+                        label=i18n("history_label"),
                     )
-        gr.Examples([[e["prompt"], e["duration_s"]] for e in examples], inputs=[prompt, duration], label="Try one")
+        _examples(
+            [[e["prompt"], e["duration_s"]] for e in examples], inputs=[prompt, duration], label=i18n("prompt_examples")
+        )
         dice.click(lambda: str(random.randint(0, MAX_SEED)), outputs=seed, api_visibility="private")
         for tab, name in ((text_tab, "text"), (image_tab, "image"), (lyrics_tab, "lyrics"), (video_tab, "video")):
             tab.select(lambda name=name: name, outputs=source, api_visibility="private")
@@ -645,7 +695,7 @@ def main() -> None:
     port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
     app = build_app()
     app.queue(max_size=MAX_QUEUE, default_concurrency_limit=1)
-    app.launch(server_name=host, server_port=port, show_error=False, max_file_size=MAX_UPLOAD)
+    app.launch(server_name=host, server_port=port, show_error=False, max_file_size=MAX_UPLOAD, i18n=i18n)
 
 
 if __name__ == "__main__":

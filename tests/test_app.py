@@ -274,3 +274,140 @@ def test_every_tab_has_examples_that_load():
         assert load_image(str(root / example["file"])).ndim == 3  # decodes as a picture
     for example in media["video"]:
         assert probe_video(str(root / example["file"])).duration_s >= 5
+
+
+# The studio in other languages: labels are gr.I18n keys, their wording in assets/i18n/studio.toml.
+MARK = "__i18n__"
+
+
+def _keys_in_app_source() -> set[str]:
+    """The i18n("...") keys app.py names literally (f-string keys are checked on the built app)."""
+    import ast
+
+    source = (Path(__file__).resolve().parents[1] / "app.py").read_text(encoding="utf-8")
+    return {
+        node.args[0].value
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "i18n"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+    }
+
+
+def _keys_in(value) -> list[str]:
+    """The i18n keys a config value carries: I18nData, their dict form, or strings with markers."""
+    import json
+
+    from gradio.i18n import I18nData
+
+    if isinstance(value, I18nData):
+        return [value.key]
+    if isinstance(value, dict):
+        if value.get("__type__") == "translation_metadata":
+            return [value["key"]]
+        return [k for v in value.values() for k in _keys_in(v)]
+    if isinstance(value, (list, tuple)):
+        return [k for v in value for k in _keys_in(v)]
+    if isinstance(value, str) and MARK in value:
+        return [json.loads(part[: part.index("}") + 1])["key"] for part in value.split(MARK)[1:]]
+    return []
+
+
+@pytest.fixture(scope="module")
+def studio():
+    import importlib
+
+    return importlib.import_module("app").build_app()
+
+
+def test_every_label_has_english_and_chinese_text(studio):
+    """Each key the studio uses (named in app.py, or built from data: engines, keys, sound
+    options) has English and Chinese wording; the other locales only use keys English has, and
+    keep its placeholders."""
+    import importlib
+
+    text = importlib.import_module("app").TEXT
+    used = _keys_in_app_source() | set(_keys_in([c["props"] for c in studio.config["components"]]))
+    assert len(used) >= 70 and {"generate", "prompt_label", "key_minor", "video_audio_duck"} <= used
+    for locale in ("en", "zh"):
+        assert sorted(used - set(text[locale])) == [], f"keys without {locale} text"
+        assert all(text[locale][key].strip() for key in used)
+    assert set(text) >= {"en", "zh", "es", "ja", "ko", "pt", "fr", "de", "hi"}
+    for locale, table in text.items():
+        assert sorted(set(table) - set(text["en"])) == [], f"{locale} has keys English lacks"
+        assert all(("{" in table[k]) == ("{" in text["en"][k]) for k in table), f"{locale} lost a placeholder"
+    assert text["zh"]["duration_label"] == "时长（秒）" and text["zh"]["generate"] == "生成"
+    assert text["zh"]["engine_cpu_cost"].count("1.5") == 1  # the measured CPU cost, filled in
+
+
+def test_the_built_studio_translates_what_the_browser_can(studio):
+    """Gradio's frontend fills in one key per string, in labels, info, placeholders, buttons,
+    Markdown and choices, but not in table headers or example captions: none carries a key there,
+    none carries two, and no visible label is left as plain English."""
+    import importlib
+
+    untranslated = []
+    for component in studio.config["components"]:
+        props = component["props"]
+        for name, value in props.items():
+            values = value if name == "choices" else [value]
+            for entry in values:
+                for part in entry if isinstance(entry, (list, tuple)) else [entry]:
+                    assert not (isinstance(part, str) and part.count(MARK) > 1), (name, part)
+        for name in ("headers", "sample_labels"):
+            assert _keys_in(props.get(name)) == [], f"{component['type']} {name} would show i18n keys"
+        if props.get("visible") is not False and isinstance(props.get("label"), str) and MARK not in props["label"]:
+            untranslated.append((component["type"], props["label"]))
+    assert untranslated == []
+    app = importlib.import_module("app")
+    by_label = {key: c["props"] for c in studio.config["components"] for key in _keys_in(c["props"].get("label"))}
+    assert [value for _label, value in by_label["key_label"]["choices"]] == app.KEY_CHOICES  # the API's values
+
+
+def test_the_served_studio_carries_its_translations(server, client):
+    """`python app.py` launches with the translations: the page's config holds every locale's
+    table, and the API still names its parameters in plain English."""
+    import importlib
+    import json
+    from urllib.request import urlopen
+
+    with urlopen(f"{server}config", timeout=30) as response:
+        config = json.load(response)
+    assert config["i18n_translations"] == importlib.import_module("app").TEXT
+    endpoint = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/generate"]
+    labels = [p["label"] for p in endpoint["parameters"] + endpoint["returns"]]
+    assert labels[:2] == ["Describe the music", "Length (seconds)"] and "Take 2" in labels
+    assert all(isinstance(label, str) and MARK not in label for label in labels)
+
+
+def test_a_chinese_browser_sees_the_studio_in_chinese(server):
+    """Chromium with the locale zh-CN: tabs, labels and buttons in Chinese, no key left showing.
+    A screenshot lands in test-artifacts/screenshots/studio-zh.png."""
+    import importlib
+    import shutil
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"  # as in test_browser.py
+    if not Path(chromium).exists():
+        pytest.skip("needs Debian's chromium (apt-get install chromium; .ci/run does)")
+    shots = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
+    zh = importlib.import_module("app").TEXT["zh"]
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 1000}).new_page()
+            page.goto(server)
+            page.get_by_role("button", name=zh["generate"], exact=True).wait_for(timeout=30_000)
+            for tab in ("tab_text", "tab_image", "tab_lyrics", "tab_video"):
+                assert page.get_by_role("tab", name=zh[tab], exact=True).is_visible()
+            assert page.get_by_label(zh["prompt_label"]).is_visible()
+            page.get_by_text(zh["fine_tune"], exact=True).click()
+            assert page.get_by_role("combobox", name=zh["key_label"], exact=True).input_value() == zh["auto"]
+            assert page.get_by_text(zh["duration_label"]).first.is_visible()
+            assert MARK not in page.locator("body").inner_text()
+            shots.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=shots / "studio-zh.png", full_page=True)
+        finally:
+            browser.close()
