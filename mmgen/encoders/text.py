@@ -8,8 +8,10 @@ works offline. `MMGEN_TEXT_ENCODER` may point at another sentence-transformers c
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import threading
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,34 +109,105 @@ class TextFeatures:
 
 
 class TextEncoder:
-    """Sentence embeddings with mean pooling, as all-MiniLM-L6-v2 was trained."""
+    """Sentence embeddings with mean pooling, as all-MiniLM-L6-v2 was trained.
+
+    The first process loads the model with transformers, then keeps a TorchScript trace of it
+    (fixed input length) and the vocabulary's vectors in the cache; a later process runs the trace
+    with the `tokenizers` library alone and never imports transformers (the better part of a cold
+    start). Both give the same vectors (tests/test_text_encoder.py checks)."""
 
     max_tokens = 256
     multilingual = False
+    traceable = True  # the multilingual encoder keeps the transformers path
 
     def __init__(self, path: Path | None = None) -> None:
-        from transformers import AutoModel, AutoTokenizer
-
         path = self.path = path or _model_dir()
-        self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        self.model = AutoModel.from_pretrained(path, local_files_only=True).eval()
-        self.descriptors = load_descriptors()
         self._lock = threading.Lock()
+        self.hidden_size = int(json.loads((path / "config.json").read_text(encoding="utf-8"))["hidden_size"])
+        self.descriptors = load_descriptors()
+        traced = cache_dir() / f"text-encoder-{self._model_digest()}-{self.max_tokens}.pt"
+        self.backend = "traced" if self.traceable and self._load_traced(traced) else self._load_transformers()
         self._descriptor_vectors = self._embed_descriptors()
         neutral = self._neutral  # [P, 384]
         self._baselines = {
             cat: {name: float((phrases @ neutral.T).max(axis=0).mean()) for name, phrases in names.items()}
             for cat, names in self._descriptor_vectors.items()
         }
+        if self.traceable and self.backend == "transformers":
+            self._save_trace(traced)
+
+    def _model_digest(self) -> str:
+        digest = hashlib.sha256()
+        for file in sorted(p for p in self.path.iterdir() if p.suffix in (".json", ".safetensors", ".bin")):
+            digest.update(f"{file.name}:{file.stat().st_size}".encode())
+        return digest.hexdigest()[:20]
+
+    def _load_transformers(self) -> str:
+        from transformers import AutoModel, AutoTokenizer
+
+        self.tokenizer = AutoTokenizer.from_pretrained(self.path, local_files_only=True)
+        self.model = AutoModel.from_pretrained(self.path, local_files_only=True).eval()
+        return "transformers"
+
+    def _load_traced(self, traced: Path) -> bool:
+        """The cached trace and the `tokenizers` tokenizer, when both are there."""
+        if not traced.is_file() or not (self.path / "tokenizer.json").is_file():
+            return False
+        import torch
+        from tokenizers import Tokenizer
+
+        try:
+            self.traced = torch.jit.load(str(traced)).eval()
+        except (RuntimeError, OSError, ValueError):
+            return False  # a damaged or foreign cache file: the transformers path remakes it
+        self.fast_tokenizer = Tokenizer.from_file(str(self.path / "tokenizer.json"))
+        self.fast_tokenizer.enable_truncation(self.max_tokens)
+        pad = self.fast_tokenizer.token_to_id("[PAD]") or 0
+        self.fast_tokenizer.enable_padding(length=self.max_tokens, pad_id=pad, pad_token="[PAD]")
+        return True
+
+    def _save_trace(self, traced: Path) -> None:
+        import torch
+
+        batch = self.tokenizer(["a song"], padding="max_length", max_length=self.max_tokens, return_tensors="pt")
+
+        class Forward(torch.nn.Module):
+            def __init__(self, model) -> None:
+                super().__init__()
+                self.model = model
+
+            def forward(self, ids, mask):
+                return self.model(input_ids=ids, attention_mask=mask).last_hidden_state
+
+        try:
+            with self._lock, torch.inference_mode(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the tracer's notes on shapes it fixes
+                trace = torch.jit.trace(Forward(self.model), (batch["input_ids"], batch["attention_mask"]))
+            traced.parent.mkdir(parents=True, exist_ok=True)
+            partial = traced.with_suffix(f".{os.getpid()}.tmp")
+            trace.save(str(partial))
+            partial.replace(traced)
+        except (RuntimeError, OSError):
+            pass  # no trace: every process takes the transformers path
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """texts -> `[N, 384]` float32 unit vectors."""
         import torch
 
-        batch = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_tokens, return_tensors="pt")
-        with self._lock, torch.inference_mode():
-            hidden = self.model(**batch).last_hidden_state  # [N, L, 384]
-        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)  # [N, L, 1]
+        if self.backend == "traced":
+            encodings = self.fast_tokenizer.encode_batch(texts)
+            ids = torch.tensor([e.ids for e in encodings], dtype=torch.long)  # [N, max_tokens]
+            attention = torch.tensor([e.attention_mask for e in encodings], dtype=torch.long)
+            with self._lock, torch.inference_mode():
+                hidden = self.traced(ids, attention)  # [N, L, 384]
+        else:
+            batch = self.tokenizer(
+                texts, padding=True, truncation=True, max_length=self.max_tokens, return_tensors="pt"
+            )
+            attention = batch["attention_mask"]
+            with self._lock, torch.inference_mode():
+                hidden = self.model(**batch).last_hidden_state  # [N, L, 384]
+        mask = attention.unsqueeze(-1).to(hidden.dtype)  # [N, L, 1]
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
         pooled = torch.nn.functional.normalize(pooled, dim=-1)
         return pooled.numpy().astype(np.float32)
@@ -158,16 +231,13 @@ class TextEncoder:
 
     def _cached_embed(self, texts: list[str]) -> np.ndarray:
         """`embed(texts)`, read from the disk cache when this model embedded these texts before."""
-        model_files = sorted(p for p in self.path.iterdir() if p.suffix in (".json", ".safetensors", ".bin"))
-        digest = hashlib.sha256()
-        for file in model_files:
-            digest.update(f"{file.name}:{file.stat().st_size}".encode())
+        digest = hashlib.sha256(self._model_digest().encode())
         digest.update("\n".join(texts).encode())
         cached = cache_dir() / f"text-vectors-{digest.hexdigest()[:20]}.npy"
         if cached.is_file():
             try:
                 vectors = np.load(cached)
-                if vectors.shape == (len(texts), self.model.config.hidden_size):
+                if vectors.shape == (len(texts), self.hidden_size):
                     return vectors
             except (OSError, ValueError):
                 pass  # a damaged cache file is recomputed
