@@ -31,7 +31,6 @@ class PromptCues:
     mode: str | None = None  # "major" | "minor" when only the mode is named
     meter: Meter | None = None
     words: WordReading | None = None  # everything the description names outright
-    reasons: dict[str, str] = field(default_factory=dict)
     written: dict[str, tuple[str, str]] = field(default_factory=dict)  # cue -> (the words, what they mean)
 
     @property
@@ -126,7 +125,6 @@ def parse_cues(prompt: str, descriptors: dict | None = None) -> PromptCues:
         same = [m for m in matches if m.span(1) == first.span(1)]
         spelled = _original(prompt, text, first.start(), max(m.end() for m in same))
         cues.tempo_bpm = float(first.group(1).replace(",", "."))
-        cues.reasons["tempo"] = f'you wrote "{spelled}"'
         cues.written["tempo"] = (spelled, "")
 
     english = _ENGLISH_KEY.search(prompt)
@@ -136,7 +134,6 @@ def parse_cues(prompt: str, descriptors: dict | None = None) -> PromptCues:
                 cues.key = parse_key(f"{english.group(1)} {english.group(2)}")
             else:
                 cues.key = parse_key(english.group(3))
-            cues.reasons["key"] = f'you wrote "{english.group(0).strip()}"'
             cues.written["key"] = (english.group(0).strip(), "")
         except InvalidRequest:
             pass
@@ -144,24 +141,20 @@ def parse_cues(prompt: str, descriptors: dict | None = None) -> PromptCues:
         found = _find_key(prompt, text, words.languages)
         if found:
             cues.key, spelled = found
-            cues.reasons["key"] = f'you wrote "{spelled}"'
             cues.written["key"] = (spelled, "")
     if cues.key is None:
         mode = _find_mode(text)
         if mode:
             cues.mode = mode[0]
-            cues.reasons["mode"] = f'you wrote "{mode[1]}"'
             cues.written["mode"] = (mode[1], "")
 
     meter = _METER.search(text)
     if meter:
         cues.meter = parse_meter(meter.group(1))
-        cues.reasons["meter"] = f'you wrote "{meter.group(1)}"'
         cues.written["meter"] = (meter.group(1), "")
     else:
         named = words.named("meter")
         if named:
             cues.meter = parse_meter(named[0].name)
-            cues.reasons["meter"] = f'"{named[0].word}" means {named[0].name} time'
             cues.written["meter"] = (named[0].word, named[0].name)
     return cues

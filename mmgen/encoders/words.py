@@ -112,12 +112,14 @@ class _Scanner:
         while i < len(text):
             found = self._longest_at(text, i, compounds)
             if found:
-                yield i, found, text[i:found]
-                i = found
+                end, word = found
+                yield i, end, word
+                i = end
             else:
                 i += 1
 
-    def _longest_at(self, text: str, i: int, compounds: bool = False) -> int | None:
+    def _longest_at(self, text: str, i: int, compounds: bool = False) -> tuple[int, str] | None:
+        """(where the longest known word at `i` ends, ending included; the word)."""
         after_letter = i > 0 and bool(_LATIN.match(text[i - 1]))
         for word in self.by_prefix.get(text[i : i + 2], []) + self.by_prefix.get(text[i], []):
             if not text.startswith(word, i):
@@ -126,11 +128,11 @@ class _Scanner:
                 continue
             end = i + len(word)
             if not _LATIN.match(word[-1]) or (compounds and len(word) >= COMPOUND_PART):
-                return end
+                return end, word
             for ending in LONG_ENDINGS if len(word) >= 4 else SHORT_ENDINGS:
                 stop = end + len(ending)
                 if text.startswith(ending, end) and not (stop < len(text) and _LATIN.match(text[stop])):
-                    return stop
+                    return stop, word
         return None
 
 
@@ -229,10 +231,10 @@ def _languages(text: str, hits: list[tuple[int, int, list[_Entry]]]) -> list[str
 def read_words(prompt: str) -> WordReading:
     text = normalize(prompt)
     scanner, table = _lexicon()
-    hits = [(start, end, table[_base(found, table)]) for start, end, found in scanner.finditer(text)]
+    hits = [(start, end, table[word]) for start, end, word in scanner.finditer(text)]
     languages = _languages(text, hits)
     if languages[0] == "de":  # read again, finding the words inside compounds
-        hits = [(s, e, table[_base(f, table)]) for s, e, f in scanner.finditer(text, compounds=True)]
+        hits = [(start, end, table[word]) for start, end, word in scanner.finditer(text, compounds=True)]
     mentions: list[Mention] = []
     modifiers: list[tuple[int, int, str]] = []  # (start, end, kind) of the little words
     for start, end, entries in hits:
@@ -245,16 +247,6 @@ def read_words(prompt: str) -> WordReading:
             modifiers.append((start, end, little[0].kind))
     _apply_modifiers(text, prompt, mentions, modifiers)
     return WordReading(text=text, language=languages[0], languages=languages, mentions=mentions)
-
-
-def _base(found: str, table: dict) -> str:
-    """The table key a match stands for (an English plural drops its ending)."""
-    if found in table:
-        return found
-    for cut in (3, 2, 1):
-        if found[:-cut] in table:
-            return found[:-cut]
-    return found
 
 
 def _preferred(entries: list[_Entry], languages: list[str]) -> list[_Entry]:

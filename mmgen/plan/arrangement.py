@@ -11,7 +11,7 @@ import numpy as np
 
 from ..encoders.cues import PromptCues
 from .choices import mood_degree
-from .messages import joined, mood_name, say, style_name
+from .messages import joined, mood_name, own_word, say, style_name
 
 PATTERN_OF_ROLE = {"drums": "groove", "bass": "bass", "chords": "comp"}  # what a colour lends with a role
 PAD_PROGRAM = {"electronic": 89, "hiphop": 89, "pop": 89}  # a mood's pad, by family; else strings
@@ -34,8 +34,7 @@ def instrument_name(program: int, role: str, vocabulary: dict, language: str = "
     """The instrument in the reader's words (its first word in the language, else its English name)."""
     for name, entry in vocabulary["instruments"].items():
         if (role == "drums" and name == "drums") or (role != "drums" and entry["program"] == program):
-            native = entry.get("words", {}).get(language) if language != "en" else None
-            return native[0] if native else name
+            return own_word(entry, language, name)
     import pretty_midi
 
     name = pretty_midi.program_to_instrument_name(program).lower()  # e.g. "lead 1 (square)"
@@ -93,7 +92,9 @@ def choose_band(
             for role in [r for r, p in band.instruments.items() if p == program and r != "drums"]:
                 if sum(1 for r in band.instruments if r != "drums") > 1:
                     del band.instruments[role]
-        notes.append(say("no_instrument", lang, name=_own_word(name, vocabulary, lang), word=mention.word))
+        notes.append(
+            say("no_instrument", lang, name=own_word(vocabulary["instruments"][name], lang, name), word=mention.word)
+        )
 
     band.density_shift = float(np.clip(band.density_shift, -0.3, 0.3))
     line_up = ", ".join(dict.fromkeys(instrument_name(p, r, vocabulary, lang) for r, p in _ordered(band.instruments)))
@@ -101,12 +102,6 @@ def choose_band(
         f"; {'; '.join(notes)}" if notes else ""
     )
     return band
-
-
-def _own_word(instrument: str, vocabulary: dict, language: str) -> str:
-    """An instrument's name in the reader's language (its first word there), else its English name."""
-    native = vocabulary["instruments"][instrument].get("words", {}).get(language) if language != "en" else None
-    return native[0] if native else instrument
 
 
 def _ordered(instruments: dict[str, int]) -> list[tuple[str, int]]:

@@ -20,7 +20,7 @@ from ..encoders.words import Mention
 from ..errors import InvalidRequest
 from ..music import Key, Meter, parse_key, parse_meter
 from ..request import GenerationRequest
-from .messages import joined, mood_name, say, style_name
+from .messages import joined, mood_name, own_word, say, style_name
 
 DEFAULT_STYLE = "pop"
 # Scores are similarities above each descriptor's neutral baseline (see encoders/text.py).
@@ -105,15 +105,7 @@ def choose_style(
     if specific:
         head_mention, head = _head(specific, vocabulary)
         colour = next(
-            (
-                s
-                for m, s in named
-                if s != head
-                and abs(m.start - head_mention.start) <= COLOUR_GAP + len(m.word) + len(head_mention.word)
-                and not re.search(
-                    r"[.;!?。！？]", cues.words.text[min(m.end, head_mention.end) : max(m.start, head_mention.start)]
-                )
-            ),
+            (s for m, s in named if s != head and _one_phrase(m, head_mention, cues.words.text)),
             None,
         )
         reasons["style"] = say("you_wrote", lang, word=head_mention.word)
@@ -173,8 +165,7 @@ def _sourced(key: str, source: str, language: str, **values) -> str:
 
 
 def _label(style_info: dict, language: str) -> str:
-    native = style_info.get("words", {}).get(language) if language != "en" else None
-    return native[0] if native else style_info["label"]
+    return own_word(style_info, language, style_info["label"])
 
 
 def _use_words(uses, cues: PromptCues, language: str) -> str:
@@ -185,9 +176,7 @@ def _use_words(uses, cues: PromptCues, language: str) -> str:
 
 def _cue_reason(cues: PromptCues, what: str) -> str:
     """'you wrote "96 bpm"' in the description's language."""
-    written = cues.written.get(what)
-    if written is None:
-        return cues.reasons[what]
+    written = cues.written[what]
     if what == "meter" and written[1]:
         return say("meter_word", cues.language, word=written[0], meter=written[1])
     return say("you_wrote", cues.language, word=written[0])
@@ -195,6 +184,13 @@ def _cue_reason(cues: PromptCues, what: str) -> str:
 
 def _instrument_named(cues: PromptCues, word: str) -> str:
     return next((m.name for m in cues.words.named("instruments") if m.word == word), "")
+
+
+def _one_phrase(a: Mention, b: Mention, text: str) -> bool:
+    """Two style words that make one ("lofi jazz", "dubstep with orchestral strings"): close
+    together, with no sentence end between them."""
+    close = abs(a.start - b.start) <= COLOUR_GAP + len(a.word) + len(b.word)
+    return close and not re.search(r"[.;!?。！？]", text[min(a.end, b.end) : max(a.start, b.start)])
 
 
 def _head(named: list[tuple[Mention, str]], vocabulary: dict) -> tuple[Mention, str]:
@@ -296,7 +292,7 @@ def choose_meter(request: GenerationRequest, cues: PromptCues, style_info: dict,
     if cues.meter:
         reasons["meter"] = _cue_reason(cues, "meter")
         return cues.meter
-    reasons["meter"] = say("meter_usual", lang, label=style_info["label"] if lang == "en" else _label(style_info, lang))
+    reasons["meter"] = say("meter_usual", lang, label=_label(style_info, lang))
     return parse_meter(style_info["meters"][0])
 
 

@@ -26,13 +26,16 @@ def joined(items: list[str], language: str = "en") -> str:
     return say("and", language).join(items)
 
 
-def style_name(style: str, language: str = "en") -> str:
-    """The style in the reader's words: its label in English, else its first word in the language."""
-    entry = load_vocabulary()["styles"][style]
+def own_word(entry: dict, language: str, english: str) -> str:
+    """A vocabulary entry as the reader names it: its first word in their language, else `english`."""
     native = entry.get("words", {}).get(language) if language != "en" else None
-    return native[0] if native else entry["label"]
+    return native[0] if native else english
+
+
+def style_name(style: str, language: str = "en") -> str:
+    entry = load_vocabulary()["styles"][style]
+    return own_word(entry, language, entry["label"])
 
 
 def mood_name(mood: str, language: str = "en") -> str:
-    native = load_vocabulary()["moods"][mood].get("words", {}).get(language) if language != "en" else None
-    return native[0] if native else mood
+    return own_word(load_vocabulary()["moods"][mood], language, mood)
