@@ -34,6 +34,7 @@ class Part:
     volume: int = 100  # MIDI CC7
     pan: int = 64  # MIDI CC10
     reverb: int = 40  # MIDI CC91
+    pedal: list[tuple[float, float]] = field(default_factory=list)  # sustain pedal (CC64): (down, up) beats
 
     def add(self, pitch: int, start_beat: float, duration_beats: float, velocity: int) -> None:
         if duration_beats <= 0:
@@ -58,6 +59,8 @@ class ScoreTokens:
     tempo_pins: list[tuple[float, float]] = field(default_factory=list)  # (beat, s) the tempo bends to
     lyrics: list[tuple[float, str]] = field(default_factory=list)  # (beat, syllable) sung by the vocal part
     notes: dict = field(default_factory=dict)  # for the report: what a learned model could and could not follow
+    style: str = ""  # the plan's style: how the studio produces it (assets/production)
+    tonic_pc: int | None = None  # the key's tonic pitch class 0..11: the studio tunes its drums to it
 
     def beat_to_s(self, beat: float) -> float:
         from .timeline import beat_time
@@ -85,6 +88,9 @@ class ScoreTokens:
                     inst.notes.append(pretty_midi.Note(n.velocity, n.pitch, start, end))
             for number, value in ((7, track.volume), (10, track.pan), (91, track.reverb), (93, 0)):
                 inst.control_changes.append(pretty_midi.ControlChange(number, value, 0.0))
+            for down, up in track.pedal:
+                inst.control_changes.append(pretty_midi.ControlChange(64, 127, self.beat_to_s(down)))
+                inst.control_changes.append(pretty_midi.ControlChange(64, 0, min(self.beat_to_s(up), self.end_s)))
             midi.instruments.append(inst)
         for beat, text in self.lyrics:
             midi.lyrics.append(pretty_midi.Lyric(text, self.beat_to_s(beat)))

@@ -110,6 +110,7 @@ def test_melody_repeats_its_motifs():
     bars = {}
     for n in melody.notes:
         bar = int((n.start_beat + plan.pickup_offset_beats) // bpb)
-        bars.setdefault(bar, []).append(round((n.start_beat + plan.pickup_offset_beats) % bpb, 3))
+        # On the written grid (twelfths of a beat): the humanised playing moves notes by a few ms.
+        bars.setdefault(bar, []).append(round((n.start_beat + plan.pickup_offset_beats) % bpb * 12) / 12)
     rhythms = [tuple(v) for v in bars.values() if len(v) > 1]
     assert len(set(rhythms)) < 0.6 * len(rhythms)

@@ -306,7 +306,8 @@ def test_the_gan_writes_bass_chords_and_drums_it_was_trained_on(tunes, chorales,
             for n in notes
             if plan.section_at_bar(b).role != "intro"
         }  # intros start thin
-        written = {(round(n.start_beat, 3), n.pitch % 12) for n in parts[role].notes}
+        # on the 16th it was written on: the humanised playing moves notes by a few ms
+        written = {(round(round(n.start_beat * 4 * qpb) / (4 * qpb), 3), n.pitch % 12) for n in parts[role].notes}
         assert len(expected & written) >= 0.8 * len(expected) > 0, role  # the model's notes, not the rules'
     assert score.end_s == pytest.approx(20.0)
 

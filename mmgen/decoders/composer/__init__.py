@@ -8,6 +8,7 @@ tonic chord that rings to the exact end of the requested duration.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
 import re
@@ -17,7 +18,7 @@ from ...music import MELODY_SCALES, nearest_pitch
 from ...plan import MusicPlan
 from ...tokens import Part, ScoreTokens
 from ..base import Decoder, ProgressFn
-from . import grooves
+from . import grooves, humanise
 from .harmony import Chord, HarmonyModel
 from .melody import MelodyWriter
 from .parts import Voicer, write_bass, write_comp, write_pad
@@ -74,6 +75,8 @@ class Arrangement:
 
     def __init__(self, plan: MusicPlan, style: ComposerStyle, rng: random.Random, lead: Lead | None = None) -> None:
         self.plan, self.style, self.rng, self.lead = plan, style, rng, lead
+        # Humanising draws from its own stream, seeded by the composer's: the composition is unchanged.
+        self._humanise_seed = hashlib.sha256(repr(rng.getstate()).encode()).hexdigest()
         self.meter = plan.meter
         self.harmony = HarmonyModel(plan.key, style.sevenths, rng)
         self.parts: dict[str, Part] = {}
@@ -217,7 +220,7 @@ class Arrangement:
         if plan.swing > 0.5 and not meter.is_compound:
             for part in parts:
                 _swing(part, plan.swing, self.style.swing_unit)
-        return ScoreTokens(
+        score = ScoreTokens(
             tempo_bpm=plan.tempo_bpm,
             quarters_per_beat=meter.quarters_per_beat,
             meter=meter.name,
@@ -226,7 +229,13 @@ class Arrangement:
             start_s=plan.lead_in_s,
             tempo_pins=list(plan.tempo_pins),
             lyrics=lyrics,
+            style=plan.style,
+            tonic_pc=plan.key.tonic_pc,
         )
+        rng = random.Random(f"humanise:{self._humanise_seed}")
+        fixed = (plan.final_chord_beat, *plan.cut_beats())  # the final chord and the cuts stay exact
+        humanise.humanise(score, humanise.feel_for(plan.style), rng, plan.pickup_offset_beats, fixed)
+        return score
 
     def _melody_bar(self, section, in_section, chord, bar_beat, energy, motifs, last_bar) -> None:
         track = self.parts["melody"]
