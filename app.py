@@ -300,6 +300,18 @@ def _run_streaming(request, progress, stop: threading.Event):
 SOURCES = ("text", "image", "lyrics", "video")
 
 
+def _zip_folder(files: list[Path], target: Path) -> str:
+    """The files in one uncompressed zip (WAV barely compresses), the folder removed."""
+    import shutil
+    import zipfile
+
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as archive:
+        for file in files:
+            archive.write(file, arcname=f"{target.stem}/{file.name}")
+    shutil.rmtree(files[0].parent, ignore_errors=True)
+    return str(target)
+
+
 def _media_arguments(source: str, image, video, cuts, video_audio, lyrics="") -> dict:
     """Only the selected tab's inputs go into the request ("auto": whichever was given)."""
     if source not in (*SOURCES, "auto"):
@@ -348,6 +360,7 @@ def make_track(
     lyrics="",
     vocals="none",
     blend_seed="",
+    sound="produced",
     session: gr.Request = None,
     progress=gr.Progress(),
 ):
@@ -370,6 +383,7 @@ def make_track(
         guidance_scale=guidance,
         vocals=(vocals or "none") if media["lyrics"] else "none",
         blend_seed=None if str(blend_seed or "").strip() == "" else str(blend_seed).strip(),
+        sound=sound or "produced",
         **_clip_arguments(decoder or "composer", audio_clip),
         **media,
     )
@@ -393,6 +407,8 @@ def make_track(
                 track.save(folder / f"{stem}{suffix}") for suffix in track.formats() if suffix not in (".flac", ".mp4")
             ]
             take.append(track.save_report(folder / f"{stem}.json"))
+            if track.audio.stems:  # each part as its own WAV, zipped: they sum to the track
+                take.append(_zip_folder(track.save_stems(folder / f"{stem}-stems"), folder / f"{stem}-stems.zip"))
             if picture is None:  # the best take's waveform and plan, drawn over time
                 picture = str(plan_figure(track, folder / f"{stem}-plan.png"))
             if track.video is not None and scored_video is None:  # the best take under the video
@@ -552,6 +568,12 @@ def build_app() -> gr.Blocks:
                         )
                         dice = gr.Button(i18n("new_seed"), size="sm")
                     decoder = gr.Dropdown(choices, value=default_decoder, label=i18n("engine_label"))
+                    sound = gr.Radio(
+                        [(i18n("sound_produced"), "produced"), (i18n("sound_general_midi"), "general-midi")],
+                        value="produced",
+                        label=i18n("sound_label"),
+                        info=i18n("sound_info"),
+                    )
                     if unavailable_note:
                         gr.Markdown(unavailable_note)
                     variations = gr.Slider(
@@ -666,6 +688,7 @@ def build_app() -> gr.Blocks:
                 lyrics,
                 vocals,
                 blend_seed,
+                sound,
             ],
             outputs=[*players, downloads, plan_text, seed, live, scored, picture],
             api_name="generate",

@@ -105,6 +105,18 @@ def _parser() -> argparse.ArgumentParser:
         help="1-4 takes, seeds seed..seed+N-1; files are named NAME-1.wav, NAME-2.wav, ...",
     )
     gen.add_argument(
+        "--sound",
+        choices=("produced", "general-midi"),
+        default="produced",
+        help="score engines: produced (synths, drum machines, effects and a mix, the default) or "
+        "general-midi (the SoundFont alone, dry)",
+    )
+    gen.add_argument(
+        "--stems",
+        metavar="FOLDER",
+        help="also save each part of a produced track as its own WAV in FOLDER (they sum to the track)",
+    )
+    gen.add_argument(
         "--blend-seed",
         type=int,
         metavar="SEED",
@@ -157,6 +169,8 @@ def _generate(args: argparse.Namespace) -> int:
     check_output_path(args.out, OUTPUT_SUFFIXES)
     if args.report:
         check_output_path(args.report, (".json",))
+    if args.stems and args.sound != "produced":
+        raise InvalidRequest("--stems needs the produced sound: leave out --sound general-midi.")
     request = GenerationRequest(
         prompt=args.prompt,
         duration_s=args.duration,
@@ -179,10 +193,15 @@ def _generate(args: argparse.Namespace) -> int:
         cuts_s=args.cuts,
         video_audio=args.video_audio,
         vocals=args.vocals,
+        sound=args.sound,
         blend_seed=args.blend_seed,
     )
     tracks = generate_variations(request)
+    if args.stems and not tracks[0].audio.stems:
+        raise InvalidRequest("--stems needs a score engine (such as the composer) and the produced sound.")
     for i, track in enumerate(tracks):
+        if args.stems:
+            track.save_stems(_numbered(args.stems, i, len(tracks)))
         written = track.save(_numbered(args.out, i, len(tracks)))
         if args.report:
             track.save_report(_numbered(args.report, i, len(tracks)))

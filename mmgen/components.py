@@ -12,6 +12,7 @@ import functools
 
 from .codecs.encodec_package import availability as package_codec_availability
 from .codecs.soundfont import soundfont_availability
+from .codecs.studio import studio_availability
 from .decoders.bark import locate as locate_bark
 from .decoders.composer.harmony import STATS_PATH
 from .decoders.learned import availability as learned_availability
@@ -161,6 +162,13 @@ def register_builtins() -> None:
         "mmgen.codecs.soundfont:SoundFontCodec",
         "General MIDI SoundFont synthesizer for score tokens (44.1 kHz stereo).",
         check=soundfont_availability,
+    )
+    register(
+        "codec",
+        "studio",
+        "mmgen.codecs.studio:StudioCodec",
+        "Produced sound for score tokens: synths, drum machines and the SoundFont, mixed the style's way.",
+        check=studio_availability,
     )
     register(
         "codec",

@@ -85,6 +85,20 @@ class Track:
         self.timings_s["export"] = round(self.timings_s.get("export", 0.0) + time.perf_counter() - started, 4)
         return written
 
+    def save_stems(self, folder: str | Path) -> list[Path]:
+        """Each part of a produced track, and the reverb and delay returns, as WAVs in `folder`
+        (ROLE.wav); together they sum to the track."""
+        if not self.audio.stems:
+            raise InvalidRequest(
+                "Only a produced score has stems: choose a score engine (such as the composer) with the produced sound."
+            )
+        folder = Path(folder)
+        if folder.exists() and not folder.is_dir():
+            raise InvalidRequest(f"{folder} is a file, not a folder for the stems.")
+        folder.mkdir(parents=True, exist_ok=True)
+        rate = self.audio.sample_rate_hz
+        return [export(folder / f"{role}.wav", Waveform(stem, rate), None) for role, stem in self.audio.stems.items()]
+
     def formats(self) -> list[str]:
         """The file suffixes this track can be saved as: audio, plus the score or the tokens."""
         from .codecs.ecdc import supports_ecdc
@@ -245,6 +259,13 @@ def _conditioning(request: GenerationRequest, decoder) -> dict:
     return {"continue": clip}
 
 
+def codec_for(decoder, request: GenerationRequest) -> str:
+    """The decoder's codec; a score is produced by the studio unless the plain SoundFont is asked for."""
+    if decoder.token_kind == "score" and request.sound == "produced":
+        return "studio"
+    return decoder.default_codec
+
+
 def generate_variations(
     request: GenerationRequest,
     progress: ProgressFn | None = None,
@@ -262,7 +283,7 @@ def generate_variations(
     with timer.step("validate"):
         request = validate(request)
         decoder = registry.get("decoder", request.decoder)
-        codec_name = decoder.default_codec
+        codec_name = codec_for(decoder, request)
         codec = registry.get("codec", codec_name)
         descriptors = load_descriptors()
         takes = [
@@ -376,8 +397,10 @@ def _details(
         }
     if scores:
         details["clap_score"] = round(scores[index], 4)
-    if codec_name == "soundfont":
+    if codec_name in ("soundfont", "studio"):
         details["soundfont"] = codec.soundfont.name
+    if audio.notes:  # what the studio played and applied
+        details["production"] = dict(audio.notes)
     if getattr(tokens, "notes", None):
         details["decoder_notes"] = dict(tokens.notes)
     if tokens.kind == "audio":

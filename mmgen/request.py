@@ -22,6 +22,7 @@ LOUDNESS_RANGE_LUFS = (-30.0, -6.0)
 MAX_SEED = 2**32 - 1
 MAX_VARIATIONS = 4
 MAX_CUTS = 200
+SOUNDS = ("produced", "general-midi")  # how score engines sound: mmgen/studio, or the SoundFont alone
 # Sampling controls of neural decoders (the composer has no use for them).
 TOP_K_RANGE, TOP_P_RANGE, TEMPERATURE_RANGE, GUIDANCE_RANGE = (0, 2048), (0.0, 1.0), (0.05, 3.0), (1.0, 15.0)
 
@@ -49,6 +50,7 @@ class GenerationRequest:
     video_audio: str = "auto"  # the video's own sound: auto | music (drop it) | mix (keep it under) | duck
     lyrics: str | None = None  # song lyrics to set; duration_s None = as long as the song form needs
     vocals: str = "none"  # sung vocals for the lyrics: none | bark-small | bark
+    sound: str = "produced"  # score engines: produced (synths, drum machines, a mix) | general-midi (SoundFont, dry)
     blend_seed: int | None = None  # symbolic-vae: the melody moves from `seed`'s towards this seed's
 
     def to_dict(self) -> dict:
@@ -124,6 +126,8 @@ def validate(request: GenerationRequest) -> GenerationRequest:
 
     if request.video_audio not in AUDIO_MODES:
         raise InvalidRequest(f"The video sound must be one of {', '.join(AUDIO_MODES)}, not {request.video_audio!r}.")
+    if request.sound not in SOUNDS:
+        raise InvalidRequest(f"The sound must be one of {', '.join(SOUNDS)}, not {request.sound!r}.")
     tempo = None
     if request.tempo_bpm not in (None, "", 0):
         tempo = _in_range(request.tempo_bpm, TEMPO_RANGE_BPM, "tempo", "BPM")
@@ -164,6 +168,7 @@ def validate(request: GenerationRequest) -> GenerationRequest:
         video_audio=request.video_audio,
         lyrics=lyrics,
         vocals=vocals,
+        sound=request.sound,
         blend_seed=blend_seed,
         prompt=prompt,
         duration_s=duration,

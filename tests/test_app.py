@@ -229,7 +229,7 @@ def test_generation_faults_are_reported_and_the_next_request_works(monkeypatch, 
     from mmgen.codecs.base import Waveform
 
     app = importlib.import_module("app")
-    codec, decoder = registry.get("codec", "soundfont"), registry.get("decoder", "composer")
+    codec, decoder = registry.get("codec", "studio"), registry.get("decoder", "composer")
     if fault == "memory":
 
         def decode_many(*args, **kwargs):

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 
 @dataclass
 class Waveform:
-    """samples: float32 `[C, N]` (channels, samples) in [-1, 1]; sample_rate_hz samples a second."""
+    """samples: float32 `[C, N]` (channels, samples) in [-1, 1]; sample_rate_hz samples a second.
+    stems (a produced score): role -> float32 `[C, N]`, summing to `samples`; notes: what made
+    it, for the report."""
 
     samples: np.ndarray
     sample_rate_hz: int
+    stems: dict[str, np.ndarray] | None = field(default=None, repr=False)
+    notes: dict = field(default_factory=dict)
 
     @property
     def duration_s(self) -> float:

@@ -8,20 +8,18 @@ pretty_midi wheel ships, so rendering always works offline.
 
 from __future__ import annotations
 
-import io
 import os
-from functools import cache
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 
 from ..errors import Unavailable
 from ..registry import Availability
 from ..tokens import ScoreTokens
 from .base import Codec, Waveform
+from .midi_render import SAMPLE_RATE_HZ, render_midi
 
-SAMPLE_RATE_HZ = 44100
 SYSTEM_SOUNDFONTS = (
     "/usr/share/sounds/sf2/FluidR3_GM.sf2",
     "/usr/share/sounds/sf2/MuseScore_General.sf2",
@@ -64,11 +62,6 @@ def soundfont_availability() -> Availability:
     return Availability(path is not None, "" if path else why)
 
 
-@cache
-def _soundfont_bytes(path: Path, mtime: float) -> bytes:
-    return path.read_bytes()
-
-
 class SoundFontCodec(Codec):
     token_kind = "score"
 
@@ -81,21 +74,17 @@ class SoundFontCodec(Codec):
 
     def decode(self, tokens: ScoreTokens) -> Waveform:
         """Score -> float32 `[2, round(end_s * 44100)]`, trimmed or padded to the exact length."""
-        import midirenderer
+        return Waveform(self.render(tokens), SAMPLE_RATE_HZ)
+
+    def render(self, tokens: ScoreTokens) -> np.ndarray:
+        """The score as the SoundFont plays it: float32 `[2, round(end_s * 44100)]`."""
+        path = self.soundfont
+        return render_midi(path, path.stat().st_mtime, tokens.to_midi_bytes(), tokens.end_s)
+
+    def render_later(self, tokens: ScoreTokens) -> Callable[[], np.ndarray]:
+        """Start rendering `tokens` in a helper process when one is free (render_workers.py);
+        the returned function waits for the audio, float32 `[2, round(end_s * 44100)]`."""
+        from .render_workers import render_later
 
         path = self.soundfont
-        wav_bytes = midirenderer.render_wave_from(_soundfont_bytes(path, path.stat().st_mtime), tokens.to_midi_bytes())
-        audio, rate = sf.read(io.BytesIO(wav_bytes), dtype="float32", always_2d=True)  # [N, C]
-        audio = audio.T
-        if rate != SAMPLE_RATE_HZ:
-            import soxr
-
-            audio = soxr.resample(audio.T, rate, SAMPLE_RATE_HZ).T
-        if audio.shape[0] == 1:
-            audio = np.repeat(audio, 2, axis=0)
-        length = int(round(tokens.end_s * SAMPLE_RATE_HZ))
-        if audio.shape[1] >= length:
-            audio = audio[:, :length]
-        else:
-            audio = np.pad(audio, ((0, 0), (0, length - audio.shape[1])))
-        return Waveform(np.ascontiguousarray(audio, dtype=np.float32), SAMPLE_RATE_HZ)
+        return render_later((path, path.stat().st_mtime, tokens.to_midi_bytes(), tokens.end_s), render_midi)

@@ -119,6 +119,22 @@ def key_matches(found: Key, planned: Key, allow_relative: bool = False) -> bool:
     return False
 
 
+def decay_time_s(samples: np.ndarray, rate: int, start_s: float = 0.0) -> float:
+    """Reverberation time (RT60) of the sound after `start_s`: Schroeder's backward-integrated
+    energy, its fall from -5 to -25 dB fitted by a line and extended to 60 dB (T20).
+    inf when the sound never falls 25 dB."""
+    energy = _mono(samples)[int(start_s * rate) :].astype(np.float64) ** 2
+    decay = np.cumsum(energy[::-1])[::-1]
+    if decay[0] <= 0:
+        return float("inf")
+    level = 10 * np.log10(np.maximum(decay / decay[0], 1e-30))
+    span = np.nonzero((level <= -5.0) & (level >= -25.0))[0]
+    if span.size < 2 or level[-1] > -25.0:
+        return float("inf")
+    slope = np.polyfit(span / rate, level[span], 1)[0]  # dB per second
+    return float(-60.0 / slope) if slope < 0 else float("inf")
+
+
 def describe(samples: np.ndarray, rate: int) -> dict:
     """All measurements at once, for reports."""
     key, corr = estimate_key(samples, rate)
@@ -137,6 +153,7 @@ def describe(samples: np.ndarray, rate: int) -> dict:
 __all__ = [
     "clipped_fraction",
     "dc_offset",
+    "decay_time_s",
     "describe",
     "duration_s",
     "estimate_key",

@@ -4,6 +4,7 @@ still sounding at the last sample."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,41 +65,103 @@ def ends_in_silence(samples: np.ndarray, rate: int) -> bool:
     return 20 * np.log10(rms[-1] / rms.max()) < NATURAL_DECAY_DB
 
 
+def _k_weighted_power(samples: np.ndarray, rate: int) -> np.ndarray:
+    """BS.1770 K-weighted power per sample `[N]`, summed over the (front) channels."""
+    import pyloudnorm
+
+    meter = pyloudnorm.Meter(rate)
+    weighted = samples.astype(np.float64)
+    for stage in meter._filters.values():  # the high shelf and high pass of the K curve
+        weighted = np.stack([stage.apply_filter(channel) for channel in weighted])
+    return (weighted**2).sum(axis=0)
+
+
+def _gated_loudness(power: np.ndarray, rate: int) -> float:
+    """BS.1770-4 integrated loudness of a K-weighted power `[N]`: 400 ms blocks every 100 ms,
+    gated at -70 LUFS and then 10 LU under the mean of the rest."""
+    block, step = int(0.4 * rate), int(0.1 * rate)
+    if power.size < block:
+        return -np.inf
+    cumulative = np.concatenate([[0.0], np.cumsum(power)])
+    starts = np.arange(0, power.size - block + 1, step)
+    means = (cumulative[starts + block] - cumulative[starts]) / block
+    loud = -0.691 + 10 * np.log10(np.maximum(means, 1e-20))
+    kept = means[loud >= -70.0]
+    if not kept.size:
+        return -np.inf
+    relative = -0.691 + 10 * np.log10(kept.mean()) - 10.0
+    kept = kept[-0.691 + 10 * np.log10(kept) >= relative]
+    return float(-0.691 + 10 * np.log10(kept.mean()))
+
+
+class MasteredStems(Mapping):
+    """The stems as mastering left them: each one through the same high-pass, DC removal and
+    gain curve as the mix, so they still sum to the mastered track. Computed when asked for."""
+
+    def __init__(self, stems: dict[str, np.ndarray], gain: np.ndarray, rate: int) -> None:
+        self._raw, self._gain, self._rate, self._done = stems, gain, rate, {}
+
+    def __getitem__(self, role: str) -> np.ndarray:
+        if role not in self._done:
+            stem = _highpass(self._raw[role].astype(np.float64), self._rate)
+            stem -= stem.mean(axis=-1, keepdims=True)
+            self._done[role] = (stem * self._gain[None, :]).astype(np.float32)
+        return self._done[role]
+
+    def __iter__(self):
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
+def _highpass(samples: np.ndarray, rate: int) -> np.ndarray:
+    return sosfiltfilt(butter(2, 10.0, btype="highpass", fs=rate, output="sos"), samples, axis=-1)
+
+
 def master(wave: Waveform, target_lufs: float = -14.0) -> tuple[Waveform, MasteringReport]:
+    """wave `[C, N]` -> the mastered track and its report. A produced score's stems come along
+    (`Waveform.stems`, a MasteredStems) and still sum to the track."""
     samples = wave.samples.astype(np.float64)
     rate = wave.sample_rate_hz
     if not np.all(np.isfinite(samples)):
         raise GenerationFailed("The decoder produced invalid audio (NaN or infinite samples).")
     if np.abs(samples).max() < 1e-5:
         raise GenerationFailed("The decoder produced silence. Try another seed or description.")
-    samples = sosfiltfilt(butter(2, 10.0, btype="highpass", fs=rate, output="sos"), samples, axis=-1)
+    samples = _highpass(samples, rate)
     samples -= samples.mean(axis=-1, keepdims=True)
 
+    curve = np.ones(samples.shape[-1])  # every gain applied below, to replay on the stems
     faded = not ends_in_silence(samples, rate)
     if faded:  # the tail is still sounding: a short cosine fade lands it on silence
         n = min(samples.shape[-1] // 4, int(FADE_S * rate))
-        samples[:, -n:] *= 0.5 * (1 + np.cos(np.linspace(0, np.pi, n)))[None, :]
+        curve[-n:] = 0.5 * (1 + np.cos(np.linspace(0, np.pi, n)))
+        samples *= curve[None, :]
 
     # Limiting multiplies by a slowly varying gain, so the true peak of the result is the peak
-    # envelope (oversampled once) times that gain: iterate gain and limiter without resampling.
+    # envelope (oversampled once) times that gain, and its K-weighted power the power times the
+    # gain squared: iterate gain and limiter without resampling or filtering again.
     ceiling = 10 ** (TRUE_PEAK_CEILING_DBTP / 20) * 0.97
     start_lufs = integrated_loudness_lufs(samples, rate)
+    power = _k_weighted_power(samples, rate)
     peak = _peak_envelope(samples)
     makeup_db = target_lufs - start_lufs
     limited = False
-    for _ in range(5):
+    for _ in range(6):
         makeup = 10 ** (makeup_db / 20)
-        gain = _limiter_gain(peak * makeup, rate, ceiling)
-        limited = bool(gain.min() < 1.0)
-        out = samples * (makeup * gain)[None, :]
-        error_db = target_lufs - integrated_loudness_lufs(out, rate)
+        gain = makeup * _limiter_gain(peak * makeup, rate, ceiling)
+        limited = bool(gain.min() < makeup)
+        error_db = target_lufs - _gated_loudness(power * gain**2, rate)
         if abs(error_db) < 0.05 or not limited:
             break
         makeup_db += error_db
-    samples = out
+    samples = samples * gain[None, :]
+    curve *= gain
     measured_peak = true_peak_dbtp(samples, rate)
     if measured_peak > TRUE_PEAK_CEILING_DBTP:  # rare: inter-sample overshoot past the estimate
-        samples *= 10 ** ((TRUE_PEAK_CEILING_DBTP - 0.05 - measured_peak) / 20)
+        trim = 10 ** ((TRUE_PEAK_CEILING_DBTP - 0.05 - measured_peak) / 20)
+        samples *= trim
+        curve *= trim
         measured_peak = true_peak_dbtp(samples, rate)
     loudness = integrated_loudness_lufs(samples, rate)
     report = MasteringReport(
@@ -108,4 +171,5 @@ def master(wave: Waveform, target_lufs: float = -14.0) -> tuple[Waveform, Master
         limited=limited,
         faded=faded,
     )
-    return Waveform(samples.astype(np.float32), rate), report
+    stems = MasteredStems(wave.stems, curve, rate) if wave.stems else None
+    return Waveform(samples.astype(np.float32), rate, stems=stems, notes=dict(wave.notes)), report
