@@ -181,3 +181,19 @@ def test_general_midi_is_the_soundfont_alone():
     track = generate(GenerationRequest(prompt="trap beat", duration_s=6.0, seed=2, sound="general-midi"))
     assert track.codec == "soundfont" and track.audio.stems is None
     assert "production" not in track.report()
+
+
+def test_soundfont_parts_render_the_same_in_helpers_and_here(monkeypatch, soundfont):
+    """An orchestral score has more SoundFont parts than stems: the bass, melody and drums keep
+    their own, the rest share the ensemble; helper processes or this one, the audio is the same."""
+    score = compose("epic orchestral trailer", 8.0)
+    from mmgen.codecs import render_workers
+
+    monkeypatch.setenv("MMGEN_RENDER_WORKERS", "2")
+    helped = produce(score, soundfont, RATE)
+    assert len(render_workers._helpers) == 2
+    monkeypatch.setenv("MMGEN_RENDER_WORKERS", "0")
+    here = produce(score, soundfont, RATE)
+    assert not render_workers._helpers
+    assert {"bass", "melody", "drums", "ensemble"} <= set(helped.stems)
+    assert np.array_equal(helped.mix, here.mix)

@@ -4,13 +4,15 @@ midirenderer holds the GIL, so the studio's several SoundFont parts would render
 other; helper processes use the other cores. They are plain `python -c` children talking over
 pipes (not multiprocessing, whose spawn and forkserver modes re-run the caller's main script:
 an unguarded `generate(...)` in a user's script would run again in every helper). Each helper
-takes one job at a time; with none free, the caller renders the part itself. A helper that dies
-is replaced, and its part rendered here.
+and the caller take the jobs in turn, so each renders about its share. A helper that dies is
+replaced, and its parts rendered here.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
+import itertools
 import os
 import pickle
 import struct
@@ -77,10 +79,22 @@ class _Helper:
         self.process = subprocess.Popen(
             [sys.executable, "-c", _SERVE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
         )
-        self.busy = False
+        self.queue_lock, self.write_lock, self.read_lock = threading.Lock(), threading.Lock(), threading.Lock()
+        self.queued = self.answered = 0  # jobs sent, results read
+        self.results: dict[int, bytes | None] = {}
 
     def alive(self) -> bool:
         return self.process.poll() is None
+
+    def send(self, payload: bytes) -> None:
+        with self.write_lock, contextlib.suppress(OSError):  # a dead helper: its readers render here
+            _send(self.process.stdin, payload)
+
+    def read_one(self) -> bytes | None:
+        try:
+            return _receive(self.process.stdout)
+        except (EOFError, OSError):
+            return None
 
     def close(self) -> None:
         if self.alive():
@@ -93,44 +107,48 @@ class _Helper:
 
 _helpers: list[_Helper] = []
 _lock = threading.Lock()
+_turn = itertools.count()
 
 
-def _free_helper() -> _Helper | None:
+def _helper_for_next_job() -> _Helper | None:
+    """Jobs go round the processes, this one included (None: render here), so each renders
+    about its share; helpers are started on first need."""
     with _lock:
         _helpers[:] = [h for h in _helpers if h.alive()]
-        for helper in _helpers:
-            if not helper.busy:
-                helper.busy = True
-                return helper
-        if len(_helpers) < worker_count():
-            helper = _Helper()
-            helper.busy = True
-            _helpers.append(helper)
-            return helper
-    return None
+        wanted = worker_count()
+        while len(_helpers) < wanted:
+            _helpers.append(_Helper())
+        for spare in _helpers[wanted:]:  # fewer asked for now: the spare ones finish and go
+            spare.close()
+        del _helpers[wanted:]
+        slot = next(_turn) % (len(_helpers) + 1)
+        return _helpers[slot] if slot < len(_helpers) else None
 
 
 def render_later(job: tuple, render_here):
-    """Start `job` (the arguments of midi_render.render_midi) on a free helper; returns a function
-    that waits for its audio. No helper free, or a helper failing: `render_here(*job)`."""
-    helper = _free_helper()
+    """Queue `job` (the arguments of midi_render.render_midi) on a helper, or leave it for this
+    process; returns a function that waits for its audio. A helper failing: `render_here(*job)`.
+    The job is written by a thread, so a helper busy writing an earlier result back never blocks
+    the caller (results are read in the order the jobs were queued)."""
+    helper = _helper_for_next_job()
     if helper is None:
         return lambda: render_here(*job)
-    try:
-        _send(helper.process.stdin, pickle.dumps(job))
-    except OSError:
-        helper.close()
-        return lambda: render_here(*job)
+    with helper.queue_lock:
+        ticket = helper.queued
+        helper.queued += 1
+    writer = threading.Thread(target=helper.send, args=(pickle.dumps(job),), daemon=True)
+    writer.start()
 
     def wait() -> np.ndarray:
-        try:
-            reply = _receive(helper.process.stdout)
-        except (EOFError, OSError):
-            helper.close()
-            return render_here(*job)
-        finally:
-            helper.busy = False
-        if reply[:1] != b"\x01":
+        with helper.read_lock:
+            while helper.answered < ticket:  # an earlier job's result not yet collected
+                helper.results[helper.answered] = helper.read_one()
+                helper.answered += 1
+            reply = helper.results.pop(ticket, None)
+            if reply is None:
+                reply = helper.read_one()
+                helper.answered += 1
+        if reply is None or reply[:1] != b"\x01":
             return render_here(*job)
         return np.frombuffer(reply[1:], dtype=np.float32).reshape(2, -1).copy()
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import minimum_filter1d, uniform_filter1d
+from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
 from scipy.signal import butter, sosfiltfilt
 
 from ..codecs.base import Waveform
@@ -42,19 +42,28 @@ def _peak_envelope(samples: np.ndarray) -> np.ndarray:
     return oversampled[: 4 * samples.shape[-1]].reshape(-1, 4).max(axis=1)
 
 
-def _limiter_gain(peak: np.ndarray, rate: int, ceiling: float) -> np.ndarray:
-    """Look-ahead limiter gain `[N]` so that peak * gain <= ceiling everywhere.
-
-    Min over a window twice the smoothing length, then average: the smoothed gain never rises
-    above what any sample in reach needs, so no peak slips through; a slower release follows.
-    """
-    needed = np.minimum(1.0, ceiling / np.maximum(peak, 1e-9))
+def _limiter_gain(held_peak: np.ndarray, rate: int, ceiling: float) -> np.ndarray:
+    """Look-ahead limiter gain `[N]` so that peak * gain <= ceiling everywhere; `held_peak` is
+    the peak envelope already max-filtered over twice the look-ahead (`_held`), which is the
+    min-filter of the gain each sample needs, so one average makes the gain: it never rises above
+    what any sample in reach needs, and no peak slips through. A slower release follows, worked
+    out at a 1/8 rate (it only ever lowers the gain further, so it needs no sample accuracy)."""
+    needed = np.minimum(1.0, ceiling / np.maximum(held_peak, 1e-9))
     if needed.min() >= 1.0:
         return needed
     look = max(1, int(LIMITER_LOOKAHEAD_S * rate))
-    gain = uniform_filter1d(minimum_filter1d(needed, size=2 * look + 1), size=look)
-    release = max(1, int(LIMITER_RELEASE_S * rate))
-    return np.minimum(gain, uniform_filter1d(minimum_filter1d(gain, size=2 * release + 1), size=release))
+    gain = uniform_filter1d(needed, size=look)
+    step = 8
+    coarse = np.pad(gain, (0, (-gain.size) % step), mode="edge").reshape(-1, step).min(axis=1)
+    release = max(1, int(LIMITER_RELEASE_S * rate / step))
+    coarse = uniform_filter1d(minimum_filter1d(coarse, size=2 * release + 1), size=release)
+    slow = np.interp(np.arange(gain.size), np.arange(coarse.size) * step + (step - 1) / 2, coarse)
+    return np.minimum(gain, slow)
+
+
+def _held(peak: np.ndarray, rate: int) -> np.ndarray:
+    look = max(1, int(LIMITER_LOOKAHEAD_S * rate))
+    return maximum_filter1d(peak, size=2 * look + 1)
 
 
 def ends_in_silence(samples: np.ndarray, rate: int) -> bool:
@@ -142,9 +151,9 @@ def master(wave: Waveform, target_lufs: float = -14.0) -> tuple[Waveform, Master
     # envelope (oversampled once) times that gain, and its K-weighted power the power times the
     # gain squared: iterate gain and limiter without resampling or filtering again.
     ceiling = 10 ** (TRUE_PEAK_CEILING_DBTP / 20) * 0.97
-    start_lufs = integrated_loudness_lufs(samples, rate)
     power = _k_weighted_power(samples, rate)
-    peak = _peak_envelope(samples)
+    start_lufs = _gated_loudness(power, rate)
+    peak = _held(_peak_envelope(samples), rate)
     makeup_db = target_lufs - start_lufs
     limited = False
     for _ in range(6):

@@ -36,16 +36,21 @@ class Voicing:
     settings: dict = field(default_factory=dict, compare=False, hash=False)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Production:
-    """The studio's reading of one score: a voicing per part (by role) and the mix."""
+    """The studio's reading of one score: a voicing per part (by role) and the mix.
+    `ensemble_lead`: the part whose mix settings the shared "ensemble" stem takes (render.py)."""
 
     voicings: dict[str, Voicing]
     mix_name: str
     mix: dict
+    ensemble_lead: str = "default"
 
     def part_mix(self, role: str) -> dict:
+        """The mix settings of a part (the "ensemble" stem: its lead part's, its first)."""
         parts = self.mix["parts"]
+        if role == "ensemble":
+            role = self.ensemble_lead
         return parts.get(role, parts["default"])
 
 
