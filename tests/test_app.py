@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import soundfile as sf
 
@@ -28,9 +29,28 @@ def test_generate_through_the_api(client):
     info = sf.info(audio)
     assert info.samplerate == 44100 and abs(info.duration - 8.0) <= 0.01
     suffixes = sorted(Path(f).suffix for f in files)
-    assert suffixes == [".json", ".mid", ".mp3", ".wav"]
+    assert suffixes == [".json", ".mid", ".mp3", ".wav", ".zip"]
     assert "A minor" in summary and "bossa" in summary.lower()
     assert Path(picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"  # the track and its plan, drawn
+    # the stems, zipped: each part and the reverb return, summing to the track (24-bit files)
+    import zipfile
+
+    with zipfile.ZipFile(next(f for f in files if f.endswith(".zip"))) as archive:
+        names = archive.namelist()
+        stems = [sf.read(archive.open(name), dtype="float32")[0] for name in names]
+    assert any(name.endswith("/bass.wav") for name in names) and any(n.endswith("/reverb.wav") for n in names)
+    track, _ = sf.read(audio, dtype="float32")
+    assert np.abs(sum(stems) - track).max() < 1e-4
+
+
+def test_the_general_midi_sound_through_the_api(client):
+    """The plain SoundFont sound, asked for by name: no stems to download."""
+    *_players, files, _summary, _seed, _live, _scored, _picture = client.predict(
+        *("lofi beat", 6, 0, "Auto", "Auto", "7", "composer", 1, 1.0, 250, 0.0, 3.0),
+        *(None, None, None, "", "auto", "auto", "", "none", "", "general-midi"),
+        api_name="/generate",
+    )
+    assert files and not [f for f in files if f.endswith(".zip")]
 
 
 def test_takes_through_the_api(client):
