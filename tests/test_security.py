@@ -28,6 +28,7 @@ ARGS = [
     "",
     "none",
     "",
+    "produced",
 ]  # the generate API's inputs, in order; the media inputs are at 12 (clip), 13, 14
 CLIP, IMAGE, VIDEO = 12, 13, 14
 
