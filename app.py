@@ -428,7 +428,7 @@ def make_track(
     if "clap_score" in first.details:
         takes += f" · best match to the description first (CLAP {first.details['clap_score']:.2f})"
     summary = (
-        f"{first.plan.explain()}\n\n*{first.audio.duration_s:.2f} s · "
+        f"{first.explain()}\n\n*{first.audio.duration_s:.2f} s · "
         f"{first.mastering.loudness_lufs:.1f} LUFS · seed {first.request.seed}{takes} · "
         f"made in {sum(first.timings_s.values()):.1f} s*"
     )

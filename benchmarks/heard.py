@@ -510,21 +510,27 @@ def evaluate(args: argparse.Namespace, work: Path) -> str:
     return report(tracks, reference, args, timing)
 
 
-def main() -> None:
-    args = parse_args()
-    if args.judge:
-        judge_main(args.judge, args.judged)
-        return
+def run_and_report(args: argparse.Namespace, evaluate: Any, prefix: str) -> None:
+    """`evaluate(args, work)` in `args.work` (else a temporary folder); its report printed and
+    written to `args.out`."""
     if args.work:
         args.work.mkdir(parents=True, exist_ok=True)
         text = evaluate(args, args.work)
     else:
-        with tempfile.TemporaryDirectory(prefix="heard-") as work:
+        with tempfile.TemporaryDirectory(prefix=prefix) as work:
             text = evaluate(args, Path(work))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text)
     print(text)
+
+
+def main() -> None:
+    args = parse_args()
+    if args.judge:
+        judge_main(args.judge, args.judged)
+        return
+    run_and_report(args, evaluate, "heard-")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 from mmgen import generate, GenerationRequest
 track = generate(GenerationRequest(prompt="lofi beat for a cooking video", duration_s=30))
-track.save("out.wav"); track.save("out.mid"); print(track.plan.explain())
+track.save("out.wav"); track.save("out.mid"); print(track.explain())
 """
 
 from .errors import GenerationFailed, InvalidRequest, MmgenError, Unavailable

@@ -99,6 +99,10 @@ class Track:
         rate = self.audio.sample_rate_hz
         return [export(folder / f"{role}.wav", Waveform(stem, rate), None) for role, stem in self.audio.stems.items()]
 
+    def explain(self) -> str:
+        """The plan in plain words and, for a produced score, what the studio played (Markdown)."""
+        return self.plan.explain(self.details.get("production"))
+
     def formats(self) -> list[str]:
         """The file suffixes this track can be saved as: audio, plus the score or the tokens."""
         from .codecs.ecdc import supports_ecdc

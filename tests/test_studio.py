@@ -175,6 +175,19 @@ def test_a_produced_track_is_mastered_and_its_stems_sum_to_it():
     production = track.report()["production"]
     assert production["instruments"]["drums"] == "808 drum machine (drum machine)"
     assert "sidechain to the kick, 6 dB" in production["effects"]["pad"]
+    # the explanation names what was heard: the studio's drum machine, not only the plan's kit
+    sound_line = next(line for line in track.explain().split("\n\n") if line.startswith("**Sound:**"))
+    assert "808 drum machine (drums)" in sound_line and production["mix"] in sound_line
+    assert "**Sound:**" not in track.plan.explain()
+
+
+def test_the_explanation_says_when_the_soundfont_plays_the_rest():
+    acoustic = generate(GenerationRequest(prompt="acoustic folk song", duration_s=6.0, seed=1))
+    produced = acoustic.details["production"]
+    assert produced["studio_voices"] == {}  # a folk band: every part from the SoundFont, mixed
+    assert f"the SoundFont's instruments in a {produced['mix']}" in acoustic.explain()
+    zh = generate(GenerationRequest(prompt="一首电子舞曲", duration_s=6.0, seed=1))
+    assert "**音色:**" in zh.explain() and "录音室制作" in zh.explain()
 
 
 def test_general_midi_is_the_soundfont_alone():

@@ -41,5 +41,11 @@ class StudioCodec(Codec):
                 role: f"{v.label} ({v.kind})" for role, v in production.voicings.items() if role in result.stems
             },
             "effects": result.effects,
+            # what the explanation names: the parts a synth voice or drum machine plays
+            "studio_voices": {
+                role: v.label
+                for role, v in production.voicings.items()
+                if role in result.stems and v.kind != "soundfont"
+            },
         }
         return Waveform(result.mix, SAMPLE_RATE_HZ, stems=result.stems, notes=notes)

@@ -187,8 +187,10 @@ class MusicPlan:
             "reasons": self.reasons,
         }
 
-    def explain(self) -> str:
-        """The plan in plain words, in the description's language: what was chosen and why (Markdown)."""
+    def explain(self, production: dict | None = None) -> str:
+        """The plan in plain words, in the description's language: what was chosen and why (Markdown).
+        `production`: the studio's notes on a produced score (Waveform.notes), to say which parts
+        its synths and drum machines play, and its mix."""
         from .messages import mood_name, say, style_name
 
         r, lang = self.reasons, self.language
@@ -206,6 +208,7 @@ class MusicPlan:
             f"**{say('key', lang)}:** {self.key.tonic_name} {say(self.key.mode, lang)} — {r.get('key', '')}",
             f"**{say('meter', lang)}:** {self.meter.name} — {r.get('meter', '')}",
             f"**{say('instruments', lang)}:** {r.get('instruments', '')}",
+            *([f"**{say('sound', lang)}:** {_studio_line(production, lang)}"] if production else []),
             *([f"**{say('song_form', lang)}:** {r['form']}"] if r.get("form") else []),
             f"**{say('form', lang)}:** "
             + say(
@@ -218,3 +221,13 @@ class MusicPlan:
             ),
         ]
         return "\n\n".join(lines)
+
+
+def _studio_line(production: dict, lang: str) -> str:
+    """What the studio played: "saw lead (melody), 808 drum machine (drums)", and its mix."""
+    from .messages import say
+
+    studio = production.get("studio_voices", {})
+    voices = ", ".join(f"{label} ({role})" for role, label in studio.items())
+    rest = say("studio_rest", lang) if len(production.get("instruments", {})) > len(studio) else ""
+    return say("studio_sound" if voices else "studio_mix_only", lang, voices=voices, rest=rest, mix=production["mix"])

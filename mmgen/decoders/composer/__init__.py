@@ -129,6 +129,7 @@ class Arrangement:
             progression = by_label[label]
             for i in range(section.bars):
                 bars.append(progression[(i // span) % len(progression)])
+        self._cadences_into_sections(bars, span)
         # The cadence into the final chord: (pre-dominant) -> dominant -> tonic.
         if self.style.cadence not in ("V", "v"):
             bars[-1] = self.harmony.named_cadence(self.style.cadence)
@@ -138,6 +139,21 @@ class Arrangement:
         if len(bars) >= 3 and bars[-1].label in ("V", "v") and pre in self.harmony.mode["chords"]:
             bars[-2] = self.harmony.chord(pre, seventh=False)
         return bars
+
+    def _cadences_into_sections(self, bars: list[Chord], span: int) -> None:
+        """In minor, a looped section that leads into one starting on i ends on V: the raised
+        leading tone says which key the loop is in (i bVI bIII bVII alone is also the relative
+        major's vi IV I V). Phrygian styles (their cadence bII) keep their colour; the final
+        cadence is set by `chords_per_bar`."""
+        if self.plan.key.mode != "minor" or self.style.cadence == "bII":
+            return
+        if not (self.style.loop or self.style.progressions):
+            return
+        tonic = self.harmony.tonic_label
+        for section in self.plan.sections[1:]:
+            start = section.start_bar
+            if start >= 2 * span and bars[start].label == tonic and bars[start - 1].label not in (tonic, "V"):
+                bars[start - span : start] = [self.harmony.dominant()] * span
 
     # ---- the bars --------------------------------------------------------------------------
 

@@ -49,8 +49,12 @@ class Chord:
             return 10  # half-diminished
         if self.quality == "major" and self.label == "I":
             return 9  # the tonic takes an added sixth (I6), which keeps the key clear
+        if self.quality == "minor" and self.label == "i":
+            return 14  # and the minor tonic an added ninth: i7 holds the relative major's triad (Cm7 ⊃ Eb)
         if self.quality == "major" and self.label.upper().lstrip("B#") in ("IV", "III", "VI"):
             return 11  # major seventh on subdominant-family chords
+        if self.label == "bVII":
+            return 14  # an added ninth: bVII7 is the relative major's V7 (G7 in A minor) and pulls there
         return 10
 
     @property
@@ -154,6 +158,10 @@ class HarmonyModel:
                 chord = Chord(chord.label, chord.root_pc, chord.quality, True)
             chords.append(chord)
         return chords
+
+    def dominant(self) -> Chord:
+        """V with the raised leading tone (major also in minor), a seventh where the style has them."""
+        return Chord("V", (self.key.tonic_pc + 7) % 12, "major", self.sevenths, dominant=self.sevenths)
 
     def named_cadence(self, label: str) -> Chord:
         """The chord before the final tonic when the style names it ("bVII" in rock, "IV" in gospel)."""
