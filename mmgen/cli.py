@@ -78,6 +78,13 @@ def _parser() -> argparse.ArgumentParser:
         choices=("none", "bark-small", "bark"),
         help="sing the lyrics with Bark (needs its weights; see: python -m mmgen decoders)",
     )
+    media.add_argument(
+        "--vocals-codec",
+        default="encodec",
+        choices=("encodec", "vocos"),
+        help="what turns the singer's tokens into audio: encodec (Bark's own decoder, default) or vocos "
+        "(a GAN-trained vocoder; needs its weights)",
+    )
     media.add_argument("--image", dest="image_path", metavar="PATH", help="a picture the music should fit")
     media.add_argument(
         "--video",
@@ -193,6 +200,7 @@ def _generate(args: argparse.Namespace) -> int:
         cuts_s=args.cuts,
         video_audio=args.video_audio,
         vocals=args.vocals,
+        vocals_codec=args.vocals_codec,
         sound=args.sound,
         blend_seed=args.blend_seed,
     )
@@ -220,15 +228,20 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _decoders() -> int:
     from . import available_decoders, registry
+    from .request import VOCALS_CODECS
 
     for row in available_decoders():
         state = "available" if row["available"] else f"unavailable: {row['reason']}"
         print(f"{row['name']:<24} {state}\n    {row['description']}")
-    print("\nsung vocals (--vocals, with --lyrics):")
-    for entry in registry.entries("singer"):
-        status = entry.check()
-        state = "available" if status.ok else f"unavailable: {status.reason}"
-        print(f"{entry.name:<24} {state}\n    {entry.description}")
+    for title, entries in (
+        ("sung vocals (--vocals, with --lyrics)", registry.entries("singer")),
+        ("their codec (--vocals-codec)", [e for e in registry.entries("codec") if e.name in VOCALS_CODECS]),
+    ):
+        print(f"\n{title}:")
+        for entry in entries:
+            status = entry.check()
+            state = "available" if status.ok else f"unavailable: {status.reason}"
+            print(f"{entry.name:<24} {state}\n    {entry.description}")
     return 0
 
 

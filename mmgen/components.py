@@ -13,6 +13,7 @@ import functools
 from .codecs.encodec_package import availability as package_codec_availability
 from .codecs.soundfont import soundfont_availability
 from .codecs.studio import studio_availability
+from .codecs.vocos import availability as vocos_availability
 from .decoders.bark import locate as locate_bark
 from .decoders.composer.harmony import STATS_PATH
 from .decoders.learned import availability as learned_availability
@@ -174,7 +175,7 @@ def register_builtins() -> None:
         "codec",
         "encodec",
         "mmgen.codecs.encodec:EncodecCodec",
-        "EnCodec neural audio codec for audio tokens (the 32 kHz model inside MusicGen).",
+        "EnCodec neural audio codec for audio tokens (the 32 kHz model inside MusicGen, the 24 kHz one in Bark).",
     )
     for name, (cls, description) in PACKAGE_CODECS.items():
         register(
@@ -185,3 +186,12 @@ def register_builtins() -> None:
             check=lambda name=name: package_codec_availability(name),
             offline=False,
         )
+    register(
+        "codec",
+        "vocos",
+        "mmgen.codecs.vocos:VocosCodec",
+        "Vocos: a GAN-trained vocoder for EnCodec 24 kHz tokens (Bark's voice, --vocals-codec vocos). "
+        "Needs its weights and EnCodec 24 kHz's.",
+        check=vocos_availability,
+        offline=False,
+    )

@@ -295,6 +295,7 @@ def generate_variations(
         ]
         conditioning = _conditioning(request, decoder)
         singer = registry.get("singer", request.vocals) if request.vocals != "none" else None
+        voice_codec = registry.get("codec", request.vocals_codec) if singer else None
     with timer.step("encode"):
         features, cues = encode_prompt(request.prompt, descriptors)
         reading, video = encode_media(request, descriptors)
@@ -316,7 +317,7 @@ def generate_variations(
         waves = [codec.decode(tokens) for tokens in all_tokens]
     if singer is not None:
         with timer.step("vocals"):
-            waves = [_sing(singer, plan, take.seed, wave) for plan, take, wave in zip(plans, takes, waves)]
+            waves = [_sing(singer, voice_codec, plan, t.seed, wave) for plan, t, wave in zip(plans, takes, waves)]
     with timer.step("master"):
         mastered = [master(wave, request.loudness_lufs) for wave in waves]
     with timer.step("score"):
@@ -346,12 +347,11 @@ def generate_variations(
     return tracks
 
 
-def _sing(singer, plan: MusicPlan, seed: int, accompaniment: Waveform) -> Waveform:
+def _sing(singer, codec, plan: MusicPlan, seed: int, accompaniment: Waveform) -> Waveform:
     """Each lyric section sung by `singer` from its first line's downbeat (cut at the next
-    section's), mixed over the accompaniment with ducking."""
+    section's), its tokens decoded by `codec`, mixed over the accompaniment with ducking."""
     from .post.mix import mix_vocals
 
-    codec = registry.get("codec", "encodec")
     sections: list[list] = []  # runs of lines of one section (a chorus may come back)
     for slot in plan.lyric_slots:
         if (

@@ -23,6 +23,7 @@ MAX_SEED = 2**32 - 1
 MAX_VARIATIONS = 4
 MAX_CUTS = 200
 SOUNDS = ("produced", "general-midi")  # how score engines sound: mmgen/studio, or the SoundFont alone
+VOCALS_CODECS = ("encodec", "vocos")  # what turns the singer's tokens into audio: EnCodec's decoder, or Vocos
 # Sampling controls of neural decoders (the composer has no use for them).
 TOP_K_RANGE, TOP_P_RANGE, TEMPERATURE_RANGE, GUIDANCE_RANGE = (0, 2048), (0.0, 1.0), (0.05, 3.0), (1.0, 15.0)
 
@@ -50,6 +51,7 @@ class GenerationRequest:
     video_audio: str = "auto"  # the video's own sound: auto | music (drop it) | mix (keep it under) | duck
     lyrics: str | None = None  # song lyrics to set; duration_s None = as long as the song form needs
     vocals: str = "none"  # sung vocals for the lyrics: none | bark-small | bark
+    vocals_codec: str = "encodec"  # the singer's tokens -> audio: encodec (Bark's own) | vocos
     sound: str = "produced"  # score engines: produced (synths, drum machines, a mix) | general-midi (SoundFont, dry)
     blend_seed: int | None = None  # symbolic-vae: the melody moves from `seed`'s towards this seed's
 
@@ -113,6 +115,11 @@ def validate(request: GenerationRequest) -> GenerationRequest:
     vocals = check_text(request.vocals or "none", "vocals")
     if vocals != "none" and not lyrics:
         raise InvalidRequest("Sung vocals need lyrics to sing; add them, or choose no vocals.")
+    vocals_codec = request.vocals_codec or "encodec"
+    if vocals_codec not in VOCALS_CODECS:
+        raise InvalidRequest(f"The vocals codec must be one of {', '.join(VOCALS_CODECS)}, not {vocals_codec!r}.")
+    if vocals_codec != "encodec" and vocals == "none":
+        raise InvalidRequest(f"The vocals codec '{vocals_codec}' decodes a singer's voice; choose a singer too.")
     if video:  # the music is exactly as long as the video
         from .encoders.video import probe_video
 
@@ -168,6 +175,7 @@ def validate(request: GenerationRequest) -> GenerationRequest:
         video_audio=request.video_audio,
         lyrics=lyrics,
         vocals=vocals,
+        vocals_codec=vocals_codec,
         sound=request.sound,
         blend_seed=blend_seed,
         prompt=prompt,

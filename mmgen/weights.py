@@ -19,23 +19,23 @@ def offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
 
 
-def cached_folder(repo_id: str) -> Path | None:
+def cached_folder(repo_id: str, config: str = "config.json") -> Path | None:
     """The snapshot folder of `repo_id` in the Hugging Face cache, if its config and weights are there."""
     try:
         from huggingface_hub import try_to_load_from_cache
     except ImportError:
         return None
-    config = try_to_load_from_cache(repo_id, "config.json")
-    if not isinstance(config, str):
+    found = try_to_load_from_cache(repo_id, config)
+    if not isinstance(found, str):
         return None
-    folder = Path(config).parent
+    folder = Path(found).parent
     return folder if any((folder / f).is_file() for f in WEIGHT_FILES) else None
 
 
-def local_override(variable: str) -> Path | None:
+def local_override(variable: str, config: str = "config.json") -> Path | None:
     """A checkpoint folder named by an environment variable, when it holds a config."""
     value = os.environ.get(variable)
-    if value and (Path(value) / "config.json").is_file():
+    if value and (Path(value) / config).is_file():
         return Path(value)
     return None
 
@@ -57,20 +57,22 @@ def hub_answers() -> bool:
     return answers
 
 
-_located: dict[tuple[str, str | None], tuple[float, object, Path | str | None]] = {}
+_located: dict[tuple[str, str | None, str], tuple[float, object, Path | str | None]] = {}
 
 
-def locate_checkpoint(repo_id: str, variable: str | None = None):
+def locate_checkpoint(repo_id: str, variable: str | None = None, config: str = "config.json"):
     """(Availability, where to load from: a local folder or the hub id) for a hub checkpoint:
     the folder in `variable`, the Hugging Face cache, or the hub when it answers in time.
-    Cached for a minute; HF_HUB_OFFLINE is honoured."""
+    `config` names the checkpoint's config file. Cached for a minute; HF_HUB_OFFLINE is honoured."""
     from .registry import Availability
 
     now = time.monotonic()
-    key = (repo_id, variable)
+    key = (repo_id, variable, config)
     if key in _located and now - _located[key][0] < CACHE_TTL_S:
         return _located[key][1], _located[key][2]
-    folder = (local_override(variable) if variable and os.environ.get(variable) else None) or cached_folder(repo_id)
+    folder = (local_override(variable, config) if variable and os.environ.get(variable) else None) or cached_folder(
+        repo_id, config
+    )
     if folder is not None:
         result = (Availability(True), folder)
     elif offline():
