@@ -115,4 +115,4 @@ def test_components_are_registered_once_the_pipeline_is_imported():
         "symbolic-diffusion",
     ]
     assert "musicgen" in names["decoder"] and names["singer"] == ["bark-small", "bark"]
-    assert names["codec"] == ["soundfont", "studio", "encodec", "encodec-24khz", "encodec-48khz"]
+    assert names["codec"] == ["soundfont", "studio", "encodec", "encodec-24khz", "encodec-48khz", "vocos"]
