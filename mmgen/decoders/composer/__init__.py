@@ -153,7 +153,8 @@ class Arrangement:
         for section in self.plan.sections[1:]:
             start = section.start_bar
             if start >= 2 * span and bars[start].label == tonic and bars[start - 1].label not in (tonic, "V"):
-                bars[start - span : start] = [self.harmony.dominant()] * span
+                # the corpus's V is major in minor too: its third is the raised leading tone
+                bars[start - span : start] = [self.harmony.chord("V", seventh=self.style.sevenths)] * span
 
     # ---- the bars --------------------------------------------------------------------------
 

@@ -159,10 +159,6 @@ class HarmonyModel:
             chords.append(chord)
         return chords
 
-    def dominant(self) -> Chord:
-        """V with the raised leading tone (major also in minor), a seventh where the style has them."""
-        return Chord("V", (self.key.tonic_pc + 7) % 12, "major", self.sevenths, dominant=self.sevenths)
-
     def named_cadence(self, label: str) -> Chord:
         """The chord before the final tonic when the style names it ("bVII" in rock, "IV" in gospel)."""
         if label in ("V", "v"):
