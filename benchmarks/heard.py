@@ -478,12 +478,11 @@ def report(tracks: list[dict], reference: list[dict], args: argparse.Namespace, 
     return "\n".join(head + body)
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=("tuning", "heldout"), default="tuning")
+def add_run_arguments(parser: argparse.ArgumentParser, sounds: str) -> None:
+    """The options a listening benchmark shares: what to render, where, and the judge's venv."""
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--duration", type=float, default=30.0)
-    parser.add_argument("--sounds", default="general-midi,produced")
+    parser.add_argument("--sounds", default=sounds)
     parser.add_argument("--limit", type=int)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--work", type=Path, help="keep the WAVs and JSON here (default: a temporary folder)")
@@ -491,6 +490,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--note", default="", help="a line for the report's head: which code was measured")
     parser.add_argument("--judge", type=Path, help=argparse.SUPPRESS)  # eval-venv mode: the manifest
     parser.add_argument("--judged", type=Path, help=argparse.SUPPRESS)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", choices=("tuning", "heldout"), default="tuning")
+    add_run_arguments(parser, sounds="general-midi,produced")
     return parser.parse_args()
 
 

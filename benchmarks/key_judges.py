@@ -27,7 +27,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from heard import JUDGE_PYTHON, ROOT, Prompt, key_verdicts, load_mono, render_one, run_and_report
+from heard import ROOT, Prompt, add_run_arguments, key_verdicts, load_mono, render_one, run_and_report
 
 ESTIMATORS = ("mmgen", "essentia", "madmom")
 PROMPT_FILES = {"tuning": "key_tuning.jsonl", "heldout": "sound_heldout.jsonl"}
@@ -132,16 +132,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", choices=tuple(PROMPT_FILES), default="tuning")
     parser.add_argument("--judges", help="mmgen,essentia,madmom (default: per set; essentia only on held-out)")
-    parser.add_argument("--seeds", type=int, default=1)
-    parser.add_argument("--duration", type=float, default=30.0)
-    parser.add_argument("--sounds", default="produced")
-    parser.add_argument("--limit", type=int)
-    parser.add_argument("--out", type=Path)
-    parser.add_argument("--work", type=Path, help="keep the WAVs and JSON here (default: a temporary folder)")
-    parser.add_argument("--judge-python", default=JUDGE_PYTHON)
-    parser.add_argument("--note", default="", help="a line for the report's head: which code was measured")
-    parser.add_argument("--judge", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--judged", type=Path, help=argparse.SUPPRESS)
+    add_run_arguments(parser, sounds="produced")
     args = parser.parse_args()
     args.judges = args.judges or JUDGES[args.set]
     if args.set == "tuning" and "essentia" in args.judges.split(",") and not args.judge:
