@@ -45,6 +45,7 @@ MAX_UPLOAD = os.environ.get("MMGEN_MAX_UPLOAD", "200mb")  # videos; pictures and
 
 # Measured by benchmarks/transformer_decode.py on a 2-core CPU (int8 path): 10 s of audio in 15 s.
 CPU_SECONDS_PER_AUDIO_SECOND = 1.5
+GPU_DEFAULTS = ("ace-step", "musicgen")  # the default engine on a GPU: the first of these that can run
 
 STUDIO_TEXT_FILE = ASSETS / "i18n" / "studio.toml"
 
@@ -94,7 +95,8 @@ class Studio(gr.Blocks):
 
 def decoder_choices(translated: bool = False) -> tuple[list[tuple[str, str]], str, str]:
     """(label, name) of the decoders that can run here, the default, and a note on the others.
-    MusicGen is the default only with a GPU; on a CPU it is offered with its time cost.
+    A neural engine (ACE-Step, then MusicGen) is the default only with a GPU; on a CPU it is
+    offered with its time cost.
     `translated`: the labels carry i18n keys for the browser (plain English otherwise)."""
     import torch
 
@@ -111,7 +113,8 @@ def decoder_choices(translated: bool = False) -> tuple[list[tuple[str, str]], st
                 label = f"{r['name']} — " + (i18n(key) if translated and key in TEXT["en"] else short)
             choices.append((label, r["name"]))
     names = [name for _, name in choices]
-    default = "musicgen" if gpu and "musicgen" in names else (names[0] if names else None)
+    preferred = [name for name in GPU_DEFAULTS if gpu and name in names]
+    default = preferred[0] if preferred else (names[0] if names else None)
     missing = [f"- **{r['name']}**: {r['reason']}" for r in rows if not r["available"]]
     if not missing:
         return choices, default, ""
@@ -126,6 +129,14 @@ def decoder_choices(translated: bool = False) -> tuple[list[tuple[str, str]], st
             + "\n\n</details>"
         ),
     )
+
+
+def licence_note(decoder: str | None, translated: bool = True) -> str:
+    """What the chosen engine's weights licence allows (Markdown), or "" for mmgen's own engines."""
+    licence = next((row["licence"] for row in mmgen.available_decoders() if row["name"] == decoder), "")
+    if not licence:
+        return ""
+    return "<small>" + (i18n("engine_licence") if translated else TEXT["en"]["engine_licence"]) + f" {licence}</small>"
 
 
 def _clip_arguments(decoder: str, clip: str | None) -> dict:
@@ -205,9 +216,10 @@ def recall(history: list, selected: gr.SelectData):
 
 
 def _streams(decoder: str | None) -> bool:
-    """Whether an engine plays while it generates: the neural audio-token engines do, where
-    Gradio can stream audio (it needs ffmpeg and ffprobe installed)."""
-    return system_ffmpeg() and any(row["name"] == decoder and not row["offline"] for row in mmgen.available_decoders())
+    """Whether an engine plays while it generates: the audio-token engines (MusicGen) do, where
+    Gradio can stream audio (it needs ffmpeg and ffprobe installed); diffusion makes all at once."""
+    rows = mmgen.available_decoders()
+    return system_ffmpeg() and any(row["name"] == decoder and row["tokens"] == "audio" for row in rows)
 
 
 def _prune_results() -> None:
@@ -427,8 +439,9 @@ def make_track(
     takes = "" if len(tracks) == 1 else f" · {len(tracks)} takes, seeds {seeds[0]}–{seeds[-1]}"
     if "clap_score" in first.details:
         takes += f" · best match to the description first (CLAP {first.details['clap_score']:.2f})"
+    licence = f"\n\n{licence_note(first.decoder, translated=False)}" if first.details.get("licence") else ""
     summary = (
-        f"{first.explain()}\n\n*{first.audio.duration_s:.2f} s · "
+        f"{first.explain()}{licence}\n\n*{first.audio.duration_s:.2f} s · "
         f"{first.mastering.loudness_lufs:.1f} LUFS · seed {first.request.seed}{takes} · "
         f"made in {sum(first.timings_s.values()):.1f} s*"
     )
@@ -568,6 +581,7 @@ def build_app() -> gr.Blocks:
                         )
                         dice = gr.Button(i18n("new_seed"), size="sm")
                     decoder = gr.Dropdown(choices, value=default_decoder, label=i18n("engine_label"))
+                    licence = gr.Markdown(licence_note(default_decoder))
                     sound = gr.Radio(
                         [(i18n("sound_produced"), "produced"), (i18n("sound_general_midi"), "general-midi")],
                         value="produced",
@@ -695,7 +709,10 @@ def build_app() -> gr.Blocks:
             concurrency_limit=1,
         )
         decoder.change(
-            lambda name: gr.update(visible=_streams(name)), inputs=decoder, outputs=live, api_visibility="private"
+            lambda name: (gr.update(visible=_streams(name)), licence_note(name)),
+            inputs=decoder,
+            outputs=[live, licence],
+            api_visibility="private",
         )
         cancel.click(stop_generation, cancels=[job], api_visibility="private", queue=False)
         job.success(

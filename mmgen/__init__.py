@@ -18,8 +18,9 @@ def generate(request, progress=None):
 
 
 def available_decoders() -> list[dict]:
-    """Each decoder with its availability, the reason when unavailable, and what an uploaded clip
-    does with it (clip_use: "continue", "melody" or None)."""
+    """Each decoder with its availability, the reason when unavailable, what an uploaded clip
+    does with it (clip_use: "continue", "melody" or None), its weights' licence ("" for
+    mmgen's own engines) and the tokens it emits ("score", "audio" or "latent")."""
     from . import components, registry
 
     components.register_builtins()
@@ -34,6 +35,8 @@ def available_decoders() -> list[dict]:
                 "offline": entry.offline,
                 "description": entry.description,
                 "clip_use": entry.clip_use,
+                "licence": entry.licence,
+                "tokens": entry.tokens,
             }
         )
     return rows

@@ -223,6 +223,8 @@ def _generate(args: argparse.Namespace) -> int:
                 f"  {plan.style_label}, {plan.tempo_bpm:.1f} BPM, {plan.key.name}, {plan.meter.name}: "
                 + " → ".join(f"{s.name}({s.bars})" for s in plan.sections)
             )
+            if track.details.get("licence"):
+                print(f"  Licence of the engine's weights: {track.details['licence']}")
     return 0
 
 
@@ -233,6 +235,8 @@ def _decoders() -> int:
     for row in available_decoders():
         state = "available" if row["available"] else f"unavailable: {row['reason']}"
         print(f"{row['name']:<24} {state}\n    {row['description']}")
+        if row["licence"]:
+            print(f"    Licence: {row['licence']}")
     for title, entries in (
         ("sung vocals (--vocals, with --lyrics)", registry.entries("singer")),
         ("their codec (--vocals-codec)", [e for e in registry.entries("codec") if e.name in VOCALS_CODECS]),

@@ -16,6 +16,8 @@ from .codecs.studio import studio_availability
 from .codecs.vocos import availability as vocos_availability
 from .decoders.bark import locate as locate_bark
 from .decoders.composer.harmony import STATS_PATH
+from .decoders.diffusion.checkpoints import CHECKPOINTS as DIFFUSION_CHECKPOINTS
+from .decoders.diffusion.checkpoints import availability_check as diffusion_availability
 from .decoders.learned import availability as learned_availability
 from .decoders.musicgen.checkpoints import availability_check as musicgen_availability
 from .encoders.text import multilingual_encoder_availability, text_encoder_availability
@@ -70,6 +72,26 @@ MUSICGEN_VARIANTS = {  # name -> (class in decoders/musicgen/decoder.py, checkpo
         "MusicgenStereoMelody",
         "musicgen-stereo-melody",
         "MusicGen melody, stereo. Needs its weights and a GPU.",
+    ),
+}
+
+MUSICGEN_LICENCE = "CC-BY-NC 4.0 (MusicGen's weights): its tracks are for non-commercial use only."
+
+DIFFUSION_DECODERS = {  # name -> (class in decoders/diffusion/, description)
+    "ace-step": (
+        "ace_step:AceStepDecoder",
+        "ACE-Step 1.5 XL turbo: a diffusion Transformer over audio latents; follows the plan's tempo, "
+        "key, meter and length, and sings lyrics itself. Needs its weights and a GPU.",
+    ),
+    "ace-step-base": (
+        "ace_step:AceStepBaseDecoder",
+        "ACE-Step 1.5 XL base: the undistilled model (guidance, 32 steps): slower, the most faithful. "
+        "Needs its weights and a GPU.",
+    ),
+    "stable-audio-3": (
+        "stable_audio_3:StableAudio3Decoder",
+        "Stable Audio 3 medium: a diffusion Transformer over audio latents, text to music of the exact "
+        "length. Needs its weights and a GPU.",
     ),
 }
 
@@ -145,6 +167,19 @@ def register_builtins() -> None:
             check=musicgen_availability(checkpoint),
             offline=False,
             clip_use="melody" if "melody" in checkpoint else "continue",
+            licence=MUSICGEN_LICENCE,
+            tokens="audio",
+        )
+    for name, (target, description) in DIFFUSION_DECODERS.items():
+        register(
+            "decoder",
+            name,
+            f"mmgen.decoders.diffusion.{target}",
+            description,
+            check=diffusion_availability(name),
+            offline=False,
+            licence=DIFFUSION_CHECKPOINTS[name].licence,
+            tokens="latent",
         )
 
     for name, (cls, description) in SINGERS.items():
@@ -186,6 +221,20 @@ def register_builtins() -> None:
             check=lambda name=name: package_codec_availability(name),
             offline=False,
         )
+    register(
+        "codec",
+        "oobleck",
+        "mmgen.codecs.latent:OobleckCodec",
+        "AutoencoderOobleck: the VAE of ACE-Step 1.5 that renders its latents (48 kHz stereo).",
+        offline=False,
+    )
+    register(
+        "codec",
+        "same",
+        "mmgen.codecs.latent:SameCodec",
+        "AutoencoderSAME: the VAE of Stable Audio 3 that renders its latents (44.1 kHz stereo).",
+        offline=False,
+    )
     register(
         "codec",
         "vocos",

@@ -296,6 +296,7 @@ def generate_variations(
         conditioning = _conditioning(request, decoder)
         singer = registry.get("singer", request.vocals) if request.vocals != "none" else None
         voice_codec = registry.get("codec", request.vocals_codec) if singer else None
+        licence = registry.licence("decoder", request.decoder)
     with timer.step("encode"):
         features, cues = encode_prompt(request.prompt, descriptors)
         reading, video = encode_media(request, descriptors)
@@ -324,7 +325,7 @@ def generate_variations(
         scores = _clap_scores(request, plans, mastered)
     tracks = []
     for i, (take, plan, tokens, (audio, mastering)) in enumerate(zip(takes, plans, all_tokens, mastered)):
-        details = _details(i, len(takes), scores, codec_name, codec, tokens, audio, plan, reading)
+        details = _details(i, len(takes), scores, codec_name, codec, tokens, audio, plan, reading, licence)
         tracks.append(
             Track(
                 request=take,
@@ -390,8 +391,10 @@ def _details(
     audio,
     plan: MusicPlan,
     reading: Reading | None,
+    licence: str = "",
 ) -> dict:
     """What the report says beyond the plan: take number, CLAP score, SoundFont, decoder notes,
+    the engine's weights licence where it has one,
     the picture or video read, for neural decoders (which follow the plan loosely) the tempo and
     key measured, and where there are cuts how far each lands from a measured beat."""
     details = {"variation": f"{index + 1} of {count}"} if count > 1 else {}
@@ -407,7 +410,9 @@ def _details(
         details["production"] = dict(audio.notes)
     if getattr(tokens, "notes", None):
         details["decoder_notes"] = dict(tokens.notes)
-    if tokens.kind == "audio":
+    if licence:
+        details["licence"] = licence
+    if tokens.kind != "score":  # neural audio follows the plan loosely: say what it hit
         from .eval import metrics
 
         found_key, _ = metrics.estimate_key(audio.samples, audio.sample_rate_hz)

@@ -34,6 +34,8 @@ class Entry:
     check: Callable[[], Availability]
     offline: bool  # runs with no downloaded weights
     clip_use: str | None = None  # what an uploaded audio clip does: "continue", "melody" or nothing
+    licence: str = ""  # the weights' licence, in plain words, where it limits what tracks may be used for
+    tokens: str = "score"  # decoders: the token kind they emit ("score", "audio" codes or "latent")
 
     def load_class(self):
         module_name, class_name = self.target.split(":")
@@ -57,8 +59,10 @@ def register(
     check: Callable[[], Availability] = _always,
     offline: bool = True,
     clip_use: str | None = None,
+    licence: str = "",
+    tokens: str = "score",
 ) -> None:
-    _ENTRIES[(kind, name)] = Entry(kind, name, target, description, check, offline, clip_use)
+    _ENTRIES[(kind, name)] = Entry(kind, name, target, description, check, offline, clip_use, licence, tokens)
 
 
 def entries(kind: str) -> list[Entry]:
@@ -67,6 +71,11 @@ def entries(kind: str) -> list[Entry]:
 
 def availability(kind: str, name: str) -> Availability:
     return _entry(kind, name).check()
+
+
+def licence(kind: str, name: str) -> str:
+    """The component's weights licence in plain words ("" for mmgen's own components)."""
+    return _entry(kind, name).licence
 
 
 def get(kind: str, name: str):

@@ -1,10 +1,12 @@
 """What decoders emit and codecs consume.
 
-Two token kinds, one per codec family:
+Three token kinds, one per codec family:
 - `ScoreTokens`: a symbolic score (note events on named parts, timed in counted beats), rendered
   by the SoundFont codec. Rule-based and learned symbolic decoders emit these.
 - `AudioTokens`: codebook indices `[B, K, T]` of a neural audio codec (EnCodec), emitted by
   MusicGen-style decoders.
+- `LatentTokens`: continuous latents `[B, C, T]` of an audio VAE, emitted by the diffusion
+  decoders (ACE-Step, Stable Audio 3) and rendered by their own VAE.
 """
 
 from __future__ import annotations
@@ -120,3 +122,22 @@ class AudioTokens:
     codec_model: object = field(default=None, repr=False)
     notes: dict = field(default_factory=dict)  # for the report: caption, checkpoint, device...
     kind: str = "audio"
+
+
+@dataclass
+class LatentTokens:
+    """Continuous latents of an audio autoencoder (a diffusion pipeline's VAE).
+
+    latents: float32 `[B, C, T]` (batch, latent channels, latent frames); frame_rate_hz latent
+    frames a second; end_s the exact length the audio must have. `vae` is the autoencoder the
+    latents belong to (each pipeline carries its own, as MusicGen carries its EnCodec), and
+    `codec` the registry name of the codec that renders them with it.
+    """
+
+    latents: np.ndarray
+    frame_rate_hz: float
+    codec: str
+    end_s: float
+    vae: object = field(default=None, repr=False)
+    notes: dict = field(default_factory=dict)  # for the report: caption, checkpoint, steps, device...
+    kind: str = "latent"

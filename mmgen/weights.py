@@ -29,7 +29,16 @@ def cached_folder(repo_id: str, config: str = "config.json") -> Path | None:
     if not isinstance(found, str):
         return None
     folder = Path(found).parent
-    return folder if any((folder / f).is_file() for f in WEIGHT_FILES) else None
+    return folder if has_weights(folder) else None
+
+
+def has_weights(folder: Path) -> bool:
+    """Whether a checkpoint folder holds weights: at its top (transformers) or in its components'
+    subfolders (a diffusers pipeline, whose top holds only model_index.json)."""
+    return any((folder / f).is_file() for f in WEIGHT_FILES) or any(
+        next(folder.glob(f"*/{pattern}"), None) is not None
+        for pattern in ("diffusion_pytorch_model*.safetensors", "model*.safetensors", "*.bin")
+    )
 
 
 def local_override(variable: str, config: str = "config.json") -> Path | None:

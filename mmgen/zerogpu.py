@@ -17,9 +17,14 @@ GPU_S_PER_MUSIC_S = {"small": 0.25, "large": 1.0}
 def gpu_seconds(decoder: str, offline: bool, music_s: float, takes: int, sung: bool) -> int:
     """The ZeroGPU time to reserve for one request: score engines (offline) need little; neural
     engines need time in proportion to the music they make."""
+    from .decoders.diffusion.checkpoints import CHECKPOINTS
+
     if offline and not sung:
         return MIN_GPU_S
-    rate = GPU_S_PER_MUSIC_S["large" if any(w in decoder for w in ("medium", "large", "melody")) else "small"]
+    if decoder in CHECKPOINTS:  # diffusion: a fixed number of steps over the whole piece
+        rate = CHECKPOINTS[decoder].gpu_s_per_music_s
+    else:
+        rate = GPU_S_PER_MUSIC_S["large" if any(w in decoder for w in ("medium", "large", "melody")) else "small"]
     seconds = 15 + music_s * takes * (rate if not offline else 0.0) + (music_s if sung else 0.0)
     return int(min(MAX_GPU_S, max(MIN_GPU_S, seconds)))
 

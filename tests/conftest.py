@@ -99,11 +99,19 @@ def launch_app(folder: Path, **env_overrides: str):
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
-    """`python app.py` served on loopback (with a tiny MusicGen to stream), its URL."""
+    """`python app.py` served on loopback (with a tiny MusicGen to stream and a tiny ACE-Step), its URL."""
+    from mmgen.decoders.diffusion.random_weights import tiny_ace_step
     from mmgen.decoders.musicgen.debug import save_debug_checkpoint
 
     tiny = save_debug_checkpoint(tmp_path_factory.mktemp("musicgen-tiny"))  # a real, tiny MusicGen to stream
-    process, url = launch_app(tmp_path_factory.mktemp("app"), MMGEN_MUSICGEN_PATH=str(tiny), MMGEN_MAX_UPLOAD="8mb")
+    ace_step = tmp_path_factory.mktemp("ace-step-tiny")
+    tiny_ace_step().save_pretrained(ace_step)
+    process, url = launch_app(
+        tmp_path_factory.mktemp("app"),
+        MMGEN_MUSICGEN_PATH=str(tiny),
+        MMGEN_ACE_STEP_PATH=str(ace_step),
+        MMGEN_MAX_UPLOAD="8mb",
+    )
     yield url
     process.terminate()
     process.wait(timeout=20)

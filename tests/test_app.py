@@ -106,6 +106,18 @@ def test_musicgen_streams_a_live_preview(client):
     assert updates[-1][-4] == "3" and sf.info(final[0]).duration == pytest.approx(5.0, abs=0.01)
 
 
+def test_a_diffusion_engine_says_its_licence(client):
+    """ACE-Step (a tiny random one here) makes the track, and the plan text says what its weights'
+    licence allows; it does not stream, so nothing comes before the finished track."""
+    job = client.submit("upbeat pop", 6, 0, "Auto", "Auto", "4", "ace-step", api_name="/generate")
+    final = job.result(timeout=300)
+    assert len(job.outputs()) == 1
+    assert sf.info(final[0]).duration == pytest.approx(6.0, abs=0.01)
+    assert "MIT licence (ACE-Step 1.5)" in final[5] and "Licence of this engine's weights" in final[5]
+    files = [Path(f) for f in final[4]]
+    assert {f.suffix for f in files} == {".wav", ".mp3", ".json"}  # latents have no file of their own
+
+
 def test_a_video_comes_back_with_its_soundtrack(client, tmp_path):
     from gradio_client import handle_file
     from media import make_video

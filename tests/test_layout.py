@@ -115,4 +115,14 @@ def test_components_are_registered_once_the_pipeline_is_imported():
         "symbolic-diffusion",
     ]
     assert "musicgen" in names["decoder"] and names["singer"] == ["bark-small", "bark"]
-    assert names["codec"] == ["soundfont", "studio", "encodec", "encodec-24khz", "encodec-48khz", "vocos"]
+    assert {"ace-step", "ace-step-base", "stable-audio-3"} <= set(names["decoder"])
+    assert names["codec"] == [
+        "soundfont",
+        "studio",
+        "encodec",
+        "encodec-24khz",
+        "encodec-48khz",
+        "oobleck",
+        "same",
+        "vocos",
+    ]

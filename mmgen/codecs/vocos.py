@@ -111,7 +111,7 @@ class VocosCodec(Codec):
     def model(self):
         with self._lock:
             if self._model is None:
-                from ..decoders.musicgen.decoder import pick_device
+                from ..devices import pick_device
 
                 status, source = locate()
                 if not status.ok:

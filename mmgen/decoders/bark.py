@@ -40,7 +40,7 @@ class BarkSinger:
                 import torch
                 from transformers import AutoTokenizer, BarkModel
 
-                from .musicgen.decoder import pick_device
+                from ..devices import pick_device
 
                 status, source = locate(self.checkpoint)
                 if not status.ok:

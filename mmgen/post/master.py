@@ -153,6 +153,8 @@ def master(wave: Waveform, target_lufs: float = -14.0) -> tuple[Waveform, Master
     ceiling = 10 ** (TRUE_PEAK_CEILING_DBTP / 20) * 0.97
     power = _k_weighted_power(samples, rate)
     start_lufs = _gated_loudness(power, rate)
+    if not np.isfinite(start_lufs):  # every block under the absolute gate: too quiet to measure
+        raise GenerationFailed("The decoder produced silence. Try another seed or description.")
     peak = _held(_peak_envelope(samples), rate)
     makeup_db = target_lufs - start_lufs
     limited = False

@@ -16,6 +16,7 @@ import threading
 
 import numpy as np
 
+from ...devices import model_dtype, pick_device
 from ...errors import Cancelled, Unavailable
 from ...plan import MusicPlan
 from ...tokens import AudioTokens
@@ -25,19 +26,6 @@ from .checkpoints import locate
 from .loop import DecodeLoop, SamplingConfig, encode_text, melody_prefix
 
 STREAM_CHUNK_S = 1.0  # how much new music each streamed piece carries
-
-
-def pick_device() -> str:
-    """MMGEN_DEVICE, else cuda, else mps, else cpu."""
-    import torch
-
-    if os.environ.get("MMGEN_DEVICE"):
-        return os.environ["MMGEN_DEVICE"]
-    if torch.cuda.is_available():
-        return "cuda"
-    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-        return "mps"
-    return "cpu"
 
 
 class MusicgenDecoder(Decoder):
@@ -65,17 +53,13 @@ class MusicgenDecoder(Decoder):
             return self._loaded
 
     def _load(self):
-        import torch
         import transformers
 
         status, source = locate(self.checkpoint)
         if not status.ok:
             raise Unavailable(f"The decoder '{self.checkpoint}' is not available here: {status.reason}")
         device = pick_device()
-        dtype = torch.float32
-        if device == "cuda":
-            dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-        dtype = getattr(torch, os.environ.get("MMGEN_DTYPE", ""), dtype)
+        dtype = model_dtype(device)
         tokenizer = transformers.AutoTokenizer.from_pretrained(source)
         model_class = (
             transformers.MusicgenMelodyForConditionalGeneration

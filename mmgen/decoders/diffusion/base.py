@@ -1,0 +1,217 @@
+"""What the diffusion decoders share: loading a diffusers pipeline once, the denoising loop's
+progress and Cancel, and pieces longer than one pass made in windows.
+
+A piece no longer than the model's longest pass is one pass. A longer one is made window by
+window: each new window is an *extension* that keeps the last `context_s` of the music so far
+(decoded by the pipeline's VAE, given back as the audio to keep) and generates the rest; its new
+latents join the old ones with a short crossfade, so the VAE renders one continuous stream.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable
+
+import numpy as np
+
+from ...devices import model_dtype, pick_device
+from ...errors import Cancelled, Unavailable
+from ...plan import MusicPlan
+from ...tokens import LatentTokens
+from ..base import Decoder, ProgressFn
+from .checkpoints import CHECKPOINTS, locate
+
+CONTEXT_S = 10.0  # music kept (and continued) at the start of each later window
+CROSSFADE_S = 0.5  # latents crossfaded where windows join
+OFFLOAD_MARGIN = 1.3  # load whole onto the GPU only when free memory exceeds the weights by this
+
+
+def weight_bytes(pipe) -> int:
+    models = [m for m in pipe.components.values() if hasattr(m, "parameters")]
+    return sum(p.numel() * p.element_size() for m in models for p in m.parameters())
+
+
+def place(pipe, device: str) -> str:
+    """Move the pipeline to `device`; on a GPU too small for all of it, offload each model to the
+    CPU while the others run (diffusers' model CPU offload). Returns how it was placed."""
+    import torch
+
+    if device == "cuda" and torch.cuda.mem_get_info()[0] < OFFLOAD_MARGIN * weight_bytes(pipe):
+        pipe.enable_model_cpu_offload()
+        return "cuda (model CPU offload)"
+    pipe.to(device)
+    return device
+
+
+def crossfade_join(before: np.ndarray, after: np.ndarray, overlap: int, fade: int) -> np.ndarray:
+    """Latents `[B, C, T1]` and `[B, C, T2]` whose first `overlap` frames re-make the last
+    `overlap` of `before` -> one stream: `before`, then `after` from its frame `overlap`, with
+    the `fade` frames before the join crossfaded (linearly: both sides are the same music)."""
+    fade = min(fade, overlap)
+    joined = np.concatenate([before, after[:, :, overlap:]], axis=-1)
+    if fade:
+        ramp = ((np.arange(fade) + 0.5) / fade).astype(np.float32)
+        start, end = before.shape[-1] - fade, before.shape[-1]
+        joined[:, :, start:end] = (1 - ramp) * before[:, :, start:] + ramp * after[:, :, overlap - fade : overlap]
+    return joined
+
+
+def step_callback(progress: ProgressFn | None, should_stop, done: float, share: float, steps: int):
+    """A diffusers `callback_on_step_end` that reports each denoising step (this pass being
+    `share` of the work, after `done` of it) and stops the loop when `should_stop()` says so."""
+
+    def on_step(pipe, step: int, timestep, tensors: dict) -> dict:
+        if should_stop is not None and should_stop():
+            pipe._interrupt = True  # diffusers' own flag; raising ends the loop in every pipeline
+            raise Cancelled("Stopped: the generation was cancelled.")
+        if progress:
+            progress(min(1.0, done + share * (step + 1) / steps), "Denoising")
+        return {}
+
+    return on_step
+
+
+class DiffusionDecoder(Decoder):
+    """A diffusers audio pipeline as an mmgen decoder: MusicPlan -> latents `[1, C, T]`."""
+
+    token_kind = "latent"
+    checkpoint = ""  # key in CHECKPOINTS
+
+    def __init__(self, max_pass_s: float | None = None) -> None:
+        self.max_pass_s = max_pass_s  # a shorter longest pass than the model's (tests, memory)
+        self._lock = threading.Lock()
+        self._loaded = None
+
+    # ---- loading -------------------------------------------------------------------------------
+
+    def load(self):
+        """(pipeline, where it runs): loaded once per process, on first use."""
+        with self._lock:
+            if self._loaded is None:
+                self._loaded = self._load()
+            return self._loaded
+
+    def _load(self):
+        status, source = locate(self.checkpoint)
+        if not status.ok:
+            raise Unavailable(f"The decoder '{self.checkpoint}' is not available here: {status.reason}")
+        device = pick_device()
+        pipe = self.pipeline_class().from_pretrained(source, dtype=model_dtype(device))
+        pipe.set_progress_bar_config(disable=True)
+        return pipe, place(pipe, device)
+
+    def pipeline_class(self):
+        raise NotImplementedError
+
+    # ---- the model's own calls (subclasses) ----------------------------------------------------
+
+    def generate(self, pipe, plan: MusicPlan, duration_s: float, generator, on_step) -> np.ndarray:
+        """One pass of `duration_s` -> latents `[1, C, T]`."""
+        raise NotImplementedError
+
+    def extend(self, pipe, plan: MusicPlan, kept_audio, duration_s: float, generator, on_step) -> np.ndarray:
+        """A window of `duration_s` whose start keeps `kept_audio` `[channels, n]` (at the VAE's rate)
+        and whose rest is new -> latents `[1, C, T]` of the whole window."""
+        raise NotImplementedError
+
+    def model_longest_pass_s(self, pipe) -> float:
+        """The longest piece the model makes in one pass."""
+        raise NotImplementedError
+
+    def prompt_notes(self, plan: MusicPlan) -> dict:
+        """What the model was told (for the report)."""
+        return {}
+
+    # ---- decoding ------------------------------------------------------------------------------
+
+    def frame_rate_hz(self, pipe) -> float:
+        from ...codecs.latent import samples_per_frame
+
+        return pipe.vae.config.sampling_rate / samples_per_frame(pipe.vae)
+
+    def decode(
+        self, plan: MusicPlan, seed: int, conditioning: dict | None = None, progress: ProgressFn | None = None
+    ) -> LatentTokens:
+        return self.decode_many([plan], [seed], conditioning=conditioning, progress=progress)[0]
+
+    def decode_many(
+        self,
+        plans: list[MusicPlan],
+        seeds: list[int],
+        sampling=None,
+        conditioning: dict | None = None,
+        progress: ProgressFn | None = None,
+        on_frames=None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> list[LatentTokens]:
+        """One take per (plan, seed), each drawn from its own seed; takes may differ in tempo and
+        key, so each is its own pass. Progress and Cancel reach every denoising step."""
+        import torch
+
+        pipe, placed = self.load()
+        checkpoint = CHECKPOINTS[self.checkpoint]
+        tokens = []
+        for take, (plan, seed) in enumerate(zip(plans, seeds)):
+            windows = self.windows(plan.duration_s, self.longest_pass_s(pipe))
+            generator = torch.Generator(device="cpu").manual_seed(seed)
+            latents = None
+            for index, (start_s, length_s) in enumerate(windows):
+                share = 1.0 / (len(plans) * len(windows))  # of the whole decode, for this pass
+                on_step = step_callback(
+                    progress, should_stop, (take * len(windows) + index) * share, share, checkpoint.steps
+                )
+                if latents is None:
+                    latents = self.generate(pipe, plan, length_s, generator, on_step)
+                else:
+                    latents = self.continue_latents(pipe, plan, latents, start_s, length_s, generator, on_step)
+            frames = math.ceil(plan.duration_s * self.frame_rate_hz(pipe))
+            tokens.append(
+                LatentTokens(
+                    latents=np.ascontiguousarray(latents[:, :, :frames], dtype=np.float32),
+                    frame_rate_hz=self.frame_rate_hz(pipe),
+                    codec=self.default_codec,
+                    end_s=plan.duration_s,
+                    vae=pipe.vae,
+                    notes={
+                        "checkpoint": checkpoint.repo_id,
+                        "licence": checkpoint.licence,
+                        "steps": checkpoint.steps,
+                        "device": placed,
+                        "windows": len(windows),
+                        **self.prompt_notes(plan),
+                    },
+                )
+            )
+        return tokens
+
+    def longest_pass_s(self, pipe) -> float:
+        longest = self.model_longest_pass_s(pipe)
+        return min(longest, self.max_pass_s) if self.max_pass_s else longest
+
+    @staticmethod
+    def windows(duration_s: float, longest: float) -> list[tuple[float, float]]:
+        """(start_s, length_s) of each pass: one when the model makes the whole piece at once;
+        else the first at full length and each later one starting CONTEXT_S before the music so
+        far ends (half a pass when passes are short), the last one no longer than what is left."""
+        if duration_s <= longest:
+            return [(0.0, duration_s)]
+        context = min(CONTEXT_S, longest / 2)
+        windows, end = [(0.0, longest)], longest
+        while end < duration_s - 1e-6:
+            start = end - context
+            length = min(longest, duration_s - start)
+            windows.append((start, length))
+            end = start + length
+        return windows
+
+    def continue_latents(self, pipe, plan, latents: np.ndarray, start_s: float, length_s: float, generator, on_step):
+        """The music so far `[1, C, T]` extended by one window that starts at `start_s`."""
+        from ...codecs.latent import decode_in_windows
+
+        rate = self.frame_rate_hz(pipe)
+        first = round(start_s * rate)  # windows start on a latent frame, and still end where planned
+        overlap = latents.shape[-1] - first
+        kept = decode_in_windows(pipe.vae, latents[:, :, first:], rate)  # [channels, n]
+        window = self.extend(pipe, plan, kept, length_s + start_s - first / rate, generator, on_step)
+        return crossfade_join(latents, window, overlap, round(CROSSFADE_S * rate))
