@@ -45,6 +45,9 @@ MAX_UPLOAD = os.environ.get("MMGEN_MAX_UPLOAD", "200mb")  # videos; pictures and
 
 # Measured by benchmarks/transformer_decode.py on a 2-core CPU (int8 path): 10 s of audio in 15 s.
 CPU_SECONDS_PER_AUDIO_SECOND = 1.5
+# Measured by benchmarks/diffusion_decode.py on the same CPU (real-size random weights, fp32):
+# the range over ACE-Step 1.5 XL turbo and Stable Audio 3 medium, per second of music.
+DIFFUSION_CPU_COST = "6–8"  # Stable Audio 3 medium 5.8, ACE-Step 1.5 XL turbo 7.6
 GPU_DEFAULTS = ("ace-step", "musicgen")  # the default engine on a GPU: the first of these that can run
 
 STUDIO_TEXT_FILE = ASSETS / "i18n" / "studio.toml"
@@ -55,12 +58,17 @@ def studio_text(path: Path = STUDIO_TEXT_FILE) -> dict[str, dict[str, str]]:
     ([en] has every key; a key another table lacks falls back to English in the browser)."""
     import tomllib
 
-    seconds = f"{CPU_SECONDS_PER_AUDIO_SECOND:g}"
+    measured = {"{cpu_seconds}": f"{CPU_SECONDS_PER_AUDIO_SECOND:g}", "{diffusion_cpu_seconds}": DIFFUSION_CPU_COST}
     tables = tomllib.loads(path.read_text(encoding="utf-8"))
     return {
-        locale: {key: str(text).replace("{cpu_seconds}", seconds) for key, text in table.items()}
-        for locale, table in tables.items()
+        locale: {key: _filled(str(text), measured) for key, text in table.items()} for locale, table in tables.items()
     }
+
+
+def _filled(text: str, values: dict[str, str]) -> str:
+    for placeholder, value in values.items():
+        text = text.replace(placeholder, value)
+    return text
 
 
 TEXT = studio_text()
@@ -107,8 +115,9 @@ def decoder_choices(translated: bool = False) -> tuple[list[tuple[str, str]], st
     for r in rows:
         if r["available"]:
             short, key = r["description"].split(":")[0], f"engine_{r['name']}"
-            if not r["offline"] and not gpu:  # one key per label: the time note
-                label = f"{r['name']} — {short} " + text("engine_cpu_cost")
+            if not r["offline"] and not gpu:  # one key per label: the time note, measured per family
+                cost = "engine_cpu_cost_diffusion" if r["tokens"] == "latent" else "engine_cpu_cost"
+                label = f"{r['name']} — {short} " + text(cost)
             else:  # the engine's short name, in the browser's language where studio.toml has it
                 label = f"{r['name']} — " + (i18n(key) if translated and key in TEXT["en"] else short)
             choices.append((label, r["name"]))
@@ -129,6 +138,20 @@ def decoder_choices(translated: bool = False) -> tuple[list[tuple[str, str]], st
             + "\n\n</details>"
         ),
     )
+
+
+def vocos_offered() -> bool:
+    """Whether Vocos can decode Bark's voice here (its weights and EnCodec 24 kHz's load)."""
+    from mmgen import registry
+
+    return registry.availability("codec", "vocos").ok
+
+
+def diffusion_engines() -> tuple[list[str], str]:
+    """The diffusion engines that can run here (they restyle and edit), and why the others cannot."""
+    rows = [row for row in mmgen.available_decoders() if row["tokens"] == "latent"]
+    missing = "; ".join(f"{row['name']}: {row['reason']}" for row in rows if not row["available"])
+    return [row["name"] for row in rows if row["available"]], missing
 
 
 def licence_note(decoder: str | None, translated: bool = True) -> str:
@@ -373,12 +396,16 @@ def make_track(
     vocals="none",
     blend_seed="",
     sound="produced",
+    restyle="none",
+    restyle_keep=0.6,
+    vocals_codec="encodec",
     session: gr.Request = None,
     progress=gr.Progress(),
 ):
     """The `generate` API: yields live preview audio while a streaming engine works, then
     (take 1..4 audio, downloads, plan explanation, seed used, live preview, scored video).
-    `source` picks the input: text, image, video, or auto (the video or picture given, if any)."""
+    `source` picks the input: text, image, video, or auto (the video or picture given, if any);
+    `restyle` (a diffusion engine) re-makes a video's composed track with its sound."""
     media = _media_arguments(source, image, video, cuts, video_audio, lyrics)
     request = mmgen.GenerationRequest(
         prompt=prompt or "",
@@ -394,8 +421,11 @@ def make_track(
         top_p=top_p,
         guidance_scale=guidance,
         vocals=(vocals or "none") if media["lyrics"] else "none",
+        vocals_codec=(vocals_codec or "encodec") if media["lyrics"] and vocals in ("bark-small", "bark") else "encodec",
         blend_seed=None if str(blend_seed or "").strip() == "" else str(blend_seed).strip(),
         sound=sound or "produced",
+        restyle=(restyle or "none") if media["video_path"] else "none",  # the Video tab's neural sound
+        restyle_keep=restyle_keep if restyle_keep not in (None, "") else 0.6,
         **_clip_arguments(decoder or "composer", audio_clip),
         **media,
     )
@@ -461,6 +491,85 @@ def make_track(
     )
 
 
+EDIT_ACTIONS = ("redo", "longer", "stems")
+
+
+def edit_track(
+    action,
+    audio_path,
+    prompt="",
+    engine="ace-step",
+    start_s=0.0,
+    end_s=5.0,
+    length_s=60.0,
+    seed="",
+    session: gr.Request = None,
+    progress=gr.Progress(),
+):
+    """Redo start_s..end_s of the track, make it `length_s` long, or split it into stems ->
+    (edited audio or None, downloads, what was done). Cancel stops it between denoising steps."""
+    from mmgen import edit
+
+    if action not in EDIT_ACTIONS:
+        raise gr.Error(f"Unknown edit {action!r}; use one of {', '.join(EDIT_ACTIONS)}.", print_exception=False)
+    if not audio_path:
+        raise gr.Error("Make a track first, or upload one to edit.", print_exception=False)
+    key = getattr(session, "session_hash", None) or ""
+    stop = STOP_FLAGS[key] = threading.Event()
+    work = {"progress": with_estimate(progress), "should_stop": stop.is_set}
+    try:
+        track = edit.track_from_file(audio_path, prompt or "")
+        OUTPUT_ROOT.mkdir(parents=True, exist_ok=True)
+        _prune_results()
+        folder = Path(tempfile.mkdtemp(prefix="edit-", dir=OUTPUT_ROOT))
+        seed = None if str(seed or "").strip() == "" else str(seed).strip()
+        if action == "stems":
+            stems = edit.split_stems(track, engine, seed, **work)
+            files = edit.save_stems(stems, folder / "mmgen-stems")
+            return None, [_zip_folder(files, folder / "mmgen-stems.zip")], licence_note(engine, translated=False)
+        if action == "redo":
+            edited = edit.redo_part(track, start_s, end_s, engine=engine, seed=seed, **work)
+        else:
+            edited = edit.make_longer(track, length_s, engine=engine, seed=seed, **work)
+    except MmgenError as error:
+        raise gr.Error(str(error), print_exception=False) from None
+    finally:
+        if STOP_FLAGS.get(key) is stop:
+            del STOP_FLAGS[key]
+    done = edited.details["edits"][-1]
+    stem = f"mmgen-{action}-{done['seed']}"
+    files = [edited.save(folder / f"{stem}.wav"), edited.save(folder / f"{stem}.mp3")]
+    files.append(edited.save_report(folder / f"{stem}.json"))
+    note = f"*{edited.audio.duration_s:.2f} s · seed {done['seed']}*\n\n{licence_note(engine, translated=False)}"
+    return str(files[0]), [str(f) for f in files], note
+
+
+def edit_gpu_seconds(action, audio_path, prompt="", engine="ace-step", start_s=0.0, end_s=5.0, length_s=60.0, *_):
+    """ZeroGPU: the GPU time to reserve for one edit (stems run the model three times)."""
+    music_s = float(length_s or 60) if action == "longer" else float(DURATION_RANGE_S[1])
+    return gpu_seconds(engine or "ace-step", False, music_s, 3 if action == "stems" else 1, False)
+
+
+def edit_action(action: str):
+    """The handler of one edit button: `edit_track` for that action, marked for ZeroGPU."""
+
+    def run(
+        audio_path,
+        prompt="",
+        engine="ace-step",
+        start_s=0.0,
+        end_s=5.0,
+        length_s=60.0,
+        seed="",
+        session: gr.Request = None,
+        progress=gr.Progress(),
+    ):
+        return edit_track(action, audio_path, prompt, engine, start_s, end_s, length_s, seed, session, progress)
+
+    run.__name__ = run.__qualname__ = f"edit_{action}"
+    return on_zero_gpu(run, duration=lambda *args, **kwargs: edit_gpu_seconds(action, *args, **kwargs))
+
+
 def make_track_gpu_seconds(*args, **kwargs) -> int:
     """ZeroGPU: the GPU time to reserve for one make_track call (its own arguments)."""
     call = inspect.signature(make_track).bind_partial(*args, **kwargs)
@@ -470,7 +579,10 @@ def make_track_gpu_seconds(*args, **kwargs) -> int:
     offline = next((row["offline"] for row in mmgen.available_decoders() if row["name"] == decoder), False)
     music_s = float(DURATION_RANGE_S[1] if given["video"] or given["lyrics"] else given["duration"] or 30)
     sung = bool(given["lyrics"]) and given["vocals"] not in (None, "", "none")
-    return gpu_seconds(decoder, offline, music_s, int(given["variations"] or 1), sung)
+    takes = int(given["variations"] or 1)
+    if given["video"] and given["restyle"] not in (None, "", "none"):  # the composed track re-made on the GPU
+        return gpu_seconds(given["restyle"], False, music_s, takes, sung)
+    return gpu_seconds(decoder, offline, music_s, takes, sung)
 
 
 def _examples(samples: list, inputs: list, **options) -> gr.Examples:
@@ -486,6 +598,7 @@ def build_app() -> gr.Blocks:
     lyric_examples = json.loads((ASSETS / "lyrics_examples.json").read_text(encoding="utf-8"))
     media_examples = json.loads((ASSETS / "media_examples.json").read_text(encoding="utf-8"))
     choices, default_decoder, unavailable_note = decoder_choices(translated=True)
+    editors, editors_missing = diffusion_engines()  # what can restyle and edit here
     # What the lists show is translated; the values (the API's) stay "Auto", "D minor", "3/4".
     key_choices = [(i18n("auto"), AUTO)] + [
         (f"{name} " + i18n(f"key_{mode}"), choice) for choice in KEY_CHOICES[1:] for name, mode in [choice.split(" ")]
@@ -532,6 +645,12 @@ def build_app() -> gr.Blocks:
                         )
                         singers, singers_note = vocal_choices()
                         vocals = gr.Dropdown(singers, value="none", label=i18n("vocals_label"))
+                        vocals_codec = gr.Radio(
+                            [(i18n("vocals_codec_encodec"), "encodec"), (i18n("vocals_codec_vocos"), "vocos")],
+                            value="encodec",
+                            label=i18n("vocals_codec_label"),
+                            visible=vocos_offered(),  # only where Vocos and EnCodec 24 kHz load
+                        )
                         if singers_note:
                             gr.Markdown(f"<small>{singers_note}</small>")
                     with gr.Tab(i18n("tab_video"), id="video") as video_tab:
@@ -547,6 +666,14 @@ def build_app() -> gr.Blocks:
                             value="auto",
                             label=i18n("video_audio_label"),
                         )
+                        with gr.Row(visible=bool(editors)):
+                            restyle = gr.Dropdown(
+                                [(i18n("restyle_none"), "none")] + [(name, name) for name in editors],
+                                value="none",
+                                label=i18n("restyle_label"),
+                                info=i18n("restyle_info"),
+                            )
+                            restyle_keep = gr.Slider(0.1, 1.0, value=0.6, step=0.05, label=i18n("restyle_keep_label"))
                         _examples(
                             [[str(ASSETS / e["file"])] for e in media_examples["video"]],
                             inputs=[video],
@@ -663,6 +790,30 @@ def build_app() -> gr.Blocks:
                 )
                 plan_text = gr.Markdown(label=i18n("plan_label"), value=i18n("plan_placeholder"))
                 downloads = gr.File(label=i18n("downloads_label"), file_count="multiple", interactive=False)
+                with gr.Accordion(i18n("edit_title"), open=False):
+                    gr.Markdown(i18n("edit_hint"))
+                    if not editors:
+                        gr.Markdown("<small>" + i18n("edit_unavailable") + f" {editors_missing}</small>")
+                    with gr.Column(visible=bool(editors)):
+                        edit_source = gr.Audio(
+                            label=i18n("edit_source_label"), type="filepath", sources=["upload"], interactive=True
+                        )
+                        edit_engine = gr.Dropdown(
+                            editors, value=editors[0] if editors else None, label=i18n("edit_engine_label")
+                        )
+                        with gr.Row(equal_height=True):
+                            redo_start = gr.Number(value=0, minimum=0, label=i18n("redo_start_label"), scale=1)
+                            redo_end = gr.Number(value=5, minimum=0, label=i18n("redo_end_label"), scale=1)
+                            redo = gr.Button(i18n("redo_button"), scale=1)
+                        with gr.Row(equal_height=True):
+                            new_length = gr.Number(60, minimum=5, maximum=600, label=i18n("longer_label"), scale=2)
+                            longer = gr.Button(i18n("longer_button"), scale=1)
+                        stems = gr.Button(i18n("stems_button"))
+                        edited = gr.Audio(label=i18n("edited_label"), type="filepath", interactive=False)
+                        edit_files = gr.File(
+                            label=i18n("downloads_label"), file_count="multiple", interactive=False, height=140
+                        )
+                        edit_note = gr.Markdown()
                 with gr.Accordion(i18n("history"), open=False):
                     history = gr.State([])
                     history_table = gr.Dataframe(
@@ -703,6 +854,9 @@ def build_app() -> gr.Blocks:
                 vocals,
                 blend_seed,
                 sound,
+                restyle,
+                restyle_keep,
+                vocals_codec,
             ],
             outputs=[*players, downloads, plan_text, seed, live, scored, picture],
             api_name="generate",
@@ -714,7 +868,19 @@ def build_app() -> gr.Blocks:
             outputs=[live, licence],
             api_visibility="private",
         )
-        cancel.click(stop_generation, cancels=[job], api_visibility="private", queue=False)
+        job.success(lambda path: path, inputs=players[0], outputs=edit_source, api_visibility="private")
+        edit_inputs = [edit_source, prompt, edit_engine, redo_start, redo_end, new_length, seed]
+        edits = [
+            button.click(
+                edit_action(action),
+                inputs=edit_inputs,
+                outputs=[edited, edit_files, edit_note],
+                api_name=f"edit_{action}",
+                concurrency_limit=1,
+            )
+            for button, action in ((redo, "redo"), (longer, "longer"), (stems, "stems"))
+        ]
+        cancel.click(stop_generation, cancels=[job, *edits], api_visibility="private", queue=False)
         job.success(
             remember,
             inputs=[history, prompt, duration, decoder, seed, players[0], downloads, plan_text, picture],

@@ -274,10 +274,12 @@ def render_one(p: Prompt, sound: tuple[str, dict[str, str]], seed: int, duration
 def render_all(prompts: list[Prompt], args: argparse.Namespace, work: Path) -> list[dict]:
     """The judge's manifest items: each prompt x seed, once per sound."""
     items = []
-    for sound in sound_settings(args.sounds.split(",")):
+    engine = {"decoder": getattr(args, "decoder", "composer"), "restyle": getattr(args, "restyle", "none")}
+    for label, extra in sound_settings(args.sounds.split(",")):
+        sound = (label, {**extra, **engine})
         for i, p in enumerate(prompts):
             for seed in range(1, args.seeds + 1):
-                items.append(render_one(p, sound, seed, args.duration, work / f"{sound[0]}-{i:03d}-s{seed}.wav"))
+                items.append(render_one(p, sound, seed, args.duration, work / f"{label}-{i:03d}-s{seed}.wav"))
                 print(f"rendered {items[-1]['id']}: {items[-1]['style']}, {items[-1]['plan_key']}", file=sys.stderr)
     return items
 
@@ -488,6 +490,8 @@ def add_run_arguments(parser: argparse.ArgumentParser, sounds: str) -> None:
     parser.add_argument("--work", type=Path, help="keep the WAVs and JSON here (default: a temporary folder)")
     parser.add_argument("--judge-python", default=JUDGE_PYTHON)
     parser.add_argument("--note", default="", help="a line for the report's head: which code was measured")
+    parser.add_argument("--decoder", default="composer", help="the engine that makes the tracks (ace-step...)")
+    parser.add_argument("--restyle", default="none", help="a diffusion engine that re-makes the composed tracks")
     parser.add_argument("--judge", type=Path, help=argparse.SUPPRESS)  # eval-venv mode: the manifest
     parser.add_argument("--judged", type=Path, help=argparse.SUPPRESS)
 

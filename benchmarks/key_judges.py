@@ -80,7 +80,8 @@ def run(args: argparse.Namespace, work: Path) -> str:
         for i, prompt in enumerate(load_keyed(args.set, args.limit)):
             for seed in range(1, args.seeds + 1):
                 wav = work / f"{sound}-{i:03d}-s{seed}.wav"
-                items.append(render_one(prompt, (sound, {"sound": sound}), seed, args.duration, wav))
+                engine = {"sound": sound, "decoder": args.decoder, "restyle": args.restyle}
+                items.append(render_one(prompt, (sound, engine), seed, args.duration, wav))
     rendered = time.perf_counter()
     outside = [j for j in judges if j != "mmgen"]
     if outside:

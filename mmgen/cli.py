@@ -1,4 +1,4 @@
-"""Command line: `python -m mmgen generate ...` and `python -m mmgen decoders`.
+"""Command line: `python -m mmgen generate ...`, `python -m mmgen edit ...` and `python -m mmgen decoders`.
 
 Errors print one plain line to stderr and exit with status 2; nothing is written on failure.
 """
@@ -75,8 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     media.add_argument(
         "--vocals",
         default="none",
-        choices=("none", "bark-small", "bark"),
-        help="sing the lyrics with Bark (needs its weights; see: python -m mmgen decoders)",
+        choices=("none", "bark-small", "bark", "ace-step"),
+        help="sing the lyrics with Bark, or ACE-Step over the accompaniment (needs their weights; "
+        "see: python -m mmgen decoders)",
     )
     media.add_argument(
         "--vocals-codec",
@@ -129,12 +130,41 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SEED",
         help="with --decoder symbolic-vae: the melody moves from --seed's towards this seed's",
     )
+    gen.add_argument(
+        "--restyle",
+        default="none",
+        metavar="ENGINE",
+        help="re-make the composed track with a diffusion engine's sound (ace-step, stable-audio-3): "
+        "its timing, sections, cuts and ending carry over",
+    )
+    gen.add_argument(
+        "--restyle-keep",
+        type=float,
+        default=0.6,
+        metavar="0.1-1",
+        help="with --restyle: how closely the new sound follows the composed track (default 0.6)",
+    )
     neural = gen.add_argument_group("sampling (neural decoders such as musicgen)")
     neural.add_argument("--top-k", type=int, default=250)
     neural.add_argument("--top-p", type=float, default=0.0)
     neural.add_argument("--temperature", type=float, default=1.0)
     neural.add_argument("--guidance", type=float, default=3.0, help="classifier-free guidance scale")
     gen.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    edit = sub.add_parser(
+        "edit",
+        help="redo a part of a track, make it longer, or split it into stems",
+        description="Edit a finished track (yours or one mmgen made) with a diffusion engine. Outside "
+        "the part you change, every sample stays as it was.",
+    )
+    edit.add_argument("--in", dest="source", required=True, metavar="AUDIO", help="the track: .wav .flac .mp3 .ogg")
+    what = edit.add_mutually_exclusive_group(required=True)
+    what.add_argument("--redo", nargs=2, type=float, metavar=("START", "END"), help="make START..END s anew")
+    what.add_argument("--longer", type=float, metavar="SECONDS", help="continue the track to exactly this length")
+    what.add_argument("--stems", metavar="FOLDER", help="split into vocals, drums, bass and other (WAVs in FOLDER)")
+    edit.add_argument("--out", metavar="FILE", help="the edited track (.wav .mp3 .flac); needed with --redo/--longer")
+    edit.add_argument("--engine", default="ace-step", help="the diffusion engine (default ace-step)")
+    edit.add_argument("--prompt", default="", help="what the music is, for the engine (optional)")
+    edit.add_argument("--seed", type=int, help="same seed, same edit (random when omitted)")
     sub.add_parser("decoders", help="list the decoders and whether each can run here")
     return parser
 
@@ -203,6 +233,8 @@ def _generate(args: argparse.Namespace) -> int:
         vocals_codec=args.vocals_codec,
         sound=args.sound,
         blend_seed=args.blend_seed,
+        restyle=args.restyle,
+        restyle_keep=args.restyle_keep,
     )
     tracks = generate_variations(request)
     if args.stems and not tracks[0].audio.stems:
@@ -228,6 +260,30 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _edit(args: argparse.Namespace) -> int:
+    from . import edit
+    from .post.export import OUTPUT_SUFFIXES, check_output_path
+
+    if args.stems is None:
+        if not args.out:
+            raise InvalidRequest("Give the edited track's file with --out FILE.wav.")
+        check_output_path(args.out, tuple(s for s in OUTPUT_SUFFIXES if s in (".wav", ".mp3", ".flac")))
+    elif Path(args.stems).exists() and not Path(args.stems).is_dir():
+        raise InvalidRequest(f"{args.stems} is a file, not a folder for the stems.")
+    track = edit.track_from_file(args.source, args.prompt)
+    if args.stems is not None:
+        written = edit.save_stems(edit.split_stems(track, args.engine, args.seed), args.stems)
+        print("\n".join(str(path) for path in written))
+        return 0
+    if args.redo:
+        edited = edit.redo_part(track, *args.redo, engine=args.engine, seed=args.seed)
+    else:
+        edited = edit.make_longer(track, args.longer, engine=args.engine, seed=args.seed)
+    print(f"{edited.save(args.out)}  ({edited.audio.duration_s:.2f} s, seed {edited.details['edits'][-1]['seed']})")
+    print(f"  Licence of the engine's weights: {edited.details['licence']}")
+    return 0
+
+
 def _decoders() -> int:
     from . import available_decoders, registry
     from .request import VOCALS_CODECS
@@ -246,13 +302,15 @@ def _decoders() -> int:
             status = entry.check()
             state = "available" if status.ok else f"unavailable: {status.reason}"
             print(f"{entry.name:<24} {state}\n    {entry.description}")
+            if entry.licence:
+                print(f"    Licence: {entry.licence}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return _generate(args) if args.command == "generate" else _decoders()
+        return {"generate": _generate, "edit": _edit}.get(args.command, lambda _: _decoders())(args)
     except MmgenError as error:
         print(f"mmgen: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -190,7 +190,18 @@ def register_builtins() -> None:
             description,
             check=lambda name=name: locate_bark(name)[0],
             offline=False,
+            licence="MIT licence (Bark).",
         )
+    register(
+        "singer",
+        "ace-step",
+        "mmgen.decoders.diffusion.ace_step:AceStepSinger",
+        "ACE-Step 1.5: sings the lyrics as a vocal track over the accompaniment it hears, in its tempo "
+        "and key. Needs its weights and a GPU.",
+        check=diffusion_availability("ace-step"),
+        offline=False,
+        licence=DIFFUSION_CHECKPOINTS["ace-step"].licence,
+    )
 
     register(
         "codec",

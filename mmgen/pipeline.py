@@ -50,6 +50,7 @@ STAGES = {
     "decode": (0.25, "Composing"),
     "render": (0.5, "Rendering the instruments"),
     "master": (0.85, "Mastering"),
+    "restyle": (0.6, "Giving it a neural sound"),
     "vocals": (0.7, "Singing the lyrics"),
     "score": (0.92, "Scoring the takes"),
     "export": (0.95, "Saving files"),
@@ -107,7 +108,8 @@ class Track:
         """The file suffixes this track can be saved as: audio, plus the score or the tokens."""
         from .codecs.ecdc import supports_ecdc
 
-        extra = [".mid"] if self.tokens.kind == "score" else [".ecdc"] if supports_ecdc(self.tokens) else []
+        kind = getattr(self.tokens, "kind", None)  # None: a track brought to be edited
+        extra = [".mid"] if kind == "score" else [".ecdc"] if supports_ecdc(self.tokens) else []
         return [".wav", ".mp3", ".flac", *extra, *([".mp4"] if self.video is not None else [])]
 
     def save_report(self, path: str | Path) -> Path:
@@ -255,12 +257,29 @@ def _conditioning(request: GenerationRequest, decoder) -> dict:
         return {}
     if decoder.token_kind != "audio":
         raise InvalidRequest(
-            f"The '{request.decoder}' engine writes scores and cannot continue an audio clip; choose a MusicGen engine."
+            f"The '{request.decoder}' engine cannot continue an audio clip; choose a MusicGen engine "
+            "(or make a track longer with mmgen edit --longer)."
         )
     clip = load_clip(
         request.continue_audio, max_s=min(MAX_CONTINUE_S, (request.duration_s or MAX_CONTINUE_S + 1) - 1.0)
     )
     return {"continue": clip}
+
+
+def _restyler(request: GenerationRequest, decoder):
+    """(the diffusion engine that re-makes the composed track, its codec), or (None, None)."""
+    if request.restyle == "none":
+        return None, None
+    if registry.entry("decoder", request.restyle).tokens != "latent":
+        names = ", ".join(e.name for e in registry.entries("decoder") if e.tokens == "latent")
+        raise InvalidRequest(f"'{request.restyle}' cannot restyle a track; choose one of: {names}.")
+    if decoder.token_kind != "score":
+        raise InvalidRequest(
+            "Restyling re-makes a composed track: choose a score engine (such as the composer), "
+            f"not '{request.decoder}'."
+        )
+    restyler = registry.get("decoder", request.restyle)
+    return restyler, registry.get("codec", restyler.default_codec)
 
 
 def codec_for(decoder, request: GenerationRequest) -> str:
@@ -295,8 +314,9 @@ def generate_variations(
         ]
         conditioning = _conditioning(request, decoder)
         singer = registry.get("singer", request.vocals) if request.vocals != "none" else None
-        voice_codec = registry.get("codec", request.vocals_codec) if singer else None
-        licence = registry.licence("decoder", request.decoder)
+        voice_codec = _voice_codec(singer, request)
+        restyler, restyle_codec = _restyler(request, decoder)
+        licence = registry.entry("decoder", request.restyle if restyler else request.decoder).licence
     with timer.step("encode"):
         features, cues = encode_prompt(request.prompt, descriptors)
         reading, video = encode_media(request, descriptors)
@@ -316,16 +336,26 @@ def generate_variations(
             stream.finish()
     with timer.step("render"):
         waves = [codec.decode(tokens) for tokens in all_tokens]
+    restyled = []  # the restyling engine's latents of each take
+    if restyler is not None:
+        with timer.step("restyle"):
+            for plan, take, wave in zip(plans, takes, waves):
+                restyled.append(restyler.restyle(plan, wave, take.seed, request.restyle_keep, should_stop=should_stop))
+            waves = [restyle_codec.decode(latents) for latents in restyled]
     if singer is not None:
         with timer.step("vocals"):
-            waves = [_sing(singer, voice_codec, plan, t.seed, wave) for plan, t, wave in zip(plans, takes, waves)]
+            sing = _sing_over if getattr(singer, "sings_over", False) else _sing
+            waves = [sing(singer, voice_codec, plan, t.seed, wave) for plan, t, wave in zip(plans, takes, waves)]
     with timer.step("master"):
         mastered = [master(wave, request.loudness_lufs) for wave in waves]
     with timer.step("score"):
         scores = _clap_scores(request, plans, mastered)
     tracks = []
     for i, (take, plan, tokens, (audio, mastering)) in enumerate(zip(takes, plans, all_tokens, mastered)):
-        details = _details(i, len(takes), scores, codec_name, codec, tokens, audio, plan, reading, licence)
+        neural = tokens.kind != "score" or bool(restyled)
+        details = _details(i, len(takes), scores, codec_name, codec, tokens, audio, plan, reading, licence, neural)
+        if restyled:  # the composed track was re-made by a diffusion engine
+            details["restyled"] = {"engine": request.restyle, "keep": request.restyle_keep, **restyled[i].notes}
         tracks.append(
             Track(
                 request=take,
@@ -346,6 +376,29 @@ def generate_variations(
     if progress:
         progress(1.0, "Done")
     return tracks
+
+
+def _voice_codec(singer, request: GenerationRequest):
+    """What turns the singer's tokens into audio: the asked codec for Bark's EnCodec tokens; a
+    diffusion singer's own VAE for its latents."""
+    if singer is None:
+        return None
+    if getattr(singer, "sings_over", False):
+        if request.vocals_codec != "encodec":
+            raise InvalidRequest(
+                f"The vocals codec '{request.vocals_codec}' decodes Bark's voice; {request.vocals} sings "
+                "through its own decoder, so leave the vocals codec as it is."
+            )
+        return registry.get("codec", singer.default_codec)
+    return registry.get("codec", request.vocals_codec)
+
+
+def _sing_over(singer, codec, plan: MusicPlan, seed: int, accompaniment: Waveform) -> Waveform:
+    """The whole song sung by a singer that hears the accompaniment (ACE-Step), mixed over it."""
+    from .post.mix import mix_vocals
+
+    voice = codec.decode(singer.sing_over(plan, accompaniment, seed))
+    return mix_vocals(accompaniment, [(0.0, voice)])
 
 
 def _sing(singer, codec, plan: MusicPlan, seed: int, accompaniment: Waveform) -> Waveform:
@@ -392,6 +445,7 @@ def _details(
     plan: MusicPlan,
     reading: Reading | None,
     licence: str = "",
+    neural: bool = False,
 ) -> dict:
     """What the report says beyond the plan: take number, CLAP score, SoundFont, decoder notes,
     the engine's weights licence where it has one,
@@ -412,7 +466,7 @@ def _details(
         details["decoder_notes"] = dict(tokens.notes)
     if licence:
         details["licence"] = licence
-    if tokens.kind != "score":  # neural audio follows the plan loosely: say what it hit
+    if neural:  # neural audio follows the plan loosely: say what it hit
         from .eval import metrics
 
         found_key, _ = metrics.estimate_key(audio.samples, audio.sample_rate_hz)
@@ -430,10 +484,12 @@ def _details(
         measured = details.setdefault("measured", {})
         if aimed:
             distances = metrics.cut_to_beat_s(aimed, metrics.beat_times(audio.samples, audio.sample_rate_hz))
-            measured["cut_to_nearest_beat_ms"] = [round(1000 * d, 1) for d in distances]
+            # None: no beat found to measure against (a neural engine may make none)
+            measured["cut_to_nearest_beat_ms"] = [round(1000 * d, 1) if np.isfinite(d) else None for d in distances]
         if ending:
             onsets = metrics.onset_times(audio.samples, audio.sample_rate_hz)
-            measured["final_chord_to_last_cut_ms"] = round(1000 * metrics.cut_to_beat_s(ending, onsets)[0], 1)
+            distance = metrics.cut_to_beat_s(ending, onsets)[0]
+            measured["final_chord_to_last_cut_ms"] = round(1000 * distance, 1) if np.isfinite(distance) else None
     return details
 
 

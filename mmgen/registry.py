@@ -70,27 +70,23 @@ def entries(kind: str) -> list[Entry]:
 
 
 def availability(kind: str, name: str) -> Availability:
-    return _entry(kind, name).check()
-
-
-def licence(kind: str, name: str) -> str:
-    """The component's weights licence in plain words ("" for mmgen's own components)."""
-    return _entry(kind, name).licence
+    return entry(kind, name).check()
 
 
 def get(kind: str, name: str):
     """The shared instance of a component (built once per process; models load lazily inside)."""
-    entry = _entry(kind, name)
-    status = entry.check()
+    found = entry(kind, name)
+    status = found.check()
     if not status.ok:
         raise Unavailable(f"The {kind} '{name}' is not available here: {status.reason}")
     with _LOCK:
         if (kind, name) not in _INSTANCES:
-            _INSTANCES[(kind, name)] = entry.load_class()()
+            _INSTANCES[(kind, name)] = found.load_class()()
         return _INSTANCES[(kind, name)]
 
 
-def _entry(kind: str, name: str) -> Entry:
+def entry(kind: str, name: str) -> Entry:
+    """The registry entry of a component (InvalidRequest naming the choices when there is none)."""
     try:
         return _ENTRIES[(kind, name)]
     except KeyError:

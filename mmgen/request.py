@@ -26,6 +26,7 @@ SOUNDS = ("produced", "general-midi")  # how score engines sound: mmgen/studio, 
 VOCALS_CODECS = ("encodec", "vocos")  # what turns the singer's tokens into audio: EnCodec's decoder, or Vocos
 # Sampling controls of neural decoders (the composer has no use for them).
 TOP_K_RANGE, TOP_P_RANGE, TEMPERATURE_RANGE, GUIDANCE_RANGE = (0, 2048), (0.0, 1.0), (0.05, 3.0), (1.0, 15.0)
+RESTYLE_KEEP_RANGE = (0.1, 1.0)
 
 
 @dataclass
@@ -54,6 +55,8 @@ class GenerationRequest:
     vocals_codec: str = "encodec"  # the singer's tokens -> audio: encodec (Bark's own) | vocos
     sound: str = "produced"  # score engines: produced (synths, drum machines, a mix) | general-midi (SoundFont, dry)
     blend_seed: int | None = None  # symbolic-vae: the melody moves from `seed`'s towards this seed's
+    restyle: str = "none"  # a diffusion engine (ace-step, stable-audio-3) re-making a score engine's track
+    restyle_keep: float = 0.6  # how closely the restyled sound follows the composed track, 0.1..1
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -162,6 +165,8 @@ def validate(request: GenerationRequest) -> GenerationRequest:
     top_k = _in_range(request.top_k, TOP_K_RANGE, "top-k", "")
     if variations != int(variations) or top_k != int(top_k):
         raise InvalidRequest("The number of variations and top-k must be whole numbers.")
+    restyle = check_text(request.restyle or "none", "restyle engine")
+    restyle_keep = _in_range(request.restyle_keep, RESTYLE_KEEP_RANGE, "restyle closeness", "")
     continue_audio = check_text(request.continue_audio, "audio file name") if request.continue_audio else None
     melody_audio = check_text(request.melody_audio, "audio file name") if request.melody_audio else None
     if continue_audio and melody_audio:
@@ -178,6 +183,8 @@ def validate(request: GenerationRequest) -> GenerationRequest:
         vocals_codec=vocals_codec,
         sound=request.sound,
         blend_seed=blend_seed,
+        restyle=restyle,
+        restyle_keep=restyle_keep,
         prompt=prompt,
         duration_s=duration,
         tempo_bpm=tempo,

@@ -56,6 +56,26 @@ def point_at(monkeypatch):
     registry._INSTANCES.clear()
 
 
+@pytest.fixture(scope="session")
+def diffusion_folders(tmp_path_factory):
+    """{engine: folder} of tiny random ACE-Step and Stable Audio 3 pipelines of the real classes,
+    saved as diffusers checkpoints (model_index.json and a folder per component)."""
+    from mmgen.decoders.diffusion.random_weights import tiny_ace_step, tiny_stable_audio_3
+
+    root = tmp_path_factory.mktemp("diffusion")
+    tiny_ace_step().save_pretrained(root / "ace-step")
+    tiny_stable_audio_3().save_pretrained(root / "stable-audio-3")
+    return {"ace-step": root / "ace-step", "stable-audio-3": root / "stable-audio-3"}
+
+
+@pytest.fixture
+def diffusion_engines(diffusion_folders, point_at):
+    """The tiny diffusion pipelines, loaded through mmgen's own code as `ace-step` and `stable-audio-3`."""
+    point_at("MMGEN_ACE_STEP_PATH", diffusion_folders["ace-step"])
+    point_at("MMGEN_STABLE_AUDIO_3_PATH", diffusion_folders["stable-audio-3"])
+    return diffusion_folders
+
+
 class Served(str):
     """The server's URL (a str), with the process id of `python app.py`."""
 

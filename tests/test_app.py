@@ -85,8 +85,9 @@ def test_bad_input_comes_back_as_a_message(client, args, message):
 
 
 def test_helper_events_are_not_in_the_api(client):
+    """Only making and editing tracks are API endpoints; the helper events (tabs, dice, history) are not."""
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert list(endpoints) == ["/generate"]
+    assert list(endpoints) == ["/generate", "/edit_redo", "/edit_longer", "/edit_stems"]
 
 
 def test_empty_seed_means_a_new_random_seed(client):
@@ -116,6 +117,29 @@ def test_a_diffusion_engine_says_its_licence(client):
     assert "MIT licence (ACE-Step 1.5)" in final[5] and "Licence of this engine's weights" in final[5]
     files = [Path(f) for f in final[4]]
     assert {f.suffix for f in files} == {".wav", ".mp3", ".json"}  # latents have no file of their own
+
+
+def test_the_edit_api_redoes_a_part_and_splits_stems(client, tmp_path):
+    """The studio's editing, through the API: redo 1-3 s of an uploaded track (the rest stays as it
+    was), and split it into stems."""
+    from gradio_client import handle_file
+
+    source = tmp_path / "mine.wav"
+    original = (0.2 * np.random.default_rng(0).standard_normal((6 * 44100, 2))).astype(np.float32)
+    sf.write(source, original, 44100, subtype="PCM_16")  # exact in the 24-bit WAV that comes back
+    original = sf.read(source, dtype="float32")[0]
+    audio, files, note = client.predict(
+        handle_file(str(source)), "ambient", "ace-step", 1, 3, 60, "7", api_name="/edit_redo"
+    )
+    edited, rate = sf.read(audio, dtype="float32")
+    assert rate == 44100 and edited.shape == original.shape and "seed 7" in note and "MIT" in note
+    np.testing.assert_array_equal(edited[3 * 44100 :], original[3 * 44100 :])
+    assert not np.array_equal(edited[44100 : 3 * 44100], original[44100 : 3 * 44100])
+    assert {Path(f).suffix for f in files} == {".wav", ".mp3", ".json"}
+    audio, files, _ = client.predict(handle_file(str(source)), "", "ace-step", 0, 5, 60, "", api_name="/edit_stems")
+    assert audio is None and [Path(f).name for f in files] == ["mmgen-stems.zip"]
+    with pytest.raises(Exception, match="inside the track"):
+        client.predict(handle_file(str(source)), "", "ace-step", 4, 2, 60, "", api_name="/edit_redo")
 
 
 def test_a_video_comes_back_with_its_soundtrack(client, tmp_path):

@@ -18,30 +18,13 @@ from mmgen.codecs.latent import OobleckCodec, SameCodec
 from mmgen.decoders.diffusion.ace_step import AceStepDecoder
 from mmgen.decoders.diffusion.base import DiffusionDecoder, crossfade_join
 from mmgen.decoders.diffusion.prompts import tagged_lyrics, vocal_language
-from mmgen.decoders.diffusion.random_weights import tiny_ace_step, tiny_stable_audio_3
 from mmgen.decoders.diffusion.stable_audio_3 import StableAudio3Decoder
-from mmgen.errors import Cancelled, GenerationFailed, Unavailable
+from mmgen.errors import Cancelled, GenerationFailed, InvalidRequest, Unavailable
 from mmgen.pipeline import generate, generate_variations, make_plan
 from mmgen.zerogpu import gpu_seconds
 
 SONG = "[Verse]\nI walked along the river late at night\nThe city sang\n\n[Chorus]\nTonight we are on fire"
 LATENT_HZ = 25  # the tiny VAEs keep the real models' latent rate
-
-
-@pytest.fixture(scope="module")
-def folders(tmp_path_factory):
-    """{engine: folder} of the tiny pipelines, saved as diffusers checkpoints (model_index.json)."""
-    root = tmp_path_factory.mktemp("diffusion")
-    tiny_ace_step().save_pretrained(root / "ace-step")
-    tiny_stable_audio_3().save_pretrained(root / "stable-audio-3")
-    return {"ace-step": root / "ace-step", "stable-audio-3": root / "stable-audio-3"}
-
-
-@pytest.fixture
-def engines(folders, point_at):
-    point_at("MMGEN_ACE_STEP_PATH", folders["ace-step"])
-    point_at("MMGEN_STABLE_AUDIO_3_PATH", folders["stable-audio-3"])
-    return folders
 
 
 @pytest.fixture
@@ -59,7 +42,7 @@ def calls(monkeypatch):
     return seen
 
 
-def test_the_plan_drives_ace_step(engines, calls):
+def test_the_plan_drives_ace_step(diffusion_engines, calls):
     request = GenerationRequest(
         prompt="happy piano pop for a travel video", duration_s=7.3, tempo_bpm=128, key="F# minor", meter="3/4", seed=4
     )
@@ -88,7 +71,7 @@ def replace_decoder(request: GenerationRequest, decoder: str) -> GenerationReque
     return replace(request, decoder=decoder)
 
 
-def test_ace_step_sings_the_lyric_form(engines, calls):
+def test_ace_step_sings_the_lyric_form(diffusion_engines, calls):
     track = generate(GenerationRequest(lyrics=SONG, decoder="ace-step", seed=2))
     arguments = calls[0][1]
     assert arguments["lyrics"].startswith("[intro]") and arguments["lyrics"].rstrip().endswith("[outro]")
@@ -97,6 +80,19 @@ def test_ace_step_sings_the_lyric_form(engines, calls):
     assert arguments["vocal_language"] == "en"
     assert arguments["audio_duration"] == pytest.approx(track.plan.duration_s)
     assert track.audio.duration_s == pytest.approx(track.plan.duration_s, abs=1e-4)
+
+
+def test_ace_step_sings_over_the_composed_accompaniment(diffusion_engines, calls):
+    """As a singer beside Bark: the composer's song is the context, ACE-Step's lego task adds the
+    vocal track (the tagged lyrics, in the plan's tempo and key), mixed over it."""
+    track = generate(GenerationRequest(lyrics=SONG, vocals="ace-step", seed=2))
+    (name, arguments), *_ = calls
+    assert name == "AceStepPipeline" and arguments["task_type"] == "lego" and arguments["track_name"] == "vocals"
+    assert "[chorus]\nTonight we are on fire" in arguments["lyrics"] and arguments["bpm"] == round(track.plan.tempo_bpm)
+    assert arguments["src_audio"].shape[-1] == pytest.approx(track.plan.duration_s * 1600, abs=2)
+    assert track.decoder == "composer" and track.audio.duration_s == pytest.approx(track.plan.duration_s, abs=1e-4)
+    with pytest.raises(InvalidRequest, match="own decoder"):
+        generate(GenerationRequest(lyrics=SONG, vocals="ace-step", vocals_codec="vocos", seed=2))
 
 
 def test_the_lyrics_language_is_read_from_their_words():
@@ -110,7 +106,7 @@ def test_the_lyrics_language_is_read_from_their_words():
         assert "[verse]" in tagged_lyrics(plan)
 
 
-def test_stable_audio_3_takes_the_caption_and_exact_length(engines, calls):
+def test_stable_audio_3_takes_the_caption_and_exact_length(diffusion_engines, calls):
     request = GenerationRequest(prompt="dark cinematic strings", duration_s=6.5, decoder="stable-audio-3", seed=1)
     track = generate(request)
     name, arguments = calls[0]
@@ -123,7 +119,7 @@ def test_stable_audio_3_takes_the_caption_and_exact_length(engines, calls):
 
 
 @pytest.mark.parametrize("cls", [AceStepDecoder, StableAudio3Decoder])
-def test_long_pieces_are_made_in_windows_that_keep_the_music_so_far(engines, calls, cls):
+def test_long_pieces_are_made_in_windows_that_keep_the_music_so_far(diffusion_engines, calls, cls):
     plan = make_plan(GenerationRequest(prompt="calm ambient", duration_s=11.0, seed=3))
     decoder = cls(max_pass_s=5.0)
     tokens = decoder.decode(plan, 3)
@@ -155,7 +151,7 @@ def test_crossfade_join_keeps_both_sides():
     assert 1.0 < joined[0, 0, 8] < joined[0, 0, 9] < 3.0
 
 
-def test_cancel_stops_between_denoising_steps(engines):
+def test_cancel_stops_between_denoising_steps(diffusion_engines):
     steps = []
 
     def progress(fraction, stage):
@@ -175,7 +171,7 @@ def test_cancel_stops_between_denoising_steps(engines):
         )
 
 
-def test_a_codec_renders_only_its_own_vae_latents(engines):
+def test_a_codec_renders_only_its_own_vae_latents(diffusion_engines):
     plan = make_plan(GenerationRequest(prompt="pop", duration_s=5.0, seed=1))
     ace = registry.get("decoder", "ace-step").decode(plan, 1)
     with pytest.raises(GenerationFailed, match="AutoencoderOobleck"):

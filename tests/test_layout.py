@@ -114,7 +114,7 @@ def test_components_are_registered_once_the_pipeline_is_imported():
         "symbolic-gan",
         "symbolic-diffusion",
     ]
-    assert "musicgen" in names["decoder"] and names["singer"] == ["bark-small", "bark"]
+    assert "musicgen" in names["decoder"] and names["singer"] == ["bark-small", "bark", "ace-step"]
     assert {"ace-step", "ace-step-base", "stable-audio-3"} <= set(names["decoder"])
     assert names["codec"] == [
         "soundfont",

@@ -1,5 +1,5 @@
-"""Audio clips a user brings (to be continued, or as a melody): decoded and checked, with a plain
-message for each way a file can be wrong."""
+"""Audio a user brings (a clip to continue, a melody, a track to edit): decoded and checked, with a
+plain message for each way a file can be wrong."""
 
 from __future__ import annotations
 
@@ -26,8 +26,9 @@ class AudioClip:
         return len(self.samples) / self.sample_rate_hz
 
 
-def load_clip(path: str | Path, max_s: float = MAX_CLIP_S) -> AudioClip:
-    """Decode an audio file to mono float32, or raise InvalidRequest saying what is wrong."""
+def read_audio(path: str | Path, max_s: float, min_s: float = MIN_CLIP_S) -> tuple[np.ndarray, int, str]:
+    """Decode an audio file to float32 `[N, C]` (its rate, its name), or raise InvalidRequest
+    saying what is wrong: unreadable, empty, damaged, too short, too long or silent."""
     import soundfile as sf
 
     file = check_file(path, "audio file")
@@ -39,15 +40,20 @@ def load_clip(path: str | Path, max_s: float = MAX_CLIP_S) -> AudioClip:
         ) from None
     if data.size == 0 or rate <= 0:
         raise InvalidRequest(f"The audio file '{file.name}' holds no sound.")
-    mono = data.mean(axis=1)
-    if not np.all(np.isfinite(mono)):
+    if not np.all(np.isfinite(data)):
         raise InvalidRequest(f"The audio file '{file.name}' is damaged (it holds invalid samples).")
-    duration = len(mono) / rate
-    if duration < MIN_CLIP_S:
-        raise InvalidRequest(f"The clip is {duration:.2f} s long; it needs at least {MIN_CLIP_S:g} s of music.")
+    duration = len(data) / rate
+    if duration < min_s:
+        raise InvalidRequest(f"The clip is {duration:.2f} s long; it needs at least {min_s:g} s of music.")
     if duration > max_s:
         raise InvalidRequest(f"The clip is {duration:.0f} s long; please trim it to {max_s:g} s or less.")
-    rms_db = 20 * np.log10(max(float(np.sqrt(np.mean(mono**2))), 1e-12))
+    rms_db = 20 * np.log10(max(float(np.sqrt(np.mean(data.mean(axis=1) ** 2))), 1e-12))
     if rms_db < SILENCE_DBFS:
         raise InvalidRequest(f"The clip '{file.name}' is silent (or almost: {rms_db:.0f} dBFS).")
-    return AudioClip(mono.astype(np.float32), int(rate), file.name)
+    return data, int(rate), file.name
+
+
+def load_clip(path: str | Path, max_s: float = MAX_CLIP_S) -> AudioClip:
+    """Decode an audio file to mono float32, or raise InvalidRequest saying what is wrong."""
+    data, rate, name = read_audio(path, max_s)
+    return AudioClip(data.mean(axis=1).astype(np.float32), rate, name)

@@ -21,6 +21,7 @@ LONGEST_PASS_S = 600.0  # ACE-Step 1.5 makes 10 s to 10 minutes in one pass
 class AceStepDecoder(DiffusionDecoder):
     default_codec = "oobleck"
     checkpoint = "ace-step"
+    can_extract = True
 
     def pipeline_class(self):
         from diffusers import AceStepPipeline
@@ -60,25 +61,55 @@ class AceStepDecoder(DiffusionDecoder):
         out = pipe(**self.plan_arguments(plan, duration_s), generator=generator, callback_on_step_end=on_step)
         return out.audios.transpose(1, 2).float().cpu().numpy()  # [1, T, C] -> [1, C, T]
 
-    def extend(self, pipe, plan, kept_audio, duration_s, generator, on_step) -> np.ndarray:
-        """ACE-Step's repaint: the window's audio is the kept music then silence, and all after
-        the kept music is painted anew."""
+    def on_source(self, pipe, plan, audio, generator, on_step, **task) -> np.ndarray:
+        """One of ACE-Step's tasks on source audio `[channels, n]` at the VAE's rate -> latents."""
         import torch
 
-        rate = pipe.vae.config.sampling_rate
-        source = torch.zeros(kept_audio.shape[0], round(duration_s * rate))
-        source[:, : kept_audio.shape[1]] = torch.from_numpy(kept_audio[:, : source.shape[1]])
+        duration_s = audio.shape[1] / pipe.vae.config.sampling_rate
         out = pipe(
             **self.plan_arguments(plan, duration_s),
-            task_type="repaint",
-            src_audio=source,
-            repainting_start=kept_audio.shape[1] / rate,
-            repainting_end=-1,
+            src_audio=torch.from_numpy(np.ascontiguousarray(audio)),
             generator=generator,
             callback_on_step_end=on_step,
+            **task,
         )
         return out.audios.transpose(1, 2).float().cpu().numpy()
+
+    def repaint(self, pipe, plan, audio, start_s, end_s, generator, on_step) -> np.ndarray:
+        """ACE-Step's repaint: `start_s`..`end_s` painted anew, the rest of the source given to keep."""
+        return self.on_source(
+            pipe, plan, audio, generator, on_step, task_type="repaint", repainting_start=start_s, repainting_end=end_s
+        )
+
+    def cover(self, pipe, plan, audio, keep, generator, on_step) -> np.ndarray:
+        """ACE-Step's cover: the source's structure (its 5 Hz semantic tokens) in the model's sound;
+        `keep` is its `audio_cover_strength`."""
+        return self.on_source(pipe, plan, audio, generator, on_step, task_type="cover", audio_cover_strength=keep)
+
+    def extract(self, pipe, plan, audio, track, generator, on_step) -> np.ndarray:
+        """ACE-Step's extract: one track ("vocals", "drums", "bass") of the source."""
+        return self.on_source(pipe, plan, audio, generator, on_step, task_type="extract", track_name=track)
 
 
 class AceStepBaseDecoder(AceStepDecoder):
     checkpoint = "ace-step-base"
+
+
+class AceStepSinger(AceStepDecoder):
+    """ACE-Step as a singer beside Bark: its `lego` task sings the lyrics as a vocal track over the
+    accompaniment it hears (the composed track), in the plan's tempo and key."""
+
+    sings_over = True
+
+    def sing_over(self, plan: MusicPlan, accompaniment, seed: int, should_stop=None):
+        """The vocal track for `accompaniment` (a Waveform of the plan) -> LatentTokens as long."""
+        return self.on_audio(
+            plan,
+            accompaniment,
+            seed,
+            lambda pipe, audio, generator, on_step: self.on_source(
+                pipe, plan, audio, generator, on_step, task_type="lego", track_name="vocals"
+            ),
+            should_stop=should_stop,
+            sung="vocals",
+        )

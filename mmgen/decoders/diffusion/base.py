@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable
+from typing import ClassVar
 
 import numpy as np
 
@@ -78,22 +79,24 @@ class DiffusionDecoder(Decoder):
     token_kind = "latent"
     checkpoint = ""  # key in CHECKPOINTS
 
+    _pipelines: ClassVar[dict] = {}  # checkpoint -> (pipeline, placement): shared by decoder and singer
+    _lock = threading.Lock()
+
     def __init__(self, max_pass_s: float | None = None) -> None:
         self.max_pass_s = max_pass_s  # a shorter longest pass than the model's (tests, memory)
-        self._lock = threading.Lock()
-        self._loaded = None
 
     # ---- loading -------------------------------------------------------------------------------
 
     def load(self):
-        """(pipeline, where it runs): loaded once per process, on first use."""
-        with self._lock:
-            if self._loaded is None:
-                self._loaded = self._load()
-            return self._loaded
-
-    def _load(self):
+        """(pipeline, where it runs): loaded once per process and checkpoint, on first use."""
         status, source = locate(self.checkpoint)
+        with self._lock:
+            loaded = self._pipelines.get(self.checkpoint)
+            if loaded is None or loaded[2] != source:  # (weights moved: tests, a new folder)
+                loaded = self._pipelines[self.checkpoint] = (*self._load(status, source), source)
+            return loaded[:2]
+
+    def _load(self, status, source):
         if not status.ok:
             raise Unavailable(f"The decoder '{self.checkpoint}' is not available here: {status.reason}")
         device = pick_device()
@@ -112,8 +115,13 @@ class DiffusionDecoder(Decoder):
 
     def extend(self, pipe, plan: MusicPlan, kept_audio, duration_s: float, generator, on_step) -> np.ndarray:
         """A window of `duration_s` whose start keeps `kept_audio` `[channels, n]` (at the VAE's rate)
-        and whose rest is new -> latents `[1, C, T]` of the whole window."""
-        raise NotImplementedError
+        and whose rest is new -> latents `[1, C, T]` of the whole window: a repaint of all after
+        the kept music."""
+        rate = pipe.vae.config.sampling_rate
+        audio = np.zeros((kept_audio.shape[0], round(duration_s * rate)), np.float32)
+        kept = min(kept_audio.shape[1], audio.shape[1])
+        audio[:, :kept] = kept_audio[:, :kept]
+        return self.repaint(pipe, plan, audio, kept / rate, duration_s, generator, on_step)
 
     def model_longest_pass_s(self, pipe) -> float:
         """The longest piece the model makes in one pass."""
@@ -165,25 +173,123 @@ class DiffusionDecoder(Decoder):
                     latents = self.generate(pipe, plan, length_s, generator, on_step)
                 else:
                     latents = self.continue_latents(pipe, plan, latents, start_s, length_s, generator, on_step)
-            frames = math.ceil(plan.duration_s * self.frame_rate_hz(pipe))
-            tokens.append(
-                LatentTokens(
-                    latents=np.ascontiguousarray(latents[:, :, :frames], dtype=np.float32),
-                    frame_rate_hz=self.frame_rate_hz(pipe),
-                    codec=self.default_codec,
-                    end_s=plan.duration_s,
-                    vae=pipe.vae,
-                    notes={
-                        "checkpoint": checkpoint.repo_id,
-                        "licence": checkpoint.licence,
-                        "steps": checkpoint.steps,
-                        "device": placed,
-                        "windows": len(windows),
-                        **self.prompt_notes(plan),
-                    },
-                )
-            )
+            tokens.append(self.tokens(pipe, placed, latents, plan.duration_s, plan, windows=len(windows)))
         return tokens
+
+    def tokens(self, pipe, placed: str, latents: np.ndarray, duration_s: float, plan: MusicPlan, **notes):
+        """Latents `[1, C, T]` cut to `duration_s` as LatentTokens, with what made them."""
+        checkpoint = CHECKPOINTS[self.checkpoint]
+        frames = math.ceil(duration_s * self.frame_rate_hz(pipe))
+        return LatentTokens(
+            latents=np.ascontiguousarray(latents[:, :, :frames], dtype=np.float32),
+            frame_rate_hz=self.frame_rate_hz(pipe),
+            codec=self.default_codec,
+            end_s=duration_s,
+            vae=pipe.vae,
+            notes={
+                "checkpoint": checkpoint.repo_id,
+                "licence": checkpoint.licence,
+                "steps": checkpoint.steps,
+                "device": placed,
+                **notes,
+                **self.prompt_notes(plan),
+            },
+        )
+
+    # ---- working on audio: restyle, redo a part, make longer, split ----------------------------
+    # Each takes a finished waveform (any rate) and returns latents of the VAE's own audio; the
+    # caller (mmgen/edit.py, the pipeline's restyle step) renders and splices them.
+
+    can_extract = False  # whether the model splits a mix into stems (ACE-Step's `extract`)
+
+    def on_audio(
+        self, plan: MusicPlan, wave, seed: int, call, progress=None, should_stop=None, duration_s=None, **notes
+    ):
+        """Run `call(pipe, audio [channels, n] at the VAE's rate, generator, on_step) -> latents`
+        on `wave` -> LatentTokens as long as the wave (or `duration_s`)."""
+        import soxr
+        import torch
+
+        pipe, placed = self.load()
+        rate, channels = pipe.vae.config.sampling_rate, pipe.vae.config.audio_channels
+        audio = soxr.resample(wave.samples.T, wave.sample_rate_hz, rate).T.astype(np.float32)
+        audio = np.repeat(audio[:1], channels, axis=0) if audio.shape[0] < channels else audio[:channels]
+        on_step = step_callback(progress, should_stop, 0.0, 1.0, CHECKPOINTS[self.checkpoint].steps)
+        latents = call(pipe, audio, torch.Generator(device="cpu").manual_seed(seed), on_step)
+        return self.tokens(pipe, placed, latents, duration_s or wave.duration_s, plan, **notes)
+
+    def restyle(self, plan: MusicPlan, wave, seed: int, keep: float, progress=None, should_stop=None):
+        """`wave` (a composed track of `plan`) re-made with the model's sound, following its timing
+        `keep` (0..1) closely."""
+        return self.on_audio(
+            plan,
+            wave,
+            seed,
+            lambda pipe, audio, generator, on_step: self.cover(pipe, plan, audio, keep, generator, on_step),
+            progress,
+            should_stop,
+            restyled_keep=keep,
+        )
+
+    def redo(self, plan: MusicPlan, wave, seed: int, start_s: float, end_s: float, progress=None, should_stop=None):
+        """`wave` with `start_s`..`end_s` made anew (the rest given as what to keep)."""
+        return self.on_audio(
+            plan,
+            wave,
+            seed,
+            lambda pipe, audio, generator, on_step: self.repaint(pipe, plan, audio, start_s, end_s, generator, on_step),
+            progress,
+            should_stop,
+            redone_s=[start_s, end_s],
+        )
+
+    def lengthen(
+        self, plan: MusicPlan, wave, seed: int, duration_s: float, keep_until_s: float, progress=None, should_stop=None
+    ):
+        """`wave` kept up to `keep_until_s` and continued to `duration_s`. One pass makes the
+        window that ends the piece: it starts where the model's longest pass allows, and its
+        tokens say so (notes["starts_at_s"])."""
+        from ...codecs.base import Waveform
+
+        pipe, _ = self.load()
+        start_s = max(0.0, duration_s - self.longest_pass_s(pipe))
+        rate = wave.sample_rate_hz
+        kept = Waveform(wave.samples[:, round(start_s * rate) : round(keep_until_s * rate)], rate)
+        return self.on_audio(
+            plan,
+            kept,
+            seed,
+            lambda pipe, audio, generator, on_step: self.extend(
+                pipe, plan, audio, duration_s - start_s, generator, on_step
+            ),
+            progress,
+            should_stop,
+            duration_s=duration_s - start_s,
+            starts_at_s=start_s,
+        )
+
+    def split(self, plan: MusicPlan, wave, seed: int, track: str, progress=None, should_stop=None):
+        """The `track` ("vocals", "drums", "bass") of `wave`, as the model hears it."""
+        if not self.can_extract:
+            raise NotImplementedError
+        return self.on_audio(
+            plan,
+            wave,
+            seed,
+            lambda pipe, audio, generator, on_step: self.extract(pipe, plan, audio, track, generator, on_step),
+            progress,
+            should_stop,
+            extracted=track,
+        )
+
+    def cover(self, pipe, plan, audio, keep: float, generator, on_step) -> np.ndarray:
+        raise NotImplementedError
+
+    def repaint(self, pipe, plan, audio, start_s: float, end_s: float, generator, on_step) -> np.ndarray:
+        raise NotImplementedError
+
+    def extract(self, pipe, plan, audio, track: str, generator, on_step) -> np.ndarray:
+        raise NotImplementedError
 
     def longest_pass_s(self, pipe) -> float:
         longest = self.model_longest_pass_s(pipe)

@@ -4,7 +4,7 @@ VAE latents `[1, 256, T]`, rendered by the pipeline's `AutoencoderSAME` (44.1 kH
 The caption carries the plan (style, moods, instruments, tempo, key, meter) and the exact
 duration conditions the model. Pieces longer than the model's longest pass (its duration
 embedder's upper bound, 384 s for the medium checkpoint) are extended window by window with
-the inpainting pipeline built from the same components.
+the inpainting pipeline built from the same components; the audio-to-audio pipeline restyles.
 """
 
 from __future__ import annotations
@@ -45,24 +45,39 @@ class StableAudio3Decoder(DiffusionDecoder):
         out = pipe(**self.plan_arguments(plan, duration_s), generator=generator, callback_on_step_end=on_step)
         return out.audios.float().cpu().numpy()  # [1, C, T]
 
-    def extend(self, pipe, plan, kept_audio, duration_s, generator, on_step) -> np.ndarray:
-        """Stable Audio 3's inpainting: keep the kept music, paint the rest of the window."""
+    def on_reference(self, cls, pipe, plan, audio, generator, on_step, **task) -> np.ndarray:
+        """One of Stable Audio 3's audio pipelines (built from the same components) on reference
+        audio `[channels, n]` at the VAE's rate -> latents `[1, C, T]`."""
         import torch
+
+        editing = cls(**pipe.components)
+        editing.set_progress_bar_config(disable=True)
+        arguments = self.plan_arguments(plan, audio.shape[1] / pipe.vae.config.sampling_rate)
+        del arguments["guidance_scale"]  # the audio pipelines have no guidance
+        reference = torch.from_numpy(np.ascontiguousarray(audio))[None]
+        out = editing(**arguments, audio=reference, generator=generator, callback_on_step_end=on_step, **task)
+        return out.audios.float().cpu().numpy()
+
+    def repaint(self, pipe, plan, audio, start_s, end_s, generator, on_step) -> np.ndarray:
+        """Stable Audio 3's inpainting: `start_s`..`end_s` painted anew, the rest kept."""
         from diffusers import StableAudio3InpaintPipeline
 
-        inpaint = StableAudio3InpaintPipeline(**pipe.components)
-        inpaint.set_progress_bar_config(disable=True)
-        rate = pipe.vae.config.sampling_rate
-        audio = torch.zeros(1, kept_audio.shape[0], round(duration_s * rate))
-        audio[0, :, : kept_audio.shape[1]] = torch.from_numpy(kept_audio[:, : audio.shape[-1]])
-        arguments = self.plan_arguments(plan, duration_s)
-        del arguments["guidance_scale"]  # the inpainting pipeline has no guidance
-        out = inpaint(
-            **arguments,
-            audio=audio,
-            mask_start_seconds=kept_audio.shape[1] / rate,
-            mask_end_seconds=duration_s,
-            generator=generator,
-            callback_on_step_end=on_step,
+        return self.on_reference(
+            StableAudio3InpaintPipeline,
+            pipe,
+            plan,
+            audio,
+            generator,
+            on_step,
+            mask_start_seconds=start_s,
+            mask_end_seconds=end_s,
         )
-        return out.audios.float().cpu().numpy()
+
+    def cover(self, pipe, plan, audio, keep, generator, on_step) -> np.ndarray:
+        """Stable Audio 3's audio-to-audio: the reference noised to 1 - keep / 2 and denoised, so
+        `keep` 1 leaves half its structure standing and 0 none."""
+        from diffusers import StableAudio3AudioToAudioPipeline
+
+        return self.on_reference(
+            StableAudio3AudioToAudioPipeline, pipe, plan, audio, generator, on_step, init_noise_level=1 - keep / 2
+        )
