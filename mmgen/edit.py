@@ -182,18 +182,28 @@ def save_stems(stems: dict[str, Waveform], folder: str | Path) -> list[Path]:
 
 def track_from_file(path: str | Path, prompt: str = ""):
     """A track the user brings, ready to edit: its audio (44.1 kHz stereo), and the plan a
-    request of its length and `prompt` gets (what the engine is told the music is)."""
+    request of its length, its measured tempo and key, and `prompt` gets (what the engine is told
+    the music is)."""
     import soxr
 
+    from .eval import metrics
     from .pipeline import Track, make_plan
     from .post.master import MasteringReport, integrated_loudness_lufs, true_peak_dbtp
-    from .request import GenerationRequest
+    from .request import TEMPO_RANGE_BPM, GenerationRequest
 
     data, rate, name = read_track(path)
     samples = soxr.resample(data, rate, OUTPUT_RATE_HZ).T.astype(np.float32)  # [C, N]
     samples = np.repeat(samples, 2, axis=0) if samples.shape[0] == 1 else samples[:2]
     duration = samples.shape[1] / OUTPUT_RATE_HZ
-    request = GenerationRequest(prompt=prompt, duration_s=max(DURATION_RANGE_S[0], round(duration, 3)), seed=0)
+    tempo = metrics.tempo_bpm(samples, OUTPUT_RATE_HZ)  # what the engine is told: the track's own tempo and key
+    key, _ = metrics.estimate_key(samples, OUTPUT_RATE_HZ)
+    request = GenerationRequest(
+        prompt=prompt,
+        duration_s=max(DURATION_RANGE_S[0], round(duration, 3)),
+        tempo_bpm=round(tempo, 1) if TEMPO_RANGE_BPM[0] <= tempo <= TEMPO_RANGE_BPM[1] else None,
+        key=key.name,
+        seed=0,
+    )
     plan = make_plan(request)
     loudness, peak = integrated_loudness_lufs(samples, OUTPUT_RATE_HZ), true_peak_dbtp(samples, OUTPUT_RATE_HZ)
     return Track(

@@ -215,3 +215,20 @@ def test_without_weights_the_engines_say_why(monkeypatch, tmp_path):
 def test_zero_gpu_time_grows_with_the_music():
     short, long = (gpu_seconds("ace-step", False, s, 1, False) for s in (30, 240))
     assert short < long
+
+
+def real_weights(name: str) -> bool:
+    """Whether the real checkpoint of `name` is in the Hugging Face cache (never the tiny one)."""
+    from mmgen.decoders.diffusion.checkpoints import CHECKPOINTS
+    from mmgen.weights import cached_folder
+
+    return cached_folder(CHECKPOINTS[name].repo_id, "model_index.json") is not None
+
+
+@pytest.mark.parametrize("name", ["ace-step", "stable-audio-3"])
+def test_real_weights_make_a_track_of_the_asked_key_and_length(name):
+    if not real_weights(name):
+        pytest.skip(f"needs the real {name} weights in the Hugging Face cache")
+    track = generate(GenerationRequest(prompt="upbeat pop", duration_s=12, key="A minor", seed=1, decoder=name))
+    assert track.audio.samples.shape == (2, 12 * 44100)
+    assert track.report()["measured"]["key"] in ("A minor", "C major")  # the asked key or its relative

@@ -164,3 +164,11 @@ def test_the_command_line_edits_a_file(diffusion_folders, tmp_path):
         (line,) = failed.stderr.strip().splitlines()
         assert message in line
     assert not (tmp_path / "x.wav").exists()
+
+
+def test_an_uploaded_tracks_own_tempo_and_key_are_what_the_engine_is_told(tmp_path):
+    made = generate(GenerationRequest(prompt="upbeat pop", duration_s=12, tempo_bpm=120, key="D major", seed=1))
+    made.save(tmp_path / "made.wav")
+    track = track_from_file(tmp_path / "made.wav", prompt="upbeat pop")
+    assert min(abs(track.plan.tempo_bpm - t) for t in (60, 120, 240)) < 3
+    assert track.plan.key.name in ("D major", "B minor")

@@ -29,6 +29,9 @@ ARGS = [
     "none",
     "",
     "produced",
+    "none",
+    0.6,
+    "encodec",
 ]  # the generate API's inputs, in order; the media inputs are at 12 (clip), 13, 14
 CLIP, IMAGE, VIDEO = 12, 13, 14
 
