@@ -3,6 +3,7 @@ classes saved to a folder and loaded back through mmgen's own loading code (the 
 cannot be downloaded here). What is checked is what the plan gives the model and what mmgen
 does with what comes back: latents, windows, the VAE codecs, Cancel, availability, licences."""
 
+import importlib
 import math
 import os
 import subprocess
@@ -195,6 +196,10 @@ def test_without_weights_the_engines_say_why(monkeypatch, tmp_path):
         assert not rows[name]["available"] and repo in rows[name]["reason"]
         assert rows[name]["licence"]
     assert "non-commercial" in rows["musicgen"]["licence"] and rows["composer"]["licence"] == ""
+    app = importlib.import_module("app")  # the studio says why too, under its engine list and its editing
+    names = [name for _, name in app.decoder_choices()[0]]
+    assert "ace-step" not in names and "**ace-step**: its weights (ACE-Step/" in app.decoder_choices()[2]
+    assert app.diffusion_engines()[0] == [] and "stable-audio-3: its weights" in app.diffusion_engines()[1]
     with pytest.raises(Unavailable, match="not on this machine"):
         generate(GenerationRequest(prompt="pop", duration_s=5, decoder="ace-step"))
     out = tmp_path / "x.wav"
