@@ -78,16 +78,21 @@ def splice(
     return result
 
 
-def _edited(track, audio: np.ndarray, tokens, what: str, started: float, **notes):
-    """The track with its new audio, measured again, and what was done in its report."""
+def _measured(mastering, samples: np.ndarray):
+    """The mastering report with the loudness and true peak of `samples` `[C, N]` (44.1 kHz)."""
     from .post.master import integrated_loudness_lufs, true_peak_dbtp
 
-    wave = Waveform(np.ascontiguousarray(audio, dtype=np.float32), OUTPUT_RATE_HZ)
-    mastering = replace(
-        track.mastering,
-        loudness_lufs=integrated_loudness_lufs(wave.samples, OUTPUT_RATE_HZ),
-        true_peak_dbtp=true_peak_dbtp(wave.samples, OUTPUT_RATE_HZ),
+    return replace(
+        mastering,
+        loudness_lufs=integrated_loudness_lufs(samples, OUTPUT_RATE_HZ),
+        true_peak_dbtp=true_peak_dbtp(samples, OUTPUT_RATE_HZ),
     )
+
+
+def _edited(track, audio: np.ndarray, tokens, what: str, started: float, **notes):
+    """The track with its new audio, measured again, and what was done in its report."""
+    wave = Waveform(np.ascontiguousarray(audio, dtype=np.float32), OUTPUT_RATE_HZ)
+    mastering = _measured(track.mastering, wave.samples)
     edits = [*track.details.get("edits", []), {"edit": what, **notes, **tokens.notes}]
     details = {**track.details, "edits": edits, "licence": tokens.notes["licence"]}
     timings = {**track.timings_s, f"edit_{len(edits)}": round(time.perf_counter() - started, 4)}
@@ -184,16 +189,15 @@ def track_from_file(path: str | Path, prompt: str = ""):
     """A track the user brings, ready to edit: its audio (44.1 kHz stereo), and the plan a
     request of its length, its measured tempo and key, and `prompt` gets (what the engine is told
     the music is)."""
-    import soxr
-
+    from .codecs.base import finished_waveform
+    from .encoders.audio import read_audio
     from .eval import metrics
     from .pipeline import Track, make_plan
-    from .post.master import MasteringReport, integrated_loudness_lufs, true_peak_dbtp
+    from .post.master import MasteringReport
     from .request import TEMPO_RANGE_BPM, GenerationRequest
 
-    data, rate, name = read_track(path)
-    samples = soxr.resample(data, rate, OUTPUT_RATE_HZ).T.astype(np.float32)  # [C, N]
-    samples = np.repeat(samples, 2, axis=0) if samples.shape[0] == 1 else samples[:2]
+    data, rate, name = read_audio(path, max_s=DURATION_RANGE_S[1], min_s=DURATION_RANGE_S[0])  # [N, C]
+    samples = finished_waveform(data[:, :2].T, rate, len(data) / rate).samples  # 44.1 kHz stereo [2, N]
     duration = samples.shape[1] / OUTPUT_RATE_HZ
     tempo = metrics.tempo_bpm(samples, OUTPUT_RATE_HZ)  # what the engine is told: the track's own tempo and key
     key, _ = metrics.estimate_key(samples, OUTPUT_RATE_HZ)
@@ -204,22 +208,13 @@ def track_from_file(path: str | Path, prompt: str = ""):
         key=key.name,
         seed=0,
     )
-    plan = make_plan(request)
-    loudness, peak = integrated_loudness_lufs(samples, OUTPUT_RATE_HZ), true_peak_dbtp(samples, OUTPUT_RATE_HZ)
     return Track(
         request=request,
-        plan=plan,
+        plan=make_plan(request),
         tokens=None,
         audio=Waveform(samples, OUTPUT_RATE_HZ),
-        mastering=MasteringReport(loudness, peak, 0.0, False, False),
+        mastering=_measured(MasteringReport(0.0, 0.0, 0.0, False, False), samples),
         decoder="upload",
         codec="",
         details={"source_file": name},
     )
-
-
-def read_track(path):
-    """An audio file to edit: [N, C] float32, its rate and name (5 s to 10 minutes)."""
-    from .encoders.audio import read_audio
-
-    return read_audio(path, max_s=DURATION_RANGE_S[1], min_s=DURATION_RANGE_S[0])
