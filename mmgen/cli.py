@@ -149,6 +149,12 @@ def _parser() -> argparse.ArgumentParser:
     neural.add_argument("--top-p", type=float, default=0.0)
     neural.add_argument("--temperature", type=float, default=1.0)
     neural.add_argument("--guidance", type=float, default=3.0, help="classifier-free guidance scale")
+    neural.add_argument(
+        "--fix-key",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="bring the engine's key to the plan's: auto (1 semitone, when the key is clear), on (up to 2), off",
+    )
     gen.add_argument("--quiet", action="store_true", help="print nothing but errors")
     edit = sub.add_parser(
         "edit",
@@ -165,6 +171,20 @@ def _parser() -> argparse.ArgumentParser:
     edit.add_argument("--engine", default="ace-step", help="the diffusion engine (default ace-step)")
     edit.add_argument("--prompt", default="", help="what the music is, for the engine (optional)")
     edit.add_argument("--seed", type=int, help="same seed, same edit (random when omitted)")
+    fit = sub.add_parser(
+        "conform",
+        help="fit a track you have to your edit: on the beat, cuts on beats, ending on the last frame",
+        description="Bend a track (stock music, your own song) onto a steady beat at its own tempo (or "
+        "--bpm), with the cuts of your edit on beats, ending on a downbeat that rings out at exactly the "
+        "asked length.",
+    )
+    fit.add_argument("source", metavar="IN", help="the track: .wav .flac .mp3 .ogg")
+    fit.add_argument("--out", required=True, metavar="FILE", help=".wav .mp3 .flac, or .mp4 with --video")
+    fit.add_argument("--bpm", type=float, help="the tempo to put it on (default: its own)")
+    fit.add_argument("--cuts", dest="cuts_s", metavar="TIMES", help='times in seconds to put on beats, e.g. "3.2,7.9"')
+    fit.add_argument("--video", metavar="VIDEO", help="an edit: its length and cuts (its cuts unless --cuts)")
+    fit.add_argument("--duration", type=float, metavar="SECONDS", help="the exact length (default: the track's own)")
+    fit.add_argument("--report", metavar="FILE.json", help="also write what was measured and done")
     sub.add_parser("decoders", help="list the decoders and whether each can run here")
     return parser
 
@@ -234,6 +254,7 @@ def _generate(args: argparse.Namespace) -> int:
         sound=args.sound,
         blend_seed=args.blend_seed,
         restyle=args.restyle,
+        fix_key=args.fix_key,
         restyle_keep=args.restyle_keep,
     )
     tracks = generate_variations(request)
@@ -284,6 +305,33 @@ def _edit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _conform(args: argparse.Namespace) -> int:
+    from .fit import fit_track
+    from .post.export import OUTPUT_SUFFIXES, check_output_path
+
+    if args.out.lower().endswith(".mp4") and not args.video:
+        raise InvalidRequest("An .mp4 needs a video to put the music under; give one with --video.")
+    check_output_path(args.out, tuple(s for s in OUTPUT_SUFFIXES if s in (".wav", ".mp3", ".flac", ".mp4")))
+    if args.report:
+        check_output_path(args.report, (".json",))
+    track = fit_track(args.source, bpm=args.bpm, cuts_s=args.cuts_s, video=args.video, duration_s=args.duration)
+    written = track.save(args.out)
+    if args.report:
+        track.save_report(args.report)
+    done = track.details["conformed"]
+    before, after = done["before"], done["after"]
+    print(f"{written}  ({track.audio.duration_s:.2f} s, {track.plan.tempo_bpm:.1f} BPM)")
+    print(
+        f"  beats off the grid (90 %): {before['beat_to_grid_ms']['p90']} ms before, "
+        f"{after['beat_to_grid_ms']['p90']} ms after; ends on a downbeat at {done['ends_at_s']:.2f} s"
+    )
+    if after["cut_to_beat_ms"]:
+        print("  cuts to the nearest beat (ms): " + ", ".join(str(d) for d in after["cut_to_beat_ms"]))
+    for note in done["notes"]:
+        print(f"  {note}")
+    return 0
+
+
 def _decoders() -> int:
     from . import available_decoders, registry
     from .request import VOCALS_CODECS
@@ -310,7 +358,8 @@ def _decoders() -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"generate": _generate, "edit": _edit}.get(args.command, lambda _: _decoders())(args)
+        commands = {"generate": _generate, "edit": _edit, "conform": _conform}
+        return commands.get(args.command, lambda _: _decoders())(args)
     except MmgenError as error:
         print(f"mmgen: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -5,6 +5,7 @@
 3 plan      features + controls -> MusicPlan
 4 decode    plan                -> tokens (score or audio codes)
 5 render    tokens              -> waveform (the decoder's codec)
+  (conform) audio engines' waveform -> on the plan's beats, cuts, key and exact length
 6 master    waveform            -> loudness-normalised, peak-safe audio
   (score)   audio + description -> CLAP score, when its weights are present; takes ranked
 7 export    (Track.save)        -> wav / mp3 / flac / mid + JSON report
@@ -31,6 +32,7 @@ from .encoders.reading import Reading
 from .encoders.text import TextFeatures, load_descriptors
 from .errors import Cancelled, GenerationFailed, InvalidRequest
 from .plan import MusicPlan, build_plan
+from .post.conform import conform, engine_duration
 from .post.export import OUTPUT_SUFFIXES, check_output_path, export, write_report
 from .post.master import MasteringReport, master
 from .request import MAX_SEED, GenerationRequest, validate
@@ -51,6 +53,7 @@ STAGES = {
     "render": (0.5, "Rendering the instruments"),
     "master": (0.85, "Mastering"),
     "restyle": (0.6, "Giving it a neural sound"),
+    "conform": (0.65, "Putting it on the beat"),
     "vocals": (0.7, "Singing the lyrics"),
     "score": (0.92, "Scoring the takes"),
     "export": (0.95, "Saving files"),
@@ -322,10 +325,13 @@ def generate_variations(
         reading, video = encode_media(request, descriptors)
     with timer.step("plan"):
         plans: list[MusicPlan] = [build_plan(take, features, cues, descriptors, take.seed, reading) for take in takes]
+    # Audio engines follow the plan loosely: asked for a little more music, conformed to it after.
+    conforms = decoder.token_kind != "score" or restyler is not None
+    asked = [replace(p, duration_s=engine_duration(p)) if decoder.token_kind != "score" else p for p in plans]
     with timer.step("decode"):
         stream = PreviewStream(preview) if preview and decoder.token_kind == "audio" else None
         all_tokens = decoder.decode_many(
-            plans,
+            asked,
             [take.seed for take in takes],
             sampling=request,
             conditioning=conditioning,
@@ -342,6 +348,12 @@ def generate_variations(
             for plan, take, wave in zip(plans, takes, waves):
                 restyled.append(restyler.restyle(plan, wave, take.seed, request.restyle_keep, should_stop=should_stop))
             waves = [restyle_codec.decode(latents) for latents in restyled]
+    conformed = []  # each take's ConformReport
+    if conforms:
+        with timer.step("conform"):
+            for plan, wave in zip(plans, waves):
+                conformed.append(conform(wave, plan, request.fix_key))
+            waves = [wave for wave, _ in conformed]
     if singer is not None:
         with timer.step("vocals"):
             sing = _sing_over if getattr(singer, "sings_over", False) else _sing
@@ -356,6 +368,8 @@ def generate_variations(
         details = _details(i, len(takes), scores, codec_name, codec, tokens, audio, plan, reading, licence, neural)
         if restyled:  # the composed track was re-made by a diffusion engine
             details["restyled"] = {"engine": request.restyle, "keep": request.restyle_keep, **restyled[i].notes}
+        if conformed:
+            details["conformed"] = conformed[i][1].to_dict()
         tracks.append(
             Track(
                 request=take,

@@ -27,6 +27,7 @@ VOCALS_CODECS = ("encodec", "vocos")  # what turns the singer's tokens into audi
 # Sampling controls of neural decoders (the composer has no use for them).
 TOP_K_RANGE, TOP_P_RANGE, TEMPERATURE_RANGE, GUIDANCE_RANGE = (0, 2048), (0.0, 1.0), (0.05, 3.0), (1.0, 15.0)
 RESTYLE_KEEP_RANGE = (0.1, 1.0)
+FIX_KEY_MODES = ("auto", "on", "off")  # an audio engine's key brought to the plan's: mmgen/post/conform.py
 
 
 @dataclass
@@ -57,6 +58,7 @@ class GenerationRequest:
     blend_seed: int | None = None  # symbolic-vae: the melody moves from `seed`'s towards this seed's
     restyle: str = "none"  # a diffusion engine (ace-step, stable-audio-3) re-making a score engine's track
     restyle_keep: float = 0.6  # how closely the restyled sound follows the composed track, 0.1..1
+    fix_key: str = "auto"  # audio engines: auto (shift a clear key 1 semitone to the plan's) | on (up to 2) | off
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -167,6 +169,8 @@ def validate(request: GenerationRequest) -> GenerationRequest:
         raise InvalidRequest("The number of variations and top-k must be whole numbers.")
     restyle = check_text(request.restyle or "none", "restyle engine")
     restyle_keep = _in_range(request.restyle_keep, RESTYLE_KEEP_RANGE, "restyle closeness", "")
+    if request.fix_key not in FIX_KEY_MODES:
+        raise InvalidRequest(f"The key fix must be one of {', '.join(FIX_KEY_MODES)}, not {request.fix_key!r}.")
     continue_audio = check_text(request.continue_audio, "audio file name") if request.continue_audio else None
     melody_audio = check_text(request.melody_audio, "audio file name") if request.melody_audio else None
     if continue_audio and melody_audio:
@@ -185,6 +189,7 @@ def validate(request: GenerationRequest) -> GenerationRequest:
         blend_seed=blend_seed,
         restyle=restyle,
         restyle_keep=restyle_keep,
+        fix_key=request.fix_key,
         prompt=prompt,
         duration_s=duration,
         tempo_bpm=tempo,

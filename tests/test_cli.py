@@ -128,6 +128,27 @@ def test_missing_soundfont_is_explained(tmp_path):
     assert not (tmp_path / "x.wav").exists()
 
 
+def test_conform_without_rubber_band_says_what_to_install(tmp_path):
+    """With no `rubberband` on the PATH the track cannot be bent: one plain line, nothing written."""
+    source = tmp_path / "mine.wav"
+    t = np.arange(10 * 44100) / 44100
+    sf.write(source, (0.3 * np.sin(2 * np.pi * 220 * t) * (t % 0.5 < 0.1)).astype(np.float32), 44100)
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    env = dict(os.environ, HF_HUB_OFFLINE="1", PATH=str(empty))
+    result = subprocess.run(
+        [sys.executable, "-m", "mmgen", "conform", str(source), "--out", str(tmp_path / "out.wav")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 2
+    assert "rubberband-cli" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out.wav").exists()
+
+
 def test_variations_write_numbered_files(tmp_path):
     result = run(
         "generate",

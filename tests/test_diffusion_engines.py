@@ -22,6 +22,7 @@ from mmgen.decoders.diffusion.prompts import tagged_lyrics, vocal_language
 from mmgen.decoders.diffusion.stable_audio_3 import StableAudio3Decoder
 from mmgen.errors import Cancelled, GenerationFailed, InvalidRequest, Unavailable
 from mmgen.pipeline import generate, generate_variations, make_plan
+from mmgen.post.conform import engine_duration
 from mmgen.zerogpu import gpu_seconds
 
 SONG = "[Verse]\nI walked along the river late at night\nThe city sang\n\n[Chorus]\nTonight we are on fire"
@@ -52,12 +53,15 @@ def test_the_plan_drives_ace_step(diffusion_engines, calls):
     (name, arguments), *_ = calls
     assert name == "AceStepPipeline"
     assert arguments["bpm"] == 128 and arguments["keyscale"] == "F# minor" and arguments["timesignature"] == "3"
-    assert arguments["audio_duration"] == pytest.approx(7.3) and arguments["output_type"] == "latent"
+    # asked for a little more than the plan, then conformed to its exact length
+    asked = engine_duration(plan)
+    assert arguments["audio_duration"] == pytest.approx(asked) and arguments["output_type"] == "latent"
     assert "piano" in arguments["prompt"] and plan.style_label in arguments["prompt"]
     assert arguments["lyrics"] == "" and arguments["num_inference_steps"] == 8
     # Decoding and rendering are separate steps: latents [1, 8, T] from the DiT, audio from the VAE.
     assert track.tokens.kind == "latent" and track.codec == "oobleck"
-    assert track.tokens.latents.shape == (1, 8, math.ceil(7.3 * LATENT_HZ))
+    assert track.tokens.latents.shape == (1, 8, math.ceil(asked * LATENT_HZ))
+    assert track.audio.duration_s == pytest.approx(7.3, abs=1e-4) and "conformed" in track.details
     assert track.audio.samples.shape == (2, round(7.3 * 44100))
     assert {"decode", "render"} <= set(track.timings_s)
     report = track.report()
@@ -79,7 +83,7 @@ def test_ace_step_sings_the_lyric_form(diffusion_engines, calls):
     assert "[verse]\nI walked along the river late at night\nThe city sang" in arguments["lyrics"]
     assert "[chorus]\nTonight we are on fire" in arguments["lyrics"]
     assert arguments["vocal_language"] == "en"
-    assert arguments["audio_duration"] == pytest.approx(track.plan.duration_s)
+    assert arguments["audio_duration"] == pytest.approx(engine_duration(track.plan))
     assert track.audio.duration_s == pytest.approx(track.plan.duration_s, abs=1e-4)
 
 
@@ -111,10 +115,10 @@ def test_stable_audio_3_takes_the_caption_and_exact_length(diffusion_engines, ca
     request = GenerationRequest(prompt="dark cinematic strings", duration_s=6.5, decoder="stable-audio-3", seed=1)
     track = generate(request)
     name, arguments = calls[0]
-    assert name == "StableAudio3Pipeline" and arguments["duration"] == pytest.approx(6.5)
     plan = track.plan
+    assert name == "StableAudio3Pipeline" and arguments["duration"] == pytest.approx(engine_duration(plan))
     assert f"{round(plan.tempo_bpm)} bpm, {plan.key.name}" in arguments["prompt"]
-    assert track.codec == "same" and track.tokens.latents.shape == (1, 8, math.ceil(6.5 * LATENT_HZ))
+    assert track.codec == "same" and track.tokens.latents.shape == (1, 8, math.ceil(engine_duration(plan) * LATENT_HZ))
     assert track.audio.duration_s == pytest.approx(6.5, abs=1e-4)
     assert "Stability AI Community License" in track.report()["licence"]
 

@@ -346,6 +346,7 @@ def test_stream_decoding_matches_whole_decoding(use_tiny):
 
 def test_pipeline_preview_plays_before_the_end(use_tiny):
     from mmgen.pipeline import generate_variations
+    from mmgen.post.conform import engine_duration
 
     heard = []
     track = generate_variations(
@@ -353,4 +354,10 @@ def test_pipeline_preview_plays_before_the_end(use_tiny):
     )[0]
     assert len(heard) >= 4 and all(piece.shape[0] == 2 for piece in heard)
     total = sum(piece.shape[-1] for piece in heard)
-    assert abs(total - track.audio.samples.shape[-1]) <= 0.03 * 44100  # the whole take, unmastered
+    # the whole take as the engine played it, before it was conformed to the plan's exact length
+    assert abs(total - engine_duration(track.plan) * 44100) <= 0.03 * 44100
+    assert track.audio.samples.shape[-1] == (5 * 44100)
+    # a random model's noise went through conforming: measured, and left as it is with a plain note
+    conformed = track.details["conformed"]
+    assert set(conformed["before"]) >= {"tempo_bpm", "beat_to_grid_ms", "cut_to_beat_ms", "key"}
+    assert conformed["applied"] or conformed["notes"]

@@ -52,6 +52,9 @@ def plan_figure(track, path: str | Path) -> Path:
         plan_axis.text((start + end) / 2, 0.92, section.name, ha="center", va="top", fontsize=9, clip_on=True)
     curve = np.array(plan.energy_curve())
     plan_axis.step(curve[:, 0], curve[:, 1], where="post", color="#333333", linewidth=1.6, label="energy")
+    beats = (track.details.get("conformed") or {}).get("beats_after_s", [])
+    if beats:  # an audio engine's beats, as measured once conformed: the cuts should sit on them
+        wave_axis.vlines(beats, 0.82, 1.05, color="#6b6b6b", linewidth=0.8)
     for cut in plan.cuts_s:
         for axis in (wave_axis, plan_axis):
             axis.axvline(cut, color="#d1495b", linewidth=1.2, linestyle="--")
@@ -61,7 +64,11 @@ def plan_figure(track, path: str | Path) -> Path:
     plan_axis.set_xlim(0, duration)
     plan_axis.set_yticks([0, 0.5, 1])
     plan_axis.set_ylabel("energy")
-    plan_axis.set_xlabel("seconds" + (" (dashed: the video's cuts)" if plan.cuts_s else ""))
+    plan_axis.set_xlabel(
+        "seconds"
+        + (" (dashed: the video's cuts)" if plan.cuts_s else "")
+        + (" (ticks: the beats measured once conformed)" if beats else "")
+    )
     figure.tight_layout()
     target = Path(path)
     figure.savefig(target, format="png")
