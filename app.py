@@ -544,6 +544,45 @@ def edit_track(
     return str(files[0]), [str(f) for f in files], note
 
 
+def fit_own_track(audio_path, video=None, cuts="", duration=None):
+    """The `fit_track` API: the uploaded track conformed to the video's cuts and length (or to
+    `cuts` and `duration` without a video) -> (fitted audio, the track under the video or None,
+    downloads, what was measured before and after)."""
+    from mmgen.fit import fit_track
+    from mmgen.post.figure import plan_figure
+
+    if not audio_path:
+        raise gr.Error("Upload the track you want to fit first.", print_exception=False)
+    try:
+        track = fit_track(
+            audio_path,
+            cuts_s=cuts or None,
+            video=video or None,
+            duration_s=None if video else (duration or None),
+        )
+        OUTPUT_ROOT.mkdir(parents=True, exist_ok=True)
+        _prune_results()
+        folder = Path(tempfile.mkdtemp(prefix="fit-", dir=OUTPUT_ROOT))
+        files = [track.save(folder / "mmgen-fitted.wav"), track.save(folder / "mmgen-fitted.mp3")]
+        scored = str(track.save(folder / "mmgen-fitted.mp4")) if track.video is not None else None
+        files += [*([scored] if scored else []), track.save_report(folder / "mmgen-fitted.json")]
+        files.append(plan_figure(track, folder / "mmgen-fitted-plan.png"))
+    except MmgenError as error:
+        raise gr.Error(str(error), print_exception=False) from None
+    done = track.details["conformed"]
+    before, after = done["before"], done["after"]
+    lines = [
+        f"*{track.audio.duration_s:.2f} s at {track.plan.tempo_bpm:.1f} BPM "
+        f"(found {track.details['tempo_found_bpm']:.1f}), ending on a downbeat at {done['ends_at_s']:.2f} s*",
+        f"Beats off the grid (90 %): {before['beat_to_grid_ms']['p90']} ms before, "
+        f"{after['beat_to_grid_ms']['p90']} ms after.",
+    ]
+    if after["cut_to_beat_ms"]:
+        lines.append("Cuts to the nearest beat: " + ", ".join(f"{d} ms" for d in after["cut_to_beat_ms"]) + ".")
+    lines += done["notes"]
+    return str(files[0]), scored, [str(f) for f in files], "\n\n".join(lines)
+
+
 def edit_gpu_seconds(action, audio_path, prompt="", engine="ace-step", start_s=0.0, end_s=5.0, length_s=60.0, *_):
     """ZeroGPU: the GPU time to reserve for one edit (stems run the model three times)."""
     music_s = float(length_s or 60) if action == "longer" else float(DURATION_RANGE_S[1])
@@ -674,6 +713,18 @@ def build_app() -> gr.Blocks:
                                 info=i18n("restyle_info"),
                             )
                             restyle_keep = gr.Slider(0.1, 1.0, value=0.6, step=0.05, label=i18n("restyle_keep_label"))
+                        with gr.Accordion(i18n("fit_title"), open=False):
+                            gr.Markdown(i18n("fit_hint"))
+                            own_track = gr.Audio(
+                                label=i18n("fit_source_label"), type="filepath", sources=["upload"], interactive=True
+                            )
+                            fit = gr.Button(i18n("fit_button"))
+                            fitted = gr.Audio(label=i18n("fitted_label"), type="filepath", interactive=False)
+                            fitted_video = gr.Video(label=i18n("scored_label"), interactive=False, height=220)
+                            fit_files = gr.File(
+                                label=i18n("downloads_label"), file_count="multiple", interactive=False, height=140
+                            )
+                            fit_note = gr.Markdown()
                         _examples(
                             [[str(ASSETS / e["file"])] for e in media_examples["video"]],
                             inputs=[video],
@@ -880,7 +931,14 @@ def build_app() -> gr.Blocks:
             )
             for button, action in ((redo, "redo"), (longer, "longer"), (stems, "stems"))
         ]
-        cancel.click(stop_generation, cancels=[job, *edits], api_visibility="private", queue=False)
+        fitting = fit.click(
+            fit_own_track,
+            inputs=[own_track, video, cuts, duration],
+            outputs=[fitted, fitted_video, fit_files, fit_note],
+            api_name="fit_track",
+            concurrency_limit=1,
+        )
+        cancel.click(stop_generation, cancels=[job, *edits, fitting], api_visibility="private", queue=False)
         job.success(
             remember,
             inputs=[history, prompt, duration, decoder, seed, players[0], downloads, plan_text, picture],

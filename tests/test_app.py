@@ -87,7 +87,7 @@ def test_bad_input_comes_back_as_a_message(client, args, message):
 def test_helper_events_are_not_in_the_api(client):
     """Only making and editing tracks are API endpoints; the helper events (tabs, dice, history) are not."""
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert list(endpoints) == ["/generate", "/edit_redo", "/edit_longer", "/edit_stems"]
+    assert list(endpoints) == ["/generate", "/edit_redo", "/edit_longer", "/edit_stems", "/fit_track"]
 
 
 def test_empty_seed_means_a_new_random_seed(client):
@@ -175,6 +175,32 @@ def test_a_video_comes_back_with_its_soundtrack(client, tmp_path):
     assert abs(probe_video(scored_path).duration_s - probe_video(edit).duration_s) <= 1 / 25
     assert sf.info(audio).duration == pytest.approx(8.0, abs=0.01)
     assert any(f.endswith(".mp4") for f in files) and "cuts on a beat" in summary
+
+
+def test_my_own_track_is_fitted_to_the_video(client, tmp_path, make_track):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+    from media import make_video
+
+    from mmgen.encoders.video import probe_video
+    from mmgen.post.stretch import time_map_missing
+
+    if time_map_missing():
+        pytest.skip(time_map_missing())
+    mine = make_track("upbeat pop with drums", 20, seed=3, tempo_bpm=96)
+    source = tmp_path / "mine.wav"
+    sf.write(source, mine.audio.samples.T, 44100)
+    edit = make_video(tmp_path / "edit.mp4", [4.2, 5.0, 6.4])
+    audio, scored, files, note = client.predict(
+        handle_file(str(source)), handle_file(str(edit)), "", 30, api_name="/fit_track"
+    )
+    length = probe_video(edit).duration_s
+    assert sf.info(audio).duration == pytest.approx(length, abs=1e-4)
+    assert abs(probe_video(path_of(scored)).duration_s - length) <= 1 / 25
+    assert sorted(Path(f).suffix for f in files) == [".json", ".mp3", ".mp4", ".png", ".wav"]
+    assert "Cuts to the nearest beat" in note and "ms after" in note
+    with pytest.raises(AppError, match="Upload the track"):
+        client.predict(None, handle_file(str(edit)), "", 30, api_name="/fit_track")
 
 
 def test_a_missing_picture_is_explained(client):
