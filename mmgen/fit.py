@@ -32,7 +32,7 @@ def fit_track(
     """The track at `path` conformed to a grid (see the module): a Track whose report says, before
     and after, how far its beats lay from the grid and its cuts from a beat."""
     from .edit import _measured, track_from_file
-    from .eval.rhythm import measure_rhythm
+    from .eval.rhythm import own_tempo_bpm
     from .pipeline import make_plan
     from .request import TEMPO_RANGE_BPM, GenerationRequest
 
@@ -58,7 +58,7 @@ def fit_track(
             f"sounding stretched, not {duration_s:.1f} s. Use a longer track, or make it longer first "
             "(mmgen edit --longer)."
         )
-    found = measure_rhythm(track.audio.samples, track.audio.sample_rate_hz, BEATS_PER_BAR).tempo_bpm
+    found = own_tempo_bpm(track.audio.samples, track.audio.sample_rate_hz, BEATS_PER_BAR)
     tempo = bpm if bpm not in (None, "", 0) else found
     if not tempo:
         raise InvalidRequest("No steady beat was found in the track, so there is nothing to put on the cuts.")

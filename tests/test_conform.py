@@ -14,6 +14,7 @@ import pytest
 from mmgen import registry
 from mmgen.codecs.base import Waveform
 from mmgen.eval import metrics
+from mmgen.eval.rhythm import tracker_name
 from mmgen.music import Key
 from mmgen.pipeline import make_plan
 from mmgen.post.conform import conform, key_shift
@@ -184,6 +185,22 @@ def test_nothing_crashes_on_audio_without_a_beat(target, kind):
     json.dumps(report.to_dict())  # the report is plain data
     if kind != "noise":
         assert not report.applied and report.notes
+
+
+@pytest.mark.skipif(tracker_name() != "madmom", reason="madmom's beat ensemble finds a slow song's own tempo")
+def test_a_slow_ballad_is_fitted_at_its_own_tempo_not_double(tmp_path):
+    """Told nothing, the downbeat network counts this 72 BPM ballad at 143; the fit does not."""
+    import soundfile
+
+    from mmgen.fit import fit_track
+
+    plan = make_plan(GenerationRequest(prompt="slow piano ballad", duration_s=24, tempo_bpm=72, seed=3))
+    source = tmp_path / "ballad.wav"
+    soundfile.write(source, render(plan).samples.T, RATE)
+    track = fit_track(source, cuts_s="6.7,13.3")
+    assert track.plan.tempo_bpm == pytest.approx(72, rel=0.03)
+    figures = track.details["conformed"]
+    assert figures["applied"] and all(d <= 30 for d in figures["after"]["cut_to_beat_ms"])
 
 
 def test_the_cli_fits_a_track_to_cuts_and_writes_its_report(tmp_path, slow_render, capsys):

@@ -24,6 +24,7 @@ TEMPO_WINDOW = 1.3  # told a tempo, the tracker looks for one within this factor
 # Told none, it counts between these: on ACE-Step's songs the downbeat model alone counts a
 # third of them at double time when allowed up to 215 (benchmarks/results/beat_trackers.txt).
 UNHINTED_BPM = (60.0, 160.0)
+TEMPO_EXCERPT_S = 60.0  # a track's own tempo is found on this much of its middle
 ANALYSIS_RATE = 22050
 HOP = 256
 BASS_HZ = 150.0  # onsets under this are kicks and bass notes: bar lines fall on them most
@@ -74,6 +75,41 @@ def measure_rhythm(
     if downbeat_model() is not None:
         return _madmom_rhythm(mono, rate, beats_per_bar, tempo_hint, compound)
     return _librosa_rhythm(samples, rate, beats_per_bar, tempo_hint, compound)
+
+
+def own_tempo_bpm(samples: np.ndarray, rate: int, beats_per_bar: int) -> float:
+    """The tempo a track is counted in, told nothing about it (0 when no beat is found). The
+    downbeat network alone counts slow songs at double time a third of the time, so the tempo
+    comes from madmom's beat ensemble (right on 25 of 28 ACE-Step songs, against 18), on at
+    most TEMPO_EXCERPT_S from the middle: the beats are then measured told this tempo."""
+    mono = samples if samples.ndim == 1 else samples.mean(axis=0)
+    if mono.size < rate or float(np.abs(mono).max()) < 1e-5:
+        return 0.0
+    if _beat_models() is None:
+        return measure_rhythm(samples, rate, beats_per_bar).tempo_bpm
+    from madmom.audio.signal import Signal
+
+    excess = mono.size - int(TEMPO_EXCERPT_S * rate)
+    if excess > 0:
+        mono = mono[excess // 2 : excess // 2 + int(TEMPO_EXCERPT_S * rate)]
+    mono = np.asarray(mono, dtype=np.float32)
+    if rate != 44100:
+        import librosa
+
+        mono, rate = librosa.resample(mono, orig_sr=rate, target_sr=44100), 44100
+    network, decoder = _beat_models()
+    beats = np.asarray(decoder(network(Signal(mono, sample_rate=rate, num_channels=1))), float)
+    return float(60.0 / np.median(np.diff(beats))) if len(beats) >= 2 else 0.0
+
+
+@lru_cache(maxsize=1)
+def _beat_models():
+    """madmom's beat ensemble and its beat DBN, or None without madmom."""
+    if downbeat_model() is None:
+        return None
+    from madmom.features.beats import DBNBeatTrackingProcessor, RNNBeatProcessor
+
+    return RNNBeatProcessor(), DBNBeatTrackingProcessor(fps=MADMOM_FPS)
 
 
 @lru_cache(maxsize=1)
