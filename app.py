@@ -722,7 +722,7 @@ def build_app() -> gr.Blocks:
                             fitted = gr.Audio(label=i18n("fitted_label"), type="filepath", interactive=False)
                             fitted_video = gr.Video(label=i18n("scored_label"), interactive=False, height=220)
                             fit_files = gr.File(
-                                label=i18n("downloads_label"), file_count="multiple", interactive=False, height=140
+                                label=i18n("fit_downloads_label"), file_count="multiple", interactive=False, height=140
                             )
                             fit_note = gr.Markdown()
                         _examples(
