@@ -399,13 +399,15 @@ def make_track(
     restyle="none",
     restyle_keep=0.6,
     vocals_codec="encodec",
+    loop=False,
     session: gr.Request = None,
     progress=gr.Progress(),
 ):
     """The `generate` API: yields live preview audio while a streaming engine works, then
     (take 1..4 audio, downloads, plan explanation, seed used, live preview, scored video).
     `source` picks the input: text, image, video, or auto (the video or picture given, if any);
-    `restyle` (a diffusion engine) re-makes a video's composed track with its sound."""
+    `restyle` (a diffusion engine) re-makes a video's composed track with its sound; `loop`
+    makes a seamless loop (score engines, not with a video or lyrics)."""
     media = _media_arguments(source, image, video, cuts, video_audio, lyrics)
     request = mmgen.GenerationRequest(
         prompt=prompt or "",
@@ -426,6 +428,7 @@ def make_track(
         sound=sound or "produced",
         restyle=(restyle or "none") if media["video_path"] else "none",  # the Video tab's neural sound
         restyle_keep=restyle_keep if restyle_keep not in (None, "") else 0.6,
+        loop=bool(loop),
         **_clip_arguments(decoder or "composer", audio_clip),
         **media,
     )
@@ -766,6 +769,7 @@ def build_app() -> gr.Blocks:
                         label=i18n("sound_label"),
                         info=i18n("sound_info"),
                     )
+                    loop = gr.Checkbox(False, label=i18n("loop_label"), info=i18n("loop_info"))
                     if unavailable_note:
                         gr.Markdown(unavailable_note)
                     variations = gr.Slider(
@@ -908,6 +912,7 @@ def build_app() -> gr.Blocks:
                 restyle,
                 restyle_keep,
                 vocals_codec,
+                loop,
             ],
             outputs=[*players, downloads, plan_text, seed, live, scored, picture],
             api_name="generate",

@@ -49,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
         "--out",
         required=True,
         metavar="FILE",
-        help="output: .wav .mp3 .flac, .mid for the score, .ecdc for EnCodec 24/48 kHz tokens, "
+        help="output: .wav .mp3 .flac .ogg, .mid for the score, .ecdc for EnCodec 24/48 kHz tokens, "
         ".mp4 for the --video with the music as its sound",
     )
     gen.add_argument("--report", metavar="FILE.json", help="also save the JSON report")
@@ -122,7 +122,13 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument(
         "--stems",
         metavar="FOLDER",
-        help="also save each part of a produced track as its own WAV in FOLDER (they sum to the track)",
+        help="also save each part of a produced track in FOLDER: ROLE.wav (with its own reverb; they sum to "
+        "the track) and ROLE.mid (its notes)",
+    )
+    gen.add_argument(
+        "--loop",
+        action="store_true",
+        help="score engines: a seamless loop of whole bars (no ending; .wav and .ogg carry the loop points)",
     )
     gen.add_argument(
         "--blend-seed",
@@ -228,6 +234,8 @@ def _generate(args: argparse.Namespace) -> int:
         check_output_path(args.report, (".json",))
     if args.stems and args.sound != "produced":
         raise InvalidRequest("--stems needs the produced sound: leave out --sound general-midi.")
+    if args.stems and Path(args.stems).exists() and not Path(args.stems).is_dir():
+        raise InvalidRequest(f"{args.stems} is a file, not a folder for the stems.")
     request = GenerationRequest(
         prompt=args.prompt,
         duration_s=args.duration,
@@ -256,6 +264,7 @@ def _generate(args: argparse.Namespace) -> int:
         restyle=args.restyle,
         fix_key=args.fix_key,
         restyle_keep=args.restyle_keep,
+        loop=args.loop,
     )
     tracks = generate_variations(request)
     if args.stems and not tracks[0].audio.stems:
@@ -275,6 +284,7 @@ def _generate(args: argparse.Namespace) -> int:
             print(
                 f"  {plan.style_label}, {plan.tempo_bpm:.1f} BPM, {plan.key.name}, {plan.meter.name}: "
                 + " → ".join(f"{s.name}({s.bars})" for s in plan.sections)
+                + (f", looping seamlessly ({plan.total_bars} bars)" if plan.loop else "")
             )
             if track.details.get("licence"):
                 print(f"  Licence of the engine's weights: {track.details['licence']}")

@@ -77,7 +77,8 @@ class Track:
     video_audio: str = "music"  # what its own sound does in the .mp4: music | mix | duck
 
     def save(self, path: str | Path) -> Path:
-        """Write the track (format by suffix: .wav .mp3 .flac, .mid for the score, .ecdc for tokens)."""
+        """Write the track (format by suffix: .wav .mp3 .flac .ogg, .mid for the score, .ecdc for
+        tokens; a loop's WAV and Ogg files carry its loop points)."""
         target = check_output_path(path, OUTPUT_SUFFIXES)
         started = time.perf_counter()
         if target.suffix.lower() == ".mp4":
@@ -90,18 +91,12 @@ class Track:
         return written
 
     def save_stems(self, folder: str | Path) -> list[Path]:
-        """Each part of a produced track, and the reverb and delay returns, as WAVs in `folder`
-        (ROLE.wav); together they sum to the track."""
-        if not self.audio.stems:
-            raise InvalidRequest(
-                "Only a produced score has stems: choose a score engine (such as the composer) with the produced sound."
-            )
-        folder = Path(folder)
-        if folder.exists() and not folder.is_dir():
-            raise InvalidRequest(f"{folder} is a file, not a folder for the stems.")
-        folder.mkdir(parents=True, exist_ok=True)
-        rate = self.audio.sample_rate_hz
-        return [export(folder / f"{role}.wav", Waveform(stem, rate), None) for role, stem in self.audio.stems.items()]
+        """Each part of a produced track as ROLE.wav in `folder`, with its own reverb and delay,
+        mastered as the track was: together they sum to it (post/stems.py). Each part the score
+        plays also as ROLE.mid, its notes alone; a sung track adds vocals.wav."""
+        from .post.stems import write_stems
+
+        return write_stems(self.audio, self.tokens if getattr(self.tokens, "kind", "") == "score" else None, folder)
 
     def explain(self) -> str:
         """The plan in plain words and, for a produced score, what the studio played (Markdown)."""
@@ -113,7 +108,8 @@ class Track:
 
         kind = getattr(self.tokens, "kind", None)  # None: a track brought to be edited
         extra = [".mid"] if kind == "score" else [".ecdc"] if supports_ecdc(self.tokens) else []
-        return [".wav", ".mp3", ".flac", *extra, *([".mp4"] if self.video is not None else [])]
+        loop = [".ogg"] if self.audio.loop_points else []  # game engines loop Ogg files by their comments
+        return [".wav", ".mp3", ".flac", *loop, *extra, *([".mp4"] if self.video is not None else [])]
 
     def save_report(self, path: str | Path) -> Path:
         return write_report(self.report(), check_output_path(path, (".json",)))
@@ -308,6 +304,11 @@ def generate_variations(
     timer = _StepTimer(progress, should_stop)
     with timer.step("validate"):
         request = validate(request)
+        if request.loop and registry.entry("decoder", request.decoder).tokens != "score":
+            raise InvalidRequest(
+                f"The '{request.decoder}' engine cannot write a seamless loop (it makes audio, not a score); "
+                "choose a score engine such as the composer."
+            )
         decoder = registry.get("decoder", request.decoder)
         codec_name = codec_for(decoder, request)
         codec = registry.get("codec", codec_name)
@@ -359,7 +360,7 @@ def generate_variations(
             sing = _sing_over if getattr(singer, "sings_over", False) else _sing
             waves = [sing(singer, voice_codec, plan, t.seed, wave) for plan, t, wave in zip(plans, takes, waves)]
     with timer.step("master"):
-        mastered = [master(wave, request.loudness_lufs) for wave in waves]
+        mastered = [master(wave, request.loudness_lufs, loop=request.loop) for wave in waves]
     with timer.step("score"):
         scores = _clap_scores(request, plans, mastered)
     tracks = []

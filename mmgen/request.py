@@ -59,6 +59,7 @@ class GenerationRequest:
     restyle: str = "none"  # a diffusion engine (ace-step, stable-audio-3) re-making a score engine's track
     restyle_keep: float = 0.6  # how closely the restyled sound follows the composed track, 0.1..1
     fix_key: str = "auto"  # audio engines: auto (shift a clear key 1 semitone to the plan's) | on (up to 2) | off
+    loop: bool = False  # score engines: a seamless loop of whole bars (no ending) instead of a piece that ends
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -171,6 +172,7 @@ def validate(request: GenerationRequest) -> GenerationRequest:
     restyle_keep = _in_range(request.restyle_keep, RESTYLE_KEEP_RANGE, "restyle closeness", "")
     if request.fix_key not in FIX_KEY_MODES:
         raise InvalidRequest(f"The key fix must be one of {', '.join(FIX_KEY_MODES)}, not {request.fix_key!r}.")
+    loop = _loop_allowed(request.loop, bool(video or cuts or lyrics), restyle, vocals)
     continue_audio = check_text(request.continue_audio, "audio file name") if request.continue_audio else None
     melody_audio = check_text(request.melody_audio, "audio file name") if request.melody_audio else None
     if continue_audio and melody_audio:
@@ -190,6 +192,7 @@ def validate(request: GenerationRequest) -> GenerationRequest:
         restyle=restyle,
         restyle_keep=restyle_keep,
         fix_key=request.fix_key,
+        loop=loop,
         prompt=prompt,
         duration_s=duration,
         tempo_bpm=tempo,
@@ -204,3 +207,19 @@ def validate(request: GenerationRequest) -> GenerationRequest:
         temperature=_in_range(request.temperature, TEMPERATURE_RANGE, "temperature", ""),
         guidance_scale=_in_range(request.guidance_scale, GUIDANCE_RANGE, "guidance scale", ""),
     )
+
+
+def _loop_allowed(loop, timed: bool, restyle: str, vocals: str) -> bool:
+    """A loop repeats whole bars: it cannot follow a video's cuts or a song's lyrics, and only the
+    score engines write one (the engine is checked by the pipeline)."""
+    if loop not in (True, False, 0, 1):
+        raise InvalidRequest(f"Looping is on or off (true or false), not {loop!r}.")
+    if not loop:
+        return False
+    if timed:
+        raise InvalidRequest(
+            "A loop repeats the same bars, so it cannot follow a video, cut times or lyrics: turn looping off."
+        )
+    if restyle != "none" or vocals != "none":
+        raise InvalidRequest("A loop is played by the score engines' own instruments: turn off restyling and vocals.")
+    return True

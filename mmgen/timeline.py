@@ -32,6 +32,7 @@ MIN_SECTION_BARS = 2
 MAX_STRETCH = 0.08  # a pinned cut may speed up or slow down the music before it by this much
 PIN_CANDIDATES = 60  # constant-tempo grids tried with pins
 MIN_FINAL_RING_S = 1.0  # a final chord on a late cut still rings at least this long
+MAX_LOOP_NUDGE = 0.08  # an inferred tempo may move this much so a loop fills its length with whole bars
 
 
 @dataclass
@@ -95,6 +96,30 @@ def fit_duration(
     beats = max(1, math.floor(music_s / beat_s + 1e-9))
     bars = math.ceil(beats / bpb)
     return BeatGrid(tempo, bars, float(bars * bpb - beats), span - beats * beat_s, lead_in_s)
+
+
+def fit_loop(duration_s: float, tempo: float, tempo_fixed: bool, meter: Meter) -> BeatGrid:
+    """The grid of a seamless loop: whole bars and nothing after them (no pickup, no ring).
+
+    An inferred tempo may move by up to MAX_LOOP_NUDGE so the bars fill `duration_s` exactly,
+    preferring 4, 8, 16... bars (how game and editing loops are cut), then an even count. A fixed
+    tempo keeps the nearest whole number of bars, so the loop may be a little shorter or longer."""
+    bar_s = meter.beats_per_bar * 60.0 / tempo
+    if tempo_fixed:
+        return BeatGrid(tempo, max(1, round(duration_s / bar_s)), 0.0, 0.0)
+    best = None
+    for bars in range(
+        max(1, math.floor(duration_s / bar_s * (1 - MAX_LOOP_NUDGE))),
+        math.ceil(duration_s / bar_s * (1 + MAX_LOOP_NUDGE)) + 1,
+    ):
+        nudge = abs(bars * bar_s / duration_s - 1)
+        cost = nudge + (0.0 if bars % 4 == 0 else 0.015 if bars % 2 == 0 else 0.03)
+        if bars >= 1 and nudge <= MAX_LOOP_NUDGE and (best is None or cost < best[0]):
+            best = (cost, bars)
+    if best is None:  # shorter than a bar at any nearby tempo: one bar at the tempo
+        return BeatGrid(tempo, 1, 0.0, 0.0)
+    bars = best[1]
+    return BeatGrid(bars * meter.beats_per_bar * 60.0 / duration_s, bars, 0.0, 0.0)
 
 
 def fit_to_cuts(

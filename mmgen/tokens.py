@@ -63,6 +63,7 @@ class ScoreTokens:
     notes: dict = field(default_factory=dict)  # for the report: what a learned model could and could not follow
     style: str = ""  # the plan's style: how the studio produces it (assets/production)
     tonic_pc: int | None = None  # the key's tonic pitch class 0..11: the studio tunes its drums to it
+    loop: bool = False  # a seamless loop: codecs fold what rings past end_s back onto the start
 
     def beat_to_s(self, beat: float) -> float:
         from .timeline import beat_time

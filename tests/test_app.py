@@ -32,13 +32,13 @@ def test_generate_through_the_api(client):
     assert suffixes == [".json", ".mid", ".mp3", ".wav", ".zip"]
     assert "A minor" in summary and "bossa" in summary.lower()
     assert Path(picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"  # the track and its plan, drawn
-    # the stems, zipped: each part and the reverb return, summing to the track (24-bit files)
+    # the stems, zipped: each part with its own reverb, and its notes, summing to the track (24-bit files)
     import zipfile
 
     with zipfile.ZipFile(next(f for f in files if f.endswith(".zip"))) as archive:
         names = archive.namelist()
-        stems = [sf.read(archive.open(name), dtype="float32")[0] for name in names]
-    assert any(name.endswith("/bass.wav") for name in names) and any(n.endswith("/reverb.wav") for n in names)
+        stems = [sf.read(archive.open(name), dtype="float32")[0] for name in names if name.endswith(".wav")]
+    assert any(name.endswith("/bass.wav") for name in names) and any(n.endswith("/bass.mid") for n in names)
     track, _ = sf.read(audio, dtype="float32")
     assert np.abs(sum(stems) - track).max() < 1e-4
 
@@ -51,6 +51,22 @@ def test_the_general_midi_sound_through_the_api(client):
         api_name="/generate",
     )
     assert files and not [f for f in files if f.endswith(".zip")]
+
+
+def test_a_seamless_loop_through_the_api(client):
+    """Make it loop: the WAV holds its loop points (a smpl chunk), an Ogg comes with LOOPSTART."""
+    *_players, files, summary, _seed, _live, _scored, _picture = client.predict(
+        *("chiptune level music", 8, 0, "Auto", "Auto", "5", "composer", 1, 1.0, 250, 0.0, 3.0),
+        *(None, None, None, "", "auto", "auto", "", "none", "", "produced", "none", 0.6, "encodec", True),
+        api_name="/generate",
+    )
+    suffixes = sorted(Path(f).suffix for f in files)
+    assert suffixes == [".json", ".mid", ".mp3", ".ogg", ".wav", ".zip"]
+    wav = next(f for f in files if f.endswith(".wav"))
+    assert b"smpl" in Path(wav).read_bytes()[-200:] and "seamless loop" in summary
+    from mutagen.oggvorbis import OggVorbis
+
+    assert OggVorbis(next(f for f in files if f.endswith(".ogg"))).tags["LOOPSTART"] == ["0"]
 
 
 def test_takes_through_the_api(client):

@@ -45,7 +45,7 @@ def test_report_is_json(tmp_path):
     assert json.loads(path.read_text(encoding="utf-8")) == {"seed": 1, "text": "ü"}
 
 
-@pytest.mark.parametrize("name, words", [("a.ogg", "must end in"), ("missing/a.wav", "does not exist")])
+@pytest.mark.parametrize("name, words", [("a.aiff", "must end in"), ("missing/a.wav", "does not exist")])
 def test_output_path_checks(tmp_path, name, words):
     with pytest.raises(InvalidRequest, match=words):
         check_output_path(tmp_path / name)

@@ -12,12 +12,15 @@ import numpy as np
 class Waveform:
     """samples: float32 `[C, N]` (channels, samples) in [-1, 1]; sample_rate_hz samples a second.
     stems (a produced score): role -> float32 `[C, N]`, summing to `samples`; notes: what made
-    it, for the report."""
+    it, for the report. Loop points and cues are written into the files that can hold them
+    (post/riff.py)."""
 
     samples: np.ndarray
     sample_rate_hz: int
     stems: dict[str, np.ndarray] | None = field(default=None, repr=False)
     notes: dict = field(default_factory=dict)
+    loop_points: tuple[int, int] | None = None  # a seamless loop over samples [start, end)
+    cues: list[tuple[int, str]] = field(default_factory=list)  # (sample, label) markers: entry, exit...
 
     @property
     def duration_s(self) -> float:

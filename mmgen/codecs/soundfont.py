@@ -73,7 +73,12 @@ class SoundFontCodec(Codec):
         return path
 
     def decode(self, tokens: ScoreTokens) -> Waveform:
-        """Score -> float32 `[2, round(end_s * 44100)]`, trimmed or padded to the exact length."""
+        """Score -> float32 `[2, round(end_s * 44100)]`, trimmed or padded to the exact length
+        (a loop's score: folded so it repeats seamlessly)."""
+        if tokens.loop:
+            from .looping import render_loop
+
+            return render_loop(self.decode, tokens)
         return Waveform(self.render(tokens), SAMPLE_RATE_HZ)
 
     def render(self, tokens: ScoreTokens) -> np.ndarray:

@@ -29,7 +29,12 @@ class StudioCodec(Codec):
         return self.soundfont_codec.soundfont
 
     def decode(self, tokens: ScoreTokens) -> Waveform:
-        """Score -> float32 `[2, round(end_s * 44100)]` with its stems."""
+        """Score -> float32 `[2, round(end_s * 44100)]` with its stems (a loop's score: folded
+        so it repeats seamlessly)."""
+        if tokens.loop:
+            from .looping import render_loop
+
+            return render_loop(self.decode, tokens)
         from ..studio.production import production_of
         from ..studio.render import produce
 

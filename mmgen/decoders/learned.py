@@ -4,7 +4,8 @@ rendered by the SoundFont codec.
 
 The plan steers the model through the bar headers the sampler writes (see symbolic/sampling.py):
 its meter and exact bar count, each bar's note density from the energy curve, a dominant and a
-final tonic at the end with the melody's last note on the tonic. A repeated section (A') replays
+final tonic at the end with the melody's last note on the tonic (a loop ends on the dominant
+that leads back to its first bar). A repeated section (A') replays
 the first half of its first occurrence and varies the rest (its chords, new notes).
 """
 
@@ -104,9 +105,11 @@ def bar_specs(plan: MusicPlan, melody_density: float):
                 spec.chord_of = earlier
             else:
                 spec.replay_of = earlier
-        if bar == total - 1:
+        if bar == total - 1 and plan.loop:  # the turnaround: the dominant leads back to the top
+            spec = BarSpec(density, chord=dominant)
+        elif bar == total - 1:
             spec = BarSpec(density, chord=tonic, final=True)
-        elif bar == total - 2:
+        elif bar == total - 2 and not plan.loop:
             spec = BarSpec(density, chord=dominant)
         specs.append(spec)
     return specs

@@ -10,7 +10,7 @@ from ..encoders.cues import PromptCues
 from ..encoders.reading import Reading, blend_scores
 from ..encoders.text import TextFeatures
 from ..request import GenerationRequest
-from ..timeline import bar_energies_from_curve, fit_duration, section_bounds_at_cuts
+from ..timeline import bar_energies_from_curve, fit_duration, fit_loop, section_bounds_at_cuts
 from .arrangement import Band, choose_band
 from .choices import choose_key, choose_meter, choose_moods, choose_style, choose_tempo, feeling
 from .data import MusicPlan
@@ -87,13 +87,17 @@ def build_plan(
         picture_energies = bar_energies_from_curve(reading.energy_s if reading else [], grid, meter) or None
         sections = sections_from_starts(starts, grid.total_bars, style_info["arc"], energy, picture_energies)
     else:
-        grid = fit_duration(request.duration_s, tempo, tempo_fixed, meter, ring_target)
+        if request.loop:
+            grid = fit_loop(request.duration_s, tempo, tempo_fixed, meter)
+        else:
+            grid = fit_duration(request.duration_s, tempo, tempo_fixed, meter, ring_target)
         sections = layout_sections(
-            grid.total_bars, style_info["arc"], energy, meter.beats_per_bar * 60.0 / grid.tempo_bpm
+            grid.total_bars, style_info["arc"], energy, meter.beats_per_bar * 60.0 / grid.tempo_bpm, request.loop
         )
+    duration = grid.time_of(grid.total_bars * meter.beats_per_bar) if request.loop else request.duration_s
     return MusicPlan(
         prompt=request.prompt,
-        duration_s=request.duration_s,
+        duration_s=duration,
         tempo_bpm=grid.tempo_bpm,
         key=key,
         meter=meter,
@@ -117,6 +121,7 @@ def build_plan(
         cuts_s=cuts,
         picture_energies=picture_energies,
         scene=reading.details.get("caption", "") if reading is not None else "",
+        loop=request.loop,
     )
 
 

@@ -74,6 +74,7 @@ class MusicPlan:
     excluded: list[str] = field(default_factory=list)  # instruments the description refused ("no drums")
     language: str = "en"  # the description's language: the explanation answers in it
     words_read: list[str] = field(default_factory=list)  # what the description named outright
+    loop: bool = False  # a seamless loop: whole bars, no ending, the last bar leads back to the first
 
     @property
     def beat_s(self) -> float:
@@ -170,6 +171,7 @@ class MusicPlan:
             "swing": self.swing,
             "energy": round(self.energy, 3),
             "arc": self.arc,
+            "loop": self.loop,
             "lead_in_s": round(self.lead_in_s, 4),
             "cuts_s": [round(c, 3) for c in self.cuts_s],
             "tempo_pins": [[b, round(t, 4)] for b, t in self.tempo_pins],
@@ -210,17 +212,17 @@ class MusicPlan:
             f"**{say('instruments', lang)}:** {r.get('instruments', '')}",
             *([f"**{say('sound', lang)}:** {_studio_line(production, lang)}"] if production else []),
             *([f"**{say('song_form', lang)}:** {r['form']}"] if r.get("form") else []),
-            f"**{say('form', lang)}:** "
-            + say(
-                "ending",
-                lang,
-                form=form,
-                tonic=self.key.tonic_name,
-                ring=f"{self.ring_s:.1f}",
-                duration=f"{self.duration_s:g}",
-            ),
+            f"**{say('form', lang)}:** " + self._form_words(form, lang),
         ]
         return "\n\n".join(lines)
+
+    def _form_words(self, form: str, lang: str) -> str:
+        from .messages import say
+
+        duration = f"{self.duration_s:.2f}".rstrip("0").rstrip(".")
+        if self.loop:
+            return say("loop_form", lang, form=form, bars=self.total_bars, duration=duration)
+        return say("ending", lang, form=form, tonic=self.key.tonic_name, ring=f"{self.ring_s:.1f}", duration=duration)
 
 
 def _studio_line(production: dict, lang: str) -> str:

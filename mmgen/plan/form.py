@@ -30,13 +30,16 @@ LABEL_ROLE = {"A": "verse", "B": "chorus", "C": "bridge", "D": "build", "E": "bu
 ROLE_ENERGY = {"intro": 0.45, "verse": 0.65, "chorus": 0.9, "bridge": 0.7, "build": 0.8, "outro": 0.5}
 
 
-def layout_sections(total_bars: int, arc: str, energy: float, bar_s: float) -> list[Section]:
+def layout_sections(total_bars: int, arc: str, energy: float, bar_s: float, loop: bool = False) -> list[Section]:
     """Intro, body sections of whole phrases, outro; bar counts sum to total_bars.
 
     Phrases are 4 bars (8 at fast tempos); body sections are one or two phrases; the bars left
     over lengthen the intro and the outro, so every section of the body stays a whole phrase.
+    A loop has neither intro nor outro: body sections only, the last one taking what is left.
     """
     phrase = phrase_bars(bar_s)
+    if loop:
+        return _loop_sections(total_bars, arc, energy, phrase)
     if total_bars < phrase + 2:
         return [Section("A", "verse", 0, total_bars, energy)]
 
@@ -72,6 +75,24 @@ def layout_sections(total_bars: int, arc: str, energy: float, bar_s: float) -> l
         bar += section_len
     if outro:
         sections.append(Section("Outro", "outro", bar, outro, energy * ROLE_ENERGY["outro"]))
+    return sections
+
+
+def _loop_sections(total_bars: int, arc: str, energy: float, phrase: int) -> list[Section]:
+    """A loop's sections: whole phrases in the arc's order (at least two phrases each when the
+    loop is long), the last one taking any odd bars; one section when the loop is short."""
+    if total_bars < 2 * phrase:
+        return [Section("A", "verse", 0, total_bars, energy)]
+    section_len = 2 * phrase if total_bars >= 4 * phrase else phrase
+    count = total_bars // section_len
+    labels, seen, sections = ARC_LABELS[arc], {}, []
+    for i in range(count):
+        label = labels[i % len(labels)] if arc != "build" else labels[min(i, len(labels) - 1)]
+        seen[label] = seen.get(label, 0) + 1
+        role = LABEL_ROLE[label]
+        bars = section_len if i < count - 1 else total_bars - section_len * (count - 1)
+        level = float(np.clip(energy * ROLE_ENERGY[role] * 1.15, 0.05, 1.0))
+        sections.append(Section(label + "'" * (seen[label] - 1), role, i * section_len, bars, level))
     return sections
 
 

@@ -1,4 +1,5 @@
-"""Export: audio files (WAV, MP3, FLAC), the score as MIDI, EnCodec tokens as .ecdc, the report.
+"""Export: audio files (WAV, MP3, FLAC, Ogg Vorbis; loop and cue points where they fit), the score
+as MIDI, EnCodec tokens as .ecdc, the report.
 
 Every file is written to a temporary name beside its target and renamed into place, so a failure
 never leaves a half-written file behind.
@@ -18,7 +19,12 @@ from ..codecs.base import Waveform
 from ..errors import InvalidRequest
 from ..tokens import ScoreTokens
 
-AUDIO_FORMATS = {".wav": ("WAV", "PCM_24"), ".flac": ("FLAC", "PCM_24"), ".mp3": ("MP3", "MPEG_LAYER_III")}
+AUDIO_FORMATS = {
+    ".wav": ("WAV", "PCM_24"),
+    ".flac": ("FLAC", "PCM_24"),
+    ".mp3": ("MP3", "MPEG_LAYER_III"),
+    ".ogg": ("OGG", "VORBIS"),  # what game engines stream; a loop's points go in its comments
+}
 SCORE_FORMATS = (".mid", ".midi")
 TOKEN_FORMATS = (".ecdc",)
 VIDEO_FORMATS = (".mp4",)  # the video the track was made for, with the track as its sound
@@ -59,8 +65,21 @@ def write_audio(wave: Waveform, path: str | os.PathLike) -> Path:
 
     def write(tmp: str) -> None:
         sf.write(tmp, data, wave.sample_rate_hz, format=fmt, subtype=subtype)
+        _mark(tmp, fmt, wave)
 
     return _atomic_write(target, write)
+
+
+def _mark(path: str, fmt: str, wave: Waveform) -> None:
+    """The wave's loop points and cues, where the format holds them (WAV chunks, Ogg comments)."""
+    from . import riff
+
+    loop = wave.loop_points
+    if fmt == "WAV" and (loop or wave.cues):
+        chunks = riff.smpl_chunk(wave.sample_rate_hz, *loop) if loop else b""
+        riff.append_wav_chunks(path, chunks + (riff.cue_chunks(wave.cues) if wave.cues else b""))
+    elif fmt == "OGG" and loop:
+        riff.tag_ogg_loop(path, *loop)
 
 
 def write_midi(tokens: ScoreTokens, path: str | os.PathLike) -> Path:

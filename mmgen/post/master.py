@@ -1,6 +1,8 @@
 """Mastering: remove DC, normalise integrated loudness (ITU-R BS.1770 via pyloudnorm), keep the
 true peak at or below -1 dBTP with a look-ahead limiter, and fade out only an ending that is
-still sounding at the last sample."""
+still sounding at the last sample. A loop is mastered as it plays, going round: its filters and
+limiter see the loop's end before its start and its start after its end (a wrapped margin), so
+the gain is the same on both sides of the seam, and it is never faded."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ LIMITER_LOOKAHEAD_S = 0.005
 LIMITER_RELEASE_S = 0.08
 NATURAL_DECAY_DB = -45.0  # a tail this far under the loudest passage counts as already decayed
 FADE_S = 0.5
+LOOP_MARGIN_S = 2.0  # a loop is filtered and limited with this much of itself wrapped on each side
 
 
 @dataclass
@@ -107,13 +110,15 @@ class MasteredStems(Mapping):
     """The stems as mastering left them: each one through the same high-pass, DC removal and
     gain curve as the mix, so they still sum to the mastered track. Computed when asked for."""
 
-    def __init__(self, stems: dict[str, np.ndarray], gain: np.ndarray, rate: int) -> None:
-        self._raw, self._gain, self._rate, self._done = stems, gain, rate, {}
+    def __init__(self, stems: dict[str, np.ndarray], gain: np.ndarray, rate: int, margin: int = 0) -> None:
+        self._raw, self._gain, self._rate, self._margin, self._done = stems, gain, rate, margin, {}
 
     def __getitem__(self, role: str) -> np.ndarray:
         if role not in self._done:
-            stem = _highpass(self._raw[role].astype(np.float64), self._rate)
+            raw = self._raw[role]
+            stem = _highpass(_wrapped(raw, self._margin).astype(np.float64), self._rate)
             stem -= stem.mean(axis=-1, keepdims=True)
+            stem = stem[:, self._margin : self._margin + raw.shape[-1]]
             self._done[role] = (stem * self._gain[None, :]).astype(np.float32)
         return self._done[role]
 
@@ -124,24 +129,34 @@ class MasteredStems(Mapping):
         return len(self._raw)
 
 
+def _wrapped(samples: np.ndarray, margin: int) -> np.ndarray:
+    """`[C, N]` -> `[C, margin + N + margin]`: the loop's end before it and its start after it."""
+    if not margin:
+        return samples
+    return np.concatenate([samples[:, -margin:], samples, samples[:, :margin]], axis=-1)
+
+
 def _highpass(samples: np.ndarray, rate: int) -> np.ndarray:
     return sosfiltfilt(butter(2, 10.0, btype="highpass", fs=rate, output="sos"), samples, axis=-1)
 
 
-def master(wave: Waveform, target_lufs: float = -14.0) -> tuple[Waveform, MasteringReport]:
+def master(wave: Waveform, target_lufs: float = -14.0, loop: bool = False) -> tuple[Waveform, MasteringReport]:
     """wave `[C, N]` -> the mastered track and its report. A produced score's stems come along
-    (`Waveform.stems`, a MasteredStems) and still sum to the track."""
+    (`Waveform.stems`, a MasteredStems) and still sum to the track. `loop`: the wave repeats
+    seamlessly and must still after mastering (see the module docstring)."""
     samples = wave.samples.astype(np.float64)
-    rate = wave.sample_rate_hz
+    rate, length = wave.sample_rate_hz, wave.samples.shape[-1]
     if not np.all(np.isfinite(samples)):
         raise GenerationFailed("The decoder produced invalid audio (NaN or infinite samples).")
     if np.abs(samples).max() < 1e-5:
         raise GenerationFailed("The decoder produced silence. Try another seed or description.")
-    samples = _highpass(samples, rate)
+    margin = min(length, int(LOOP_MARGIN_S * rate)) if loop else 0
+    inner = slice(margin, margin + length)  # the track itself, inside the wrapped margins
+    samples = _highpass(_wrapped(samples, margin), rate)
     samples -= samples.mean(axis=-1, keepdims=True)
 
     curve = np.ones(samples.shape[-1])  # every gain applied below, to replay on the stems
-    faded = not ends_in_silence(samples, rate)
+    faded = not loop and not ends_in_silence(samples, rate)
     if faded:  # the tail is still sounding: a short cosine fade lands it on silence
         n = min(samples.shape[-1] // 4, int(FADE_S * rate))
         curve[-n:] = 0.5 * (1 + np.cos(np.linspace(0, np.pi, n)))
@@ -152,7 +167,7 @@ def master(wave: Waveform, target_lufs: float = -14.0) -> tuple[Waveform, Master
     # gain squared: iterate gain and limiter without resampling or filtering again.
     ceiling = 10 ** (TRUE_PEAK_CEILING_DBTP / 20) * 0.97
     power = _k_weighted_power(samples, rate)
-    start_lufs = _gated_loudness(power, rate)
+    start_lufs = _gated_loudness(power[inner], rate)
     if not np.isfinite(start_lufs):  # every block under the absolute gate: too quiet to measure
         raise GenerationFailed("The decoder produced silence. Try another seed or description.")
     peak = _held(_peak_envelope(samples), rate)
@@ -162,12 +177,12 @@ def master(wave: Waveform, target_lufs: float = -14.0) -> tuple[Waveform, Master
         makeup = 10 ** (makeup_db / 20)
         gain = makeup * _limiter_gain(peak * makeup, rate, ceiling)
         limited = bool(gain.min() < makeup)
-        error_db = target_lufs - _gated_loudness(power * gain**2, rate)
+        error_db = target_lufs - _gated_loudness((power * gain**2)[inner], rate)
         if abs(error_db) < 0.05 or not limited:
             break
         makeup_db += error_db
-    samples = samples * gain[None, :]
-    curve *= gain
+    samples = (samples * gain[None, :])[:, inner]
+    curve = (curve * gain)[inner]
     measured_peak = true_peak_dbtp(samples, rate)
     if measured_peak > TRUE_PEAK_CEILING_DBTP:  # rare: inter-sample overshoot past the estimate
         trim = 10 ** ((TRUE_PEAK_CEILING_DBTP - 0.05 - measured_peak) / 20)
@@ -182,5 +197,7 @@ def master(wave: Waveform, target_lufs: float = -14.0) -> tuple[Waveform, Master
         limited=limited,
         faded=faded,
     )
-    stems = MasteredStems(wave.stems, curve, rate) if wave.stems else None
-    return Waveform(samples.astype(np.float32), rate, stems=stems, notes=dict(wave.notes)), report
+    stems = MasteredStems(wave.stems, curve, rate, margin) if wave.stems else None
+    loop_points = (0, length) if loop else None
+    out = Waveform(samples.astype(np.float32), rate, stems=stems, notes=dict(wave.notes), loop_points=loop_points)
+    return out, report

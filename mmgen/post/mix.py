@@ -30,7 +30,8 @@ def _envelope(mono: np.ndarray, rate: int) -> np.ndarray:
 
 
 def mix_vocals(accompaniment: Waveform, vocals: list[tuple[float, Waveform]]) -> Waveform:
-    """accompaniment `[2, N]`; vocals: (start s, waveform at the same rate). Same length out."""
+    """accompaniment `[2, N]`; vocals: (start s, waveform at the same rate). Same length out,
+    with the accompaniment's stems (when it has them) and the voice as the "vocals" stem."""
     rate, total = accompaniment.sample_rate_hz, accompaniment.samples.shape[1]
     voice = np.zeros((2, total), dtype=np.float32)
     for start_s, wave in vocals:
@@ -46,4 +47,9 @@ def mix_vocals(accompaniment: Waveform, vocals: list[tuple[float, Waveform]]) ->
     voice_level = np.sqrt(np.mean(voice[:, envelope > 0.1] ** 2)) if (envelope > 0.1).any() else 1.0
     music_level = np.sqrt(np.mean(accompaniment.samples**2)) or 1.0
     voice *= 10 ** (VOICE_GAIN_DB / 20) * music_level / max(voice_level, 1e-6)  # the voice as loud as the music
-    return Waveform((accompaniment.samples * gain + voice).astype(np.float32), rate)
+    stems = None
+    if accompaniment.stems:  # a produced score: its stems ducked alike, the voice one more
+        stems = {role: (stem * gain).astype(np.float32) for role, stem in accompaniment.stems.items()}
+        stems["vocals"] = voice
+    mixed = (accompaniment.samples * gain + voice).astype(np.float32)
+    return Waveform(mixed, rate, stems=stems, notes=dict(accompaniment.notes))

@@ -4,8 +4,9 @@ bit-crusher), the balance of the parts, pan, the reverb and delay sends and thei
 sidechain ducking under the kick, the bus compressor and the stereo image.
 
 Everything after the inserts is linear in the stems or a gain curve shared by all of them (the
-sidechain's per ducked stem, the bus compressor's for all), so the stems, the two returns
-included, always sum to the mix exactly."""
+sidechain's per ducked stem, the bus compressor's for all). So each part's stem carries its own
+share of the reverb and delay returns (the bus's response to that part's send: muting a stem
+mutes its echoes too), and the stems always sum to the mix exactly."""
 
 from __future__ import annotations
 
@@ -25,8 +26,8 @@ REVERB_RATE_DIVISOR = 2  # the reverb bus runs at half rate: its tail is dark, a
 
 @dataclass
 class MixResult:
-    """stems: role -> float32 `[2, N]` (with "reverb" and "delay", the returns); they sum to
-    `mix`. effects: what was applied, per stem and on the bus, in words for the report."""
+    """stems: role -> float32 `[2, N]`, each part with its share of the reverb and delay
+    returns; they sum to `mix`. effects: what was applied, per stem and on the bus, in words."""
 
     mix: np.ndarray
     stems: dict[str, np.ndarray]
@@ -114,20 +115,26 @@ def impulse_response(decay_s: float, predelay_ms: float, tone_hz: float, rate: i
     return (ir / np.sqrt((ir**2).sum(axis=1, keepdims=True))).astype(np.float32)
 
 
-def _reverb_return(send: np.ndarray, spec: dict, rate: int) -> np.ndarray:
-    """The reverb bus: the send convolved with the generated room (scipy's FFT convolution at
-    half rate, resampled back: measured faster than pedalboard's Convolution here)."""
+def _reverb_returns(sends: dict[str, np.ndarray], spec: dict, rate: int) -> dict[str, np.ndarray]:
+    """The reverb bus's response to each part's send `[2, N]`: the send convolved with the
+    generated room (scipy's FFT convolution at half rate, all parts in one call, resampled back:
+    measured faster than pedalboard's Convolution here)."""
     import soxr
     from scipy.signal import fftconvolve
 
     low = rate // REVERB_RATE_DIVISOR
     ir = impulse_response(float(spec["decay_s"]), float(spec["predelay_ms"]), float(spec["tone_hz"]), low)
-    send = dsp.equalise(send, [["highpass", 200]], rate)
-    wet = fftconvolve(soxr.resample(send.T, rate, low).T, ir, axes=-1)
-    wet = soxr.resample(np.ascontiguousarray(wet.T), low, rate).T
-    out = np.zeros_like(send)
-    out[:, : min(send.shape[-1], wet.shape[-1])] = wet[:, : send.shape[-1]]
-    return out
+    roles = list(sends)
+    down = [soxr.resample(dsp.equalise(sends[r], [["highpass", 200]], rate).T, rate, low).T for r in roles]
+    wet = fftconvolve(np.stack(down), ir[None], axes=-1)  # [R, 2, n + m - 1]
+    returns = {}
+    for role, part in zip(roles, wet):
+        back = soxr.resample(np.ascontiguousarray(part.T), low, rate).T
+        out = np.zeros_like(sends[role])
+        size = min(out.shape[-1], back.shape[-1])
+        out[:, :size] = back[:, :size]
+        returns[role] = out
+    return returns
 
 
 def _delay_return(send: np.ndarray, spec: dict, beat_s: float, rate: int) -> np.ndarray:
@@ -190,21 +197,24 @@ def mix_stems(dry: dict[str, np.ndarray], production, rate: int, beat_s: float, 
     stems: dict[str, np.ndarray] = {}
     effects: dict[str, list[str]] = {}
     total = next(iter(dry.values())).shape[-1]
-    sends = {"reverb": np.zeros((2, total), np.float32), "delay": np.zeros((2, total), np.float32)}
+    sends: dict[str, dict[str, np.ndarray]] = {"reverb": {}, "delay": {}}  # bus -> role -> its send
     for role, audio in dry.items():
         settings = production.part_mix(role)
         processed, words = inserts(_at_level(audio, rate), settings, rate)
         processed = _pan(_at_level(processed, rate, settings.get("level_db", 0.0)), settings.get("pan", 0.0))
         for bus in sends:
-            if settings.get(bus):
-                sends[bus] += settings[bus] * processed
+            if settings.get(bus) and processed.any():
+                sends[bus][role] = settings[bus] * processed
                 words.append(f"{bus} send {settings[bus]:g}")
         stems[role], effects[role] = processed.astype(np.float32), words
-    if sends["reverb"].any():
-        stems["reverb"] = _reverb_return(sends["reverb"], mix_spec["reverb"], rate)
+    returns: dict[str, list[np.ndarray]] = {role: [] for role in stems}  # each part's echoes, not ducked
+    if sends["reverb"]:
+        for role, wet in _reverb_returns(sends["reverb"], mix_spec["reverb"], rate).items():
+            returns[role].append(wet)
         effects["reverb"] = [f"convolution reverb {mix_spec['reverb']['decay_s']:g} s (generated room)"]
-    if sends["delay"].any():
-        stems["delay"] = _delay_return(sends["delay"], mix_spec["delay"], beat_s, rate)
+    if sends["delay"]:
+        for role, send in sends["delay"].items():
+            returns[role].append(_delay_return(send, mix_spec["delay"], beat_s, rate))
         effects["delay"] = [f"delay {mix_spec['delay']['beats']:g} beats, feedback {mix_spec['delay']['feedback']:g}"]
 
     ducking: dict[str, np.ndarray] = {}
@@ -216,6 +226,9 @@ def mix_stems(dry: dict[str, np.ndarray], production, rate: int, beat_s: float, 
                 stems[role] = stems[role] * gain[None, :]
                 ducking[role] = gain
                 effects[role].append(f"sidechain to the kick, {side['depth_db']:g} dB")
+    for role, echoes in returns.items():
+        for wet in echoes:
+            stems[role] = stems[role] + wet
 
     bus = bus_gain(sum(stems.values()), rate, mix_spec["bus"])
     width = mix_spec.get("width", 1.0)

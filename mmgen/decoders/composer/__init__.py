@@ -3,7 +3,9 @@
 Per bar it picks the chord (a Markov chain over real-music harmony statistics, with cadences),
 then each part plays its pattern for that chord at the bar's energy: drums in the style's groove,
 a bass line, accompaniment, a pad, and a motif-based melody. The piece ends with a cadence into a
-tonic chord that rings to the exact end of the requested duration.
+tonic chord that rings to the exact end of the requested duration; a loop (`plan.loop`) has no
+final chord: its last bar is the turnaround (the cadence chord, a drum fill, a half cadence in
+the melody) that leads back into its first.
 """
 
 from __future__ import annotations
@@ -174,7 +176,11 @@ class Arrangement:
             groove_level = 0 if level < 0.6 else (1 if level < 0.92 or self.plan.energy < 0.55 else 2)
             groove_level = min(groove_level, self.style.drum_level_cap)
             bar_beat = plan.bar_start_beat(bar)
-            next_chord = chords[bar + 1] if bar + 1 < len(chords) else self.harmony.tonic()
+            next_chord = (
+                chords[(bar + 1) % len(chords)]
+                if plan.loop
+                else (chords[bar + 1] if bar + 1 < len(chords) else self.harmony.tonic())
+            )
             last_bar = bar == len(chords) - 1
             section_end = in_section == section.bars - 1
             intro_start = section.role == "intro" and in_section < max(1, section.bars // 2)
@@ -193,7 +199,7 @@ class Arrangement:
                         groove_level,
                         self.rng,
                         fill=section_end and (section.bars >= 4 or last_bar),
-                        crash=in_section == 0 and bar > 0 and groove_level >= 1,
+                        crash=in_section == 0 and (bar > 0 or plan.loop) and groove_level >= 1,
                     )
             bass = self.parts.get("bass")
             if bass is not None and (drums is None or not (intro_start and section.bars > 1)):
@@ -229,10 +235,11 @@ class Arrangement:
                 if self.lead is not None:
                     self._learned_bar("melody", bar, bar_beat, energy)
                 else:
-                    self._melody_bar(section, in_section, chord, bar_beat, energy, motifs, last_bar)
+                    self._melody_bar(section, in_section, chord, bar_beat, energy, motifs, last_bar and not plan.loop)
         self._mark_cuts(chords, energies)
         lyrics = self._sing(chords, energies)
-        self._ending()
+        if not plan.loop:
+            self._ending()
         parts = [p for p in self.parts.values() if p.notes]
         if plan.swing > 0.5 and not meter.is_compound:
             for part in parts:
@@ -248,6 +255,7 @@ class Arrangement:
             lyrics=lyrics,
             style=plan.style,
             tonic_pc=plan.key.tonic_pc,
+            loop=plan.loop,
         )
         rng = random.Random(f"humanise:{self._humanise_seed}")
         fixed = (plan.final_chord_beat, *plan.cut_beats())  # the final chord and the cuts stay exact
