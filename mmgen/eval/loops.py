@@ -31,7 +31,7 @@ def seam_check(samples: np.ndarray, rate: int, bar_s: float, repeats: int = 3) -
 
     seams = [k * length for k in range(1, repeats)]
     bars = int(round(length / (bar_s * rate)))
-    bar_lines = [int(round(b * bar_s * rate)) for b in range(1, bars)] + [length + int(round(bar_s * rate / 2))]
+    bar_lines = [int(round(b * bar_s * rate)) for b in range(1, bars)]
     mono = tiled.mean(axis=0)
     _, frames = librosa.beat.beat_track(y=mono, sr=rate, hop_length=FINE_HOP)
     beats = librosa.frames_to_time(frames, sr=rate, hop_length=FINE_HOP)
