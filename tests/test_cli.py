@@ -86,7 +86,7 @@ def test_decoders_lists_availability():
         (["--duration", "ten"], "invalid float value: 'ten' (see python -m mmgen generate --help)"),
         (["--duration", "10", "a stray word"], "unrecognized arguments: a stray word (see python -m mmgen --help)"),
         (["--duration", "10", "--out", "/no/such/folder/x.wav"], "does not exist"),
-        (["--duration", "10", "--out", "OUT.ogg"], "must end in"),
+        (["--duration", "10", "--out", "OUT.aiff"], "must end in"),
         (["--duration", "10", "--report", "OUT.txt"], "must end in .json"),
     ],
 )
