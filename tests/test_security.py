@@ -32,6 +32,7 @@ ARGS = [
     "none",
     0.6,
     "encodec",
+    False,
 ]  # the generate API's inputs, in order; the media inputs are at 12 (clip), 13, 14
 CLIP, IMAGE, VIDEO = 12, 13, 14
 
