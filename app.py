@@ -335,6 +335,18 @@ def _run_streaming(request, progress, stop: threading.Event):
 SOURCES = ("text", "image", "lyrics", "video")
 
 
+def _save_game_kit(track, target: Path, take: list) -> str:
+    """Add the track's game kit ZIP to `take`; returns a line for the summary."""
+    from mmgen.gamekit import build_game_kit
+
+    try:
+        kit = build_game_kit(track)
+    except mmgen.InvalidRequest as error:  # too few parts for three layers: the loop still stands
+        return f"No game kit: {error}"
+    take.append(kit.save(target))
+    return f"Game kit: {kit.summary()}."
+
+
 def _zip_folder(files: list[Path], target: Path) -> str:
     """The files in one uncompressed zip (WAV barely compresses), the folder removed."""
     import shutil
@@ -445,7 +457,7 @@ def make_track(
         OUTPUT_ROOT.mkdir(parents=True, exist_ok=True)
         _prune_results()
         folder = Path(tempfile.mkdtemp(prefix="track-", dir=OUTPUT_ROOT))
-        files, players = [], []
+        files, players, kit_note = [], [], ""
         for track in tracks:
             stem = f"mmgen-{track.plan.style}-{track.request.seed}"
             take = [
@@ -454,6 +466,8 @@ def make_track(
             take.append(track.save_report(folder / f"{stem}.json"))
             if track.audio.stems:  # each part as its own WAV, zipped: they sum to the track
                 take.append(_zip_folder(track.save_stems(folder / f"{stem}-stems"), folder / f"{stem}-stems.zip"))
+            if track.audio.loop_points and track.audio.stems and not files:  # the best take's game kit
+                kit_note = _save_game_kit(track, folder / f"{stem}-game-kit.zip", take)
             if picture is None:  # the best take's waveform and plan, drawn over time
                 picture = str(plan_figure(track, folder / f"{stem}-plan.png"))
             if track.video is not None and scored_video is None:  # the best take under the video
@@ -473,6 +487,7 @@ def make_track(
     if "clap_score" in first.details:
         takes += f" · best match to the description first (CLAP {first.details['clap_score']:.2f})"
     licence = f"\n\n{licence_note(first.decoder, translated=False)}" if first.details.get("licence") else ""
+    licence += f"\n\n{kit_note}" if kit_note else ""
     summary = (
         f"{first.explain()}{licence}\n\n*{first.audio.duration_s:.2f} s · "
         f"{first.mastering.loudness_lufs:.1f} LUFS · seed {first.request.seed}{takes} · "

@@ -131,6 +131,12 @@ def _parser() -> argparse.ArgumentParser:
         help="score engines: a seamless loop of whole bars (no ending; .wav and .ogg carry the loop points)",
     )
     gen.add_argument(
+        "--game-kit",
+        metavar="KIT.zip",
+        help="also save a game kit (implies --loop): calm, medium and intense layers with their stems, the "
+        "sections as segments with entry and exit cues, a hit and a rise stinger, and manifest.json",
+    )
+    gen.add_argument(
         "--blend-seed",
         type=int,
         metavar="SEED",
@@ -219,6 +225,7 @@ def _read_lyrics(value: str) -> str:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from .gamekit import build_game_kit
     from .pipeline import generate_variations
     from .post.export import OUTPUT_SUFFIXES, check_output_path
     from .request import GenerationRequest
@@ -236,6 +243,10 @@ def _generate(args: argparse.Namespace) -> int:
         raise InvalidRequest("--stems needs the produced sound: leave out --sound general-midi.")
     if args.stems and Path(args.stems).exists() and not Path(args.stems).is_dir():
         raise InvalidRequest(f"{args.stems} is a file, not a folder for the stems.")
+    if args.game_kit:
+        if args.sound != "produced":
+            raise InvalidRequest("--game-kit needs the produced sound: leave out --sound general-midi.")
+        check_output_path(args.game_kit, (".zip",))
     request = GenerationRequest(
         prompt=args.prompt,
         duration_s=args.duration,
@@ -264,14 +275,16 @@ def _generate(args: argparse.Namespace) -> int:
         restyle=args.restyle,
         fix_key=args.fix_key,
         restyle_keep=args.restyle_keep,
-        loop=args.loop,
+        loop=args.loop or bool(args.game_kit),
     )
     tracks = generate_variations(request)
+    kits = [build_game_kit(track) for track in tracks] if args.game_kit else []  # before any file is written
     if args.stems and not tracks[0].audio.stems:
         raise InvalidRequest("--stems needs a score engine (such as the composer) and the produced sound.")
     for i, track in enumerate(tracks):
         if args.stems:
             track.save_stems(_numbered(args.stems, i, len(tracks)))
+        kit = kits[i].save(_numbered(args.game_kit, i, len(tracks))) if kits else None
         written = track.save(_numbered(args.out, i, len(tracks)))
         if args.report:
             track.save_report(_numbered(args.report, i, len(tracks)))
@@ -288,6 +301,8 @@ def _generate(args: argparse.Namespace) -> int:
             )
             if track.details.get("licence"):
                 print(f"  Licence of the engine's weights: {track.details['licence']}")
+            if kit:
+                print(f"{kit}  (game kit: {kits[i].summary()})")
     return 0
 
 

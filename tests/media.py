@@ -1,8 +1,9 @@
 """Media the tests make themselves with the ffmpeg of imageio-ffmpeg: videos with scene cuts at
-known times, images of known character."""
+known times, images of known character; and a RIFF reader of their own for the files mmgen writes."""
 
 from __future__ import annotations
 
+import struct
 import subprocess
 from pathlib import Path
 
@@ -72,3 +73,37 @@ def make_image(
         image = image.convert(mode)
     image.save(path, **save)
     return path
+
+
+def riff_chunks(path) -> dict[bytes, bytes]:
+    """The chunks of a RIFF WAVE file, parsed here (not by mmgen's writer)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data[:4] == b"RIFF" and data[8:12] == b"WAVE"
+    assert struct.unpack("<I", data[4:8])[0] == len(data) - 8
+    chunks, at = {}, 12
+    while at + 8 <= len(data):
+        tag, size = data[at : at + 4], struct.unpack("<I", data[at + 4 : at + 8])[0]
+        chunks[tag] = data[at + 8 : at + 8 + size]
+        at += 8 + size + size % 2
+    return chunks
+
+
+def wav_cues(path) -> list[tuple[int, str]]:
+    """(sample, label) of a WAV's `cue ` chunk, each named by its `labl` in the LIST/adtl chunk."""
+    chunks = riff_chunks(path)
+    cue, adtl = chunks[b"cue "], chunks[b"LIST"]
+    assert adtl[:4] == b"adtl"
+    positions = {}
+    for i in range(struct.unpack("<I", cue[:4])[0]):
+        ident, _position, data, _chunk, _block, offset = struct.unpack("<II4sIII", cue[4 + 24 * i : 28 + 24 * i])
+        assert data == b"data"
+        positions[ident] = offset
+    labels, at = {}, 4
+    while at + 8 <= len(adtl):
+        tag, size = adtl[at : at + 4], struct.unpack("<I", adtl[at + 4 : at + 8])[0]
+        if tag == b"labl":
+            body = adtl[at + 8 : at + 8 + size]
+            labels[struct.unpack("<I", body[:4])[0]] = body[4:].split(b"\0")[0].decode("utf-8")
+        at += 8 + size + size % 2
+    return [(positions[i], labels[i]) for i in sorted(positions)]

@@ -1,5 +1,6 @@
 """The Gradio app served for real on loopback, driven through gradio_client."""
 
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -54,14 +55,17 @@ def test_the_general_midi_sound_through_the_api(client):
 
 
 def test_a_seamless_loop_through_the_api(client):
-    """Make it loop: the WAV holds its loop points (a smpl chunk), an Ogg comes with LOOPSTART."""
+    """Make it loop: the WAV holds its loop points (a smpl chunk), an Ogg comes with LOOPSTART,
+    and the game kit comes with them."""
     *_players, files, summary, _seed, _live, _scored, _picture = client.predict(
         *("chiptune level music", 8, 0, "Auto", "Auto", "5", "composer", 1, 1.0, 250, 0.0, 3.0),
         *(None, None, None, "", "auto", "auto", "", "none", "", "produced", "none", 0.6, "encodec", True),
         api_name="/generate",
     )
     suffixes = sorted(Path(f).suffix for f in files)
-    assert suffixes == [".json", ".mid", ".mp3", ".ogg", ".wav", ".zip"]
+    assert suffixes == [".json", ".mid", ".mp3", ".ogg", ".wav", ".zip", ".zip"]
+    kit = next(f for f in files if f.endswith("-game-kit.zip"))
+    assert "manifest.json" in zipfile.ZipFile(kit).namelist() and "Game kit: layers calm" in summary
     wav = next(f for f in files if f.endswith(".wav"))
     assert b"smpl" in Path(wav).read_bytes()[-200:] and "seamless loop" in summary
     from mutagen.oggvorbis import OggVorbis

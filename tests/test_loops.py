@@ -11,6 +11,7 @@ import sys
 import numpy as np
 import pytest
 import soundfile as sf
+from media import riff_chunks
 
 from mmgen import registry
 from mmgen.codecs.looping import fold
@@ -28,20 +29,6 @@ RATE = 44100
 def run(*args):
     env = dict(os.environ, HF_HUB_OFFLINE="1")
     return subprocess.run([sys.executable, "-m", "mmgen", *map(str, args)], env=env, capture_output=True, text=True)
-
-
-def riff_chunks(path) -> dict[bytes, bytes]:
-    """The chunks of a RIFF WAVE file, parsed here (not by mmgen's writer)."""
-    with open(path, "rb") as f:
-        data = f.read()
-    assert data[:4] == b"RIFF" and data[8:12] == b"WAVE"
-    assert struct.unpack("<I", data[4:8])[0] == len(data) - 8
-    chunks, at = {}, 12
-    while at + 8 <= len(data):
-        tag, size = data[at : at + 4], struct.unpack("<I", data[at + 4 : at + 8])[0]
-        chunks[tag] = data[at + 8 : at + 8 + size]
-        at += 8 + size + size % 2
-    return chunks
 
 
 def loop_of(prompt: str, seed: int = 3, **kw):

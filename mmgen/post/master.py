@@ -140,10 +140,14 @@ def _highpass(samples: np.ndarray, rate: int) -> np.ndarray:
     return sosfiltfilt(butter(2, 10.0, btype="highpass", fs=rate, output="sos"), samples, axis=-1)
 
 
-def master(wave: Waveform, target_lufs: float = -14.0, loop: bool = False) -> tuple[Waveform, MasteringReport]:
+def master(
+    wave: Waveform, target_lufs: float = -14.0, loop: bool = False, gain_db: float | None = None
+) -> tuple[Waveform, MasteringReport]:
     """wave `[C, N]` -> the mastered track and its report. A produced score's stems come along
     (`Waveform.stems`, a MasteredStems) and still sum to the track. `loop`: the wave repeats
-    seamlessly and must still after mastering (see the module docstring)."""
+    seamlessly and must still after mastering (see the module docstring). `gain_db`: a fixed
+    gain instead of the loudness target (the pieces of a game kit take their track's gain, so
+    they keep its levels), the limiter still keeping the peaks under the ceiling."""
     samples = wave.samples.astype(np.float64)
     rate, length = wave.sample_rate_hz, wave.samples.shape[-1]
     if not np.all(np.isfinite(samples)):
@@ -171,9 +175,9 @@ def master(wave: Waveform, target_lufs: float = -14.0, loop: bool = False) -> tu
     if not np.isfinite(start_lufs):  # every block under the absolute gate: too quiet to measure
         raise GenerationFailed("The decoder produced silence. Try another seed or description.")
     peak = _held(_peak_envelope(samples), rate)
-    makeup_db = target_lufs - start_lufs
+    makeup_db = target_lufs - start_lufs if gain_db is None else gain_db
     limited = False
-    for _ in range(6):
+    for _ in range(6 if gain_db is None else 1):
         makeup = 10 ** (makeup_db / 20)
         gain = makeup * _limiter_gain(peak * makeup, rate, ceiling)
         limited = bool(gain.min() < makeup)
