@@ -642,6 +642,70 @@ def make_track_gpu_seconds(*args, **kwargs) -> int:
     return gpu_seconds(decoder, offline, music_s, takes, sung)
 
 
+# Live music: one LiveSession per browser session, fed bar by bar to a streaming player and kept
+# mmgen.live.PLAY_AHEAD_S ahead of playback, so a control change is heard within a bar or two.
+LIVE_SESSIONS: dict[str, object] = {}
+LIVE_MAX_S = 20 * 60  # one Start plays up to this long
+LIVE_ENGINES = ("composer", "symbolic-transformer", "symbolic-lstm")
+
+
+def _live_controls(style: str, energy: float, tempo: float, key: str):
+    from mmgen.live import LiveControls
+
+    return LiveControls(
+        style=style or "", energy=energy, tempo_bpm=tempo or None, key=None if key in (None, "", AUTO) else key
+    )
+
+
+def live_play(style, energy, tempo, key, engine, session: gr.Request = None, clock=time.monotonic, sleep=time.sleep):
+    """The `live` API: yields (a bar of audio as WAV bytes, what is playing) without end, until
+    Stop (or LIVE_MAX_S); the controls may change meanwhile through `live_change`."""
+    from mmgen.live import PLAY_AHEAD_S, LiveSession, live_availability
+
+    status = live_availability()
+    if not status.ok:
+        raise gr.Error(f"Live music is not available here: {status.reason}", print_exception=False)
+    try:
+        live = LiveSession(_live_controls(style, energy, tempo, key), engine=engine or "composer")
+    except MmgenError as error:
+        raise gr.Error(str(error), print_exception=False) from None
+    name = getattr(session, "session_hash", None) or ""
+    LIVE_SESSIONS[name] = live
+    started = clock()
+    try:
+        for chunk in live.chunks():
+            if chunk.start_s >= LIVE_MAX_S or LIVE_SESSIONS.get(name) is not live:
+                break
+            sleep(max(0.0, chunk.start_s - PLAY_AHEAD_S - (clock() - started)))  # stay just ahead
+            yield (
+                _wav_bytes(chunk.audio),
+                (
+                    f"Bar {chunk.index + 1} · {chunk.style} · {chunk.tempo_bpm:.0f} BPM · {chunk.key} · "
+                    f"energy {chunk.energy:.2f}" + (f" · {chunk.transition}" if chunk.transition else "")
+                ),
+            )
+    finally:
+        if LIVE_SESSIONS.get(name) is live:
+            del LIVE_SESSIONS[name]
+        live.close()
+
+
+def live_change(style, energy, tempo, key, session: gr.Request = None) -> None:
+    """New controls for this browser's live session, heard from the next bar it makes."""
+    live = LIVE_SESSIONS.get(getattr(session, "session_hash", None) or "")
+    if live is None:
+        return
+    try:
+        wanted = _live_controls(style, energy, tempo, key)
+        live.set(style=wanted.style, energy=wanted.energy, tempo_bpm=wanted.tempo_bpm, key=wanted.key)
+    except MmgenError as error:
+        raise gr.Error(str(error), print_exception=False) from None
+
+
+def live_stop(session: gr.Request = None) -> None:
+    LIVE_SESSIONS.pop(getattr(session, "session_hash", None) or "", None)
+
+
 def _examples(samples: list, inputs: list, **options) -> gr.Examples:
     """gr.Examples without column headers: Gradio's frontend does not translate them (it would
     show the i18n keys), and the heading above says what the examples are."""
@@ -749,90 +813,116 @@ def build_app() -> gr.Blocks:
                             label=i18n("video_examples"),
                             example_labels=[e["label"] for e in media_examples["video"]],
                         )
-                prompt = gr.Textbox(
-                    label=i18n("prompt_label"),
-                    lines=3,
-                    max_length=MAX_PROMPT_CHARS,
-                    placeholder=i18n("prompt_placeholder"),
-                    info=i18n("prompt_info"),
-                )
-                duration = gr.Slider(
-                    *DURATION_RANGE_S,
-                    value=30,
-                    step=0.5,
-                    label=i18n("duration_label"),
-                    info=i18n("duration_info"),
-                )
-                with gr.Accordion(i18n("fine_tune"), open=False):
-                    with gr.Row():
-                        bpm = gr.Number(value=0, label=i18n("bpm_label"), info=i18n("bpm_info"), minimum=0, maximum=300)
-                        key = gr.Dropdown(key_choices, value=AUTO, label=i18n("key_label"))
-                        meter = gr.Dropdown(meter_choices, value=AUTO, label=i18n("meter_label"))
-                    with gr.Row():
-                        seed = gr.Textbox(
+                    with gr.Tab(i18n("tab_live"), id="live") as live_tab:
+                        gr.Markdown(i18n("live_hint"))
+                        live_style = gr.Textbox(
+                            value="chiptune level music", label=i18n("live_style_label"), max_length=MAX_PROMPT_CHARS
+                        )
+                        live_energy = gr.Slider(0.0, 1.0, value=0.5, step=0.05, label=i18n("live_energy_label"))
+                        with gr.Row():
+                            live_tempo = gr.Slider(
+                                0, 200, value=0, step=1, label=i18n("live_tempo_label"), info=i18n("live_tempo_info")
+                            )
+                            live_key = gr.Dropdown(key_choices, value=AUTO, label=i18n("key_label"))
+                        live_engine = gr.Radio(
+                            [(name, name) for name in LIVE_ENGINES], value="composer", label=i18n("live_engine_label")
+                        )
+                        with gr.Row():
+                            live_start = gr.Button(i18n("live_start"), variant="primary")
+                            live_halt = gr.Button(i18n("live_stop"), variant="stop")
+                        live_player = gr.Audio(
+                            label=i18n("live_player_label"), streaming=True, autoplay=True, interactive=False
+                        )
+                        live_status = gr.Markdown()
+                with gr.Column() as track_controls:
+                    prompt = gr.Textbox(
+                        label=i18n("prompt_label"),
+                        lines=3,
+                        max_length=MAX_PROMPT_CHARS,
+                        placeholder=i18n("prompt_placeholder"),
+                        info=i18n("prompt_info"),
+                    )
+                    duration = gr.Slider(
+                        *DURATION_RANGE_S,
+                        value=30,
+                        step=0.5,
+                        label=i18n("duration_label"),
+                        info=i18n("duration_info"),
+                    )
+                    with gr.Accordion(i18n("fine_tune"), open=False):
+                        with gr.Row():
+                            bpm = gr.Number(
+                                value=0, label=i18n("bpm_label"), info=i18n("bpm_info"), minimum=0, maximum=300
+                            )
+                            key = gr.Dropdown(key_choices, value=AUTO, label=i18n("key_label"))
+                            meter = gr.Dropdown(meter_choices, value=AUTO, label=i18n("meter_label"))
+                        with gr.Row():
+                            seed = gr.Textbox(
+                                value="",
+                                label=i18n("seed_label"),
+                                placeholder=i18n("seed_placeholder"),
+                                info=i18n("seed_info"),
+                            )
+                            dice = gr.Button(i18n("new_seed"), size="sm")
+                        decoder = gr.Dropdown(choices, value=default_decoder, label=i18n("engine_label"))
+                        licence = gr.Markdown(licence_note(default_decoder))
+                        sound = gr.Radio(
+                            [(i18n("sound_produced"), "produced"), (i18n("sound_general_midi"), "general-midi")],
+                            value="produced",
+                            label=i18n("sound_label"),
+                            info=i18n("sound_info"),
+                        )
+                        loop = gr.Checkbox(False, label=i18n("loop_label"), info=i18n("loop_info"))
+                        if unavailable_note:
+                            gr.Markdown(unavailable_note)
+                        variations = gr.Slider(
+                            1,
+                            MAX_VARIATIONS,
+                            value=1,
+                            step=1,
+                            label=i18n("takes_label"),
+                            info=i18n("takes_info"),
+                        )
+                        blend_seed = gr.Textbox(
                             value="",
-                            label=i18n("seed_label"),
-                            placeholder=i18n("seed_placeholder"),
-                            info=i18n("seed_info"),
+                            label=i18n("blend_label"),
+                            placeholder=i18n("blend_placeholder"),
+                            info=i18n("blend_info"),
                         )
-                        dice = gr.Button(i18n("new_seed"), size="sm")
-                    decoder = gr.Dropdown(choices, value=default_decoder, label=i18n("engine_label"))
-                    licence = gr.Markdown(licence_note(default_decoder))
-                    sound = gr.Radio(
-                        [(i18n("sound_produced"), "produced"), (i18n("sound_general_midi"), "general-midi")],
-                        value="produced",
-                        label=i18n("sound_label"),
-                        info=i18n("sound_info"),
-                    )
-                    loop = gr.Checkbox(False, label=i18n("loop_label"), info=i18n("loop_info"))
-                    if unavailable_note:
-                        gr.Markdown(unavailable_note)
-                    variations = gr.Slider(
-                        1,
-                        MAX_VARIATIONS,
-                        value=1,
-                        step=1,
-                        label=i18n("takes_label"),
-                        info=i18n("takes_info"),
-                    )
-                    blend_seed = gr.Textbox(
-                        value="",
-                        label=i18n("blend_label"),
-                        placeholder=i18n("blend_placeholder"),
-                        info=i18n("blend_info"),
-                    )
-                with gr.Accordion(i18n("advanced"), open=False):
-                    gr.Markdown(i18n("advanced_hint"))
-                    with gr.Row():
-                        temperature = gr.Slider(
-                            0.05,
-                            3.0,
-                            value=1.0,
-                            step=0.05,
-                            label=i18n("temperature_label"),
-                            info=i18n("temperature_info"),
-                        )
-                        guidance = gr.Slider(
-                            1.0,
-                            15.0,
-                            value=3.0,
-                            step=0.5,
-                            label=i18n("guidance_label"),
-                            info=i18n("guidance_info"),
+                    with gr.Accordion(i18n("advanced"), open=False):
+                        gr.Markdown(i18n("advanced_hint"))
+                        with gr.Row():
+                            temperature = gr.Slider(
+                                0.05,
+                                3.0,
+                                value=1.0,
+                                step=0.05,
+                                label=i18n("temperature_label"),
+                                info=i18n("temperature_info"),
+                            )
+                            guidance = gr.Slider(
+                                1.0,
+                                15.0,
+                                value=3.0,
+                                step=0.5,
+                                label=i18n("guidance_label"),
+                                info=i18n("guidance_info"),
+                            )
+                        with gr.Row():
+                            top_k = gr.Slider(
+                                0, 2048, value=250, step=1, label=i18n("top_k_label"), info=i18n("off_info")
+                            )
+                            top_p = gr.Slider(
+                                0.0, 1.0, value=0.0, step=0.05, label=i18n("top_p_label"), info=i18n("off_info")
+                            )
+                        audio_clip = gr.Audio(
+                            label=i18n("clip_label"),
+                            sources=["upload", "microphone"],
+                            type="filepath",
                         )
                     with gr.Row():
-                        top_k = gr.Slider(0, 2048, value=250, step=1, label=i18n("top_k_label"), info=i18n("off_info"))
-                        top_p = gr.Slider(
-                            0.0, 1.0, value=0.0, step=0.05, label=i18n("top_p_label"), info=i18n("off_info")
-                        )
-                    audio_clip = gr.Audio(
-                        label=i18n("clip_label"),
-                        sources=["upload", "microphone"],
-                        type="filepath",
-                    )
-                with gr.Row():
-                    generate = gr.Button(i18n("generate"), variant="primary", scale=3)
-                    cancel = gr.Button(i18n("cancel"), variant="stop", scale=1)
+                        generate = gr.Button(i18n("generate"), variant="primary", scale=3)
+                        cancel = gr.Button(i18n("cancel"), variant="stop", scale=1)
             with gr.Column(scale=4):
                 live = gr.Audio(
                     label=i18n("live_label"),
@@ -898,7 +988,13 @@ def build_app() -> gr.Blocks:
         )
         dice.click(lambda: str(random.randint(0, MAX_SEED)), outputs=seed, api_visibility="private")
         for tab, name in ((text_tab, "text"), (image_tab, "image"), (lyrics_tab, "lyrics"), (video_tab, "video")):
-            tab.select(lambda name=name: name, outputs=source, api_visibility="private")
+            tab.select(
+                lambda name=name: (name, gr.Column(visible=True)),
+                outputs=[source, track_controls],
+                api_visibility="private",
+            )
+        # Live plays on its own controls; the track's prompt and Generate would only confuse there.
+        live_tab.select(lambda: gr.Column(visible=False), outputs=track_controls, api_visibility="private")
         job = generate.click(
             on_zero_gpu(make_track, duration=make_track_gpu_seconds),
             inputs=[
@@ -958,6 +1054,18 @@ def build_app() -> gr.Blocks:
             api_name="fit_track",
             concurrency_limit=1,
         )
+        live_controls = [live_style, live_energy, live_tempo, live_key]
+        playing = live_start.click(
+            live_play,
+            inputs=[*live_controls, live_engine],
+            outputs=[live_player, live_status],
+            api_name="live",
+            concurrency_limit=4,
+            concurrency_id="live",
+        )
+        for event in (live_energy.release, live_tempo.release, live_key.change, live_style.submit, live_style.blur):
+            event(live_change, inputs=live_controls, api_visibility="private", queue=False)
+        live_halt.click(live_stop, cancels=[playing], api_visibility="private", queue=False)
         cancel.click(stop_generation, cancels=[job, *edits, fitting], api_visibility="private", queue=False)
         job.success(
             remember,

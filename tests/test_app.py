@@ -105,9 +105,10 @@ def test_bad_input_comes_back_as_a_message(client, args, message):
 
 
 def test_helper_events_are_not_in_the_api(client):
-    """Only making and editing tracks are API endpoints; the helper events (tabs, dice, history) are not."""
+    """Only making, editing and fitting tracks and playing live are API endpoints; the helper
+    events (tabs, dice, history, live control changes) are not."""
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert list(endpoints) == ["/generate", "/edit_redo", "/edit_longer", "/edit_stems", "/fit_track"]
+    assert list(endpoints) == ["/generate", "/edit_redo", "/edit_longer", "/edit_stems", "/fit_track", "/live"]
 
 
 def test_empty_seed_means_a_new_random_seed(client):
@@ -513,3 +514,46 @@ def test_a_chinese_browser_sees_the_studio_in_chinese(server):
             page.screenshot(path=shots / "studio-zh.png", full_page=True)
         finally:
             browser.close()
+
+
+def test_live_music_streams_bar_after_bar_through_the_api(client):
+    """The Live tab's API: bars of audio arrive one after another and say what they play."""
+    job = client.submit("lofi beat for studying", 0.4, 0, "A minor", "composer", api_name="/live")
+    statuses = []
+    for _audio, status in job:
+        statuses.append(status)
+        if len(statuses) == 3:
+            break
+    job.cancel()
+    assert statuses[0].startswith("Bar 1 ·") and "A minor" in statuses[0] and statuses[2].startswith("Bar 3 ·")
+
+
+def test_live_music_keeps_just_ahead_of_playback():
+    """Bars go out no more than PLAY_AHEAD_S before they are due (a clock the test drives)."""
+    import importlib
+
+    app = importlib.import_module("app")
+    now, slept = [0.0], []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    bars = app.live_play("chiptune", 0.6, 120, "C major", "composer", clock=lambda: now[0], sleep=sleep)
+    for _ in range(4):
+        next(bars)
+    bars.close()
+    # 2 s bars: the first two go out at once (PLAY_AHEAD_S of lead), then one every bar's length
+    assert slept == pytest.approx([0.0, 0.0, 2.0, 2.0])
+
+
+def test_wrong_live_controls_are_refused_in_plain_words():
+    import importlib
+
+    import gradio as gr
+
+    app = importlib.import_module("app")
+    with pytest.raises(gr.Error, match="energy must be from 0"):
+        next(app.live_play("chiptune", 4.0, 0, "Auto", "composer"))
+    with pytest.raises(gr.Error, match="score engine"):
+        next(app.live_play("chiptune", 0.5, 0, "Auto", "musicgen"))

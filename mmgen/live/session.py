@@ -27,6 +27,8 @@ from ..text_checks import check_text
 from .synth import RATE_HZ, StreamingSynth
 from .writer import BarNotes, LiveControls, PhraseWriter, pivot_bar
 
+PLAY_AHEAD_S = 2.0  # a player keeps this much made ahead of playback: a change is heard within a bar or two
+
 
 def target_lufs(energy: float) -> float:
     """The loudness a bar is levelled to: -22 LUFS calm .. -14 LUFS (streaming loudness) intense."""
