@@ -642,8 +642,8 @@ def make_track_gpu_seconds(*args, **kwargs) -> int:
     return gpu_seconds(decoder, offline, music_s, takes, sung)
 
 
-# Live music: one LiveSession per browser session, fed bar by bar to a streaming player and kept
-# mmgen.live.PLAY_AHEAD_S ahead of playback, so a control change is heard within a bar or two.
+# Live music: one LiveSession per browser session, fed bar by bar to a streaming player, each bar
+# made just before it is due (LiveSession.paced), so a control change is heard from the next bar.
 LIVE_SESSIONS: dict[str, object] = {}
 LIVE_MAX_S = 20 * 60  # one Start plays up to this long
 LIVE_ENGINES = ("composer", "symbolic-transformer", "symbolic-lstm")
@@ -660,7 +660,7 @@ def _live_controls(style: str, energy: float, tempo: float, key: str):
 def live_play(style, energy, tempo, key, engine, session: gr.Request = None, clock=time.monotonic, sleep=time.sleep):
     """The `live` API: yields (a bar of audio as WAV bytes, what is playing) without end, until
     Stop (or LIVE_MAX_S); the controls may change meanwhile through `live_change`."""
-    from mmgen.live import PLAY_AHEAD_S, LiveSession, live_availability
+    from mmgen.live import LiveSession, live_availability
 
     status = live_availability()
     if not status.ok:
@@ -671,12 +671,10 @@ def live_play(style, energy, tempo, key, engine, session: gr.Request = None, clo
         raise gr.Error(str(error), print_exception=False) from None
     name = getattr(session, "session_hash", None) or ""
     LIVE_SESSIONS[name] = live
-    started = clock()
     try:
-        for chunk in live.chunks():
+        for chunk in live.paced(clock, sleep):
             if chunk.start_s >= LIVE_MAX_S or LIVE_SESSIONS.get(name) is not live:
                 break
-            sleep(max(0.0, chunk.start_s - PLAY_AHEAD_S - (clock() - started)))  # stay just ahead
             yield (
                 _wav_bytes(chunk.audio),
                 (
@@ -923,7 +921,7 @@ def build_app() -> gr.Blocks:
                     with gr.Row():
                         generate = gr.Button(i18n("generate"), variant="primary", scale=3)
                         cancel = gr.Button(i18n("cancel"), variant="stop", scale=1)
-            with gr.Column(scale=4):
+            with gr.Column(scale=4) as results:
                 live = gr.Audio(
                     label=i18n("live_label"),
                     streaming=True,
@@ -983,18 +981,25 @@ def build_app() -> gr.Blocks:
                         wrap=True,
                         label=i18n("history_label"),
                     )
-        _examples(
-            [[e["prompt"], e["duration_s"]] for e in examples], inputs=[prompt, duration], label=i18n("prompt_examples")
-        )
+        with gr.Column() as prompt_examples:
+            _examples(
+                [[e["prompt"], e["duration_s"]] for e in examples],
+                inputs=[prompt, duration],
+                label=i18n("prompt_examples"),
+            )
         dice.click(lambda: str(random.randint(0, MAX_SEED)), outputs=seed, api_visibility="private")
         for tab, name in ((text_tab, "text"), (image_tab, "image"), (lyrics_tab, "lyrics"), (video_tab, "video")):
             tab.select(
-                lambda name=name: (name, gr.Column(visible=True)),
-                outputs=[source, track_controls],
+                lambda name=name: (name, *[gr.Column(visible=True)] * 3),
+                outputs=[source, track_controls, results, prompt_examples],
                 api_visibility="private",
             )
-        # Live plays on its own controls; the track's prompt and Generate would only confuse there.
-        live_tab.select(lambda: gr.Column(visible=False), outputs=track_controls, api_visibility="private")
+        # Live plays on its own controls: the track's prompt, Generate and results would only confuse there.
+        live_tab.select(
+            lambda: [gr.Column(visible=False)] * 3,
+            outputs=[track_controls, results, prompt_examples],
+            api_visibility="private",
+        )
         job = generate.click(
             on_zero_gpu(make_track, duration=make_track_gpu_seconds),
             inputs=[

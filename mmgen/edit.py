@@ -175,14 +175,14 @@ def split_stems(track, engine: str = "ace-step", seed=None, progress=None, shoul
 
 
 def save_stems(stems: dict[str, Waveform], folder: str | Path) -> list[Path]:
-    """Each stem as NAME.wav in `folder`."""
-    from .post.export import export
+    """Each stem as NAME.wav (32-bit float: a part alone may peak past full scale) in `folder`."""
+    from .post.export import write_audio
 
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise InvalidRequest(f"{folder} is a file, not a folder for the stems.")
     folder.mkdir(parents=True, exist_ok=True)
-    return [export(folder / f"{name}.wav", wave, None) for name, wave in stems.items()]
+    return [write_audio(wave, folder / f"{name}.wav", unclipped=True) for name, wave in stems.items()]
 
 
 def track_from_file(path: str | Path, prompt: str = ""):

@@ -528,23 +528,28 @@ def test_live_music_streams_bar_after_bar_through_the_api(client):
     assert statuses[0].startswith("Bar 1 ·") and "A minor" in statuses[0] and statuses[2].startswith("Bar 3 ·")
 
 
-def test_live_music_keeps_just_ahead_of_playback():
-    """Bars go out no more than PLAY_AHEAD_S before they are due (a clock the test drives)."""
+def test_live_music_makes_each_bar_just_before_it_is_due():
+    """Each bar is begun the session's lead (HANDOVER_MARGIN_S plus its slowest recent bar) before
+    it is due, so a control change made until then is in it (a clock the test drives)."""
     import importlib
 
+    from mmgen.live.session import HANDOVER_MARGIN_S
+
     app = importlib.import_module("app")
-    now, slept = [0.0], []
+    now = [0.0]
 
     def sleep(seconds: float) -> None:
-        slept.append(seconds)
         now[0] += seconds
 
     bars = app.live_play("chiptune", 0.6, 120, "C major", "composer", clock=lambda: now[0], sleep=sleep)
-    for _ in range(4):
+    begun = []
+    for _ in range(5):
         next(bars)
+        begun.append(now[0])  # the test's clock stands still while a bar is made
     bars.close()
-    # 2 s bars: the first two go out at once (PLAY_AHEAD_S of lead), then one every bar's length
-    assert slept == pytest.approx([0.0, 0.0, 2.0, 2.0])
+    # 2 s bars at 120 BPM, the first one playing from 0: bar k is due at 2k
+    for k, at in enumerate(begun[1:], start=1):
+        assert 2.0 * k - HANDOVER_MARGIN_S - 3.0 < at <= 2.0 * k - HANDOVER_MARGIN_S + 1e-9
 
 
 def test_wrong_live_controls_are_refused_in_plain_words():

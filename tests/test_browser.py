@@ -162,6 +162,25 @@ def test_cancel_stops_the_work(page, server):
     generate_and_wait(page)
 
 
+def test_live_tab_plays_until_stopped(page):
+    """The Live tab hides the track controls, streams bar after bar into its player once Start is
+    pressed, and Stop ends the stream."""
+    choose_tab(page, "Live")
+    page.get_by_role("button", name="Generate").wait_for(state="hidden", timeout=10_000)
+    assert not page.get_by_label("Describe the music").is_visible()  # nor the track's prompt and results
+    page.get_by_role("button", name="Start").click()
+    page.get_by_text("Bar 3 ·").wait_for(timeout=60_000)  # a bar at a time, the status following
+    assert "BPM" in page.get_by_text("Bar 3 ·").inner_text()
+    page.screenshot(path=SHOTS / "live.png", full_page=True)
+    page.get_by_role("button", name="Stop").click()
+    page.wait_for_timeout(1000)
+    status = page.get_by_text("Bar ").last.inner_text()
+    page.wait_for_timeout(6000)  # longer than a bar: nothing more arrives
+    assert page.get_by_text("Bar ").last.inner_text() == status
+    choose_tab(page, "Text")
+    page.get_by_role("button", name="Generate").wait_for(state="visible", timeout=10_000)
+
+
 UNNAMED = ("textbox", "combobox", "slider", "spinbutton", "button", "checkbox", "radio", "tab")
 
 

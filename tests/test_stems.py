@@ -43,6 +43,23 @@ def test_stem_files_null_against_the_mastered_mix(loud_house, tmp_path):
     assert null_residual_db(wavs, mix) <= -60.0
 
 
+def test_a_part_louder_alone_than_in_the_mix_is_not_clipped(tmp_path):
+    """Where parts partly cancel, one alone can peak past full scale: the stem files are 32-bit
+    float, so they still sum to the mix (24-bit files clipped such a melody to -20 dB of residual)."""
+    from mmgen.post.stems import write_stems
+
+    rng = np.random.default_rng(0)
+    bass, melody = (0.1 * rng.standard_normal((2, 2, RATE))).astype(np.float32)
+    melody[:, :100] = 1.3  # past full scale alone; the bass pulls the mix back under it
+    bass[:, :100] = -0.5
+    mix = Waveform(bass + melody, RATE, stems={"bass": bass, "melody": melody})
+    written = write_stems(mix, None, tmp_path / "stems")
+    assert {sf.info(f).subtype for f in written} == {"FLOAT"}
+    back = {f.stem: sf.read(f, dtype="float32", always_2d=True)[0].T for f in written}
+    assert back["melody"].max() == pytest.approx(1.3)
+    assert np.abs(back["bass"] + back["melody"] - mix.samples).max() < 1e-6
+
+
 def test_each_part_midi_holds_its_notes(loud_house, tmp_path):
     track = loud_house
     written = {f.name: f for f in track.save_stems(tmp_path / "stems")}

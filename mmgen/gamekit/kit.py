@@ -20,7 +20,7 @@ import numpy as np
 from ..codecs.base import Waveform
 from ..errors import InvalidRequest
 from ..eval.metrics import integrated_loudness_lufs
-from ..post.export import export
+from ..post.export import export, write_audio
 from ..post.master import master
 from ..post.stems import stem_parts
 from ..tokens import ScoreTokens
@@ -95,7 +95,8 @@ class GameKit:
         yield "manifest.json", manifest
 
     def _audio(self, work: Path, name: str, wave: Waveform) -> tuple[str, Path]:
-        return name, export(_target(work, name), wave, None)
+        """32-bit float, as the stems must be to sum to the mix (post/export.write_audio)."""
+        return name, write_audio(wave, _target(work, name), unclipped=True)
 
 
 def _target(work: Path, name: str) -> Path:

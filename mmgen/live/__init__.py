@@ -2,8 +2,8 @@
 (energy, style or mood, tempo, key) from the next bar (session.py); phrases written ahead by a
 score engine (writer.py), played by one FluidSynth kept running (synth.py)."""
 
-from .session import PLAY_AHEAD_S, LiveChunk, LiveSession
+from .session import LiveChunk, LiveSession
 from .synth import live_availability
 from .writer import LiveControls
 
-__all__ = ["PLAY_AHEAD_S", "LiveChunk", "LiveControls", "LiveSession", "live_availability"]
+__all__ = ["LiveChunk", "LiveControls", "LiveSession", "live_availability"]

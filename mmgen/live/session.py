@@ -1,7 +1,7 @@
 """A live session: music without end that follows its controls from the next bar on.
 
     session = LiveSession(LiveControls(style="chiptune level music", energy=0.4))
-    for chunk in session.chunks():   # one bar at a time, float32 [2, n] at 44.1 kHz
+    for chunk in session.paced():    # one bar at a time, float32 [2, n] at 44.1 kHz, just in time
         play(chunk.audio)
         if boss_appears:
             session.set(energy=0.95)  # any thread, any moment: heard from the next bar
@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterator
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -27,7 +29,8 @@ from ..text_checks import check_text
 from .synth import RATE_HZ, StreamingSynth
 from .writer import BarNotes, LiveControls, PhraseWriter, pivot_bar
 
-PLAY_AHEAD_S = 2.0  # a player keeps this much made ahead of playback: a change is heard within a bar or two
+HANDOVER_MARGIN_S = 0.5  # paced(): a bar is ready this long before it is due (the network, the player's buffer)
+COST_WINDOW_BARS = 16  # paced() plans for the slowest of this many recent bars (a phrase written among them)
 
 
 def target_lufs(energy: float) -> float:
@@ -94,6 +97,7 @@ class LiveSession:
         self._time_s = 0.0
         self._index = 0
         self._offs: list[tuple[float, int, int]] = []  # (beat, channel, pitch) of notes still held
+        self._costs: deque[float] = deque(maxlen=COST_WINDOW_BARS)  # seconds each recent bar took to make
 
     @property
     def controls(self) -> LiveControls:
@@ -117,7 +121,34 @@ class LiveSession:
             yield self.next_bar()
             made += 1
 
+    @property
+    def next_start_s(self) -> float:
+        """Where the next bar made will start, in seconds of the session's music."""
+        return self._time_s
+
+    @property
+    def lead_s(self) -> float:
+        """How long before a bar is due to start making it: the slowest recent bar (one that
+        writes a phrase, as a control change does) plus HANDOVER_MARGIN_S."""
+        return HANDOVER_MARGIN_S + max(self._costs, default=0.0)
+
+    def paced(
+        self, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+    ) -> Iterator[LiveChunk]:
+        """Bars without end for a player that plays them back to back from the first one: each
+        bar is begun `lead_s` before it is due, so a change made until then is in it (heard from
+        the next bar, or the one after when made within `lead_s` of a bar line)."""
+        started = None
+        while True:
+            if started is not None:
+                sleep(max(0.0, started + self.next_start_s - self.lead_s - clock()))
+            chunk = self.next_bar()
+            if started is None:
+                started = clock()  # playback begins with the first bar
+            yield chunk
+
     def next_bar(self) -> LiveChunk:
+        began = time.perf_counter()
         controls = self.controls
         if controls != self._written_for or not self._queue:
             self._write(controls)
@@ -140,6 +171,7 @@ class LiveSession:
         self._time_s += self._bar_s(bar, bar.beats)
         self._beat += bar.beats
         self._tempo, self._key = bar.tempo_end, bar.key
+        self._costs.append(time.perf_counter() - began)
         return chunk
 
     def close(self) -> None:

@@ -58,10 +58,15 @@ def _atomic_write(target: Path, write) -> Path:
     return target
 
 
-def write_audio(wave: Waveform, path: str | os.PathLike) -> Path:
+def write_audio(wave: Waveform, path: str | os.PathLike, unclipped: bool = False) -> Path:
+    """`unclipped`: a WAV of 32-bit float samples, kept as they are beyond full scale. Stems need
+    it: a part can peak higher alone than in the mix, where the others partly cancel it."""
     target = Path(path)
     fmt, subtype = AUDIO_FORMATS[target.suffix.lower()]
-    data = np.clip(wave.samples.T, -1.0, 1.0)  # soundfile wants [N, C]
+    if unclipped and fmt != "WAV":
+        raise ValueError(f"only a .wav holds float samples, not {target.name}")
+    data = wave.samples.T if unclipped else np.clip(wave.samples.T, -1.0, 1.0)  # soundfile wants [N, C]
+    subtype = "FLOAT" if unclipped else subtype
 
     def write(tmp: str) -> None:
         sf.write(tmp, data, wave.sample_rate_hz, format=fmt, subtype=subtype)

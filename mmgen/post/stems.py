@@ -15,7 +15,7 @@ from ..codecs.base import Waveform
 from ..errors import InvalidRequest
 from ..studio.render import ENSEMBLE
 from ..tokens import ScoreTokens
-from .export import export
+from .export import export, write_audio
 
 
 def stem_parts(score: ScoreTokens, stems: list[str]) -> dict[str, list]:
@@ -29,7 +29,7 @@ def stem_parts(score: ScoreTokens, stems: list[str]) -> dict[str, list]:
 
 
 def write_stems(audio: Waveform, score: ScoreTokens | None, folder: str | Path) -> list[Path]:
-    """ROLE.wav for each stem of `audio` (a loop's stems keep its loop points), and ROLE.mid
+    """ROLE.wav (32-bit float) for each stem of `audio` (a loop's stems keep its loop points), and ROLE.mid
     for each stem that plays notes of `score`. Returns the files written."""
     if not audio.stems:
         raise InvalidRequest(
@@ -41,7 +41,8 @@ def write_stems(audio: Waveform, score: ScoreTokens | None, folder: str | Path) 
     folder.mkdir(parents=True, exist_ok=True)
     rate, written = audio.sample_rate_hz, []
     for role, stem in audio.stems.items():
-        written.append(export(folder / f"{role}.wav", Waveform(stem, rate, loop_points=audio.loop_points), None))
+        wave = Waveform(stem, rate, loop_points=audio.loop_points)
+        written.append(write_audio(wave, folder / f"{role}.wav", unclipped=True))  # they must sum to the mix
     if score is not None:
         for role, parts in stem_parts(score, list(audio.stems)).items():
             if parts:
