@@ -13,9 +13,11 @@ import os
 import queue
 import random
 import re
+import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import gradio as gr
@@ -27,6 +29,8 @@ import mmgen
 import mmgen.paths
 from mmgen.errors import MmgenError
 from mmgen.ffmpeg import system_ffmpeg
+from mmgen.library import data_folder
+from mmgen.library.history import browser_secret
 from mmgen.music import FLAT_NAMES, SUPPORTED_METERS
 from mmgen.pipeline import generate_variations
 from mmgen.post.figure import plan_figure
@@ -189,12 +193,58 @@ HISTORY_COLUMNS = ("#", "Description", "Length (s)", "Engine", "Seed")
 MAX_HISTORY = 20
 
 
-def remember(history: list, prompt, duration, decoder, seed, track, files, summary, drawing) -> tuple[list, list]:
-    """After a track is made: add it to this browser session's history (newest first)."""
+# The track library (mmgen/library): what a browser made, kept across reloads and restarts in
+# SQLite under the data folder. When it cannot be used, tracks are still made and the history
+# lasts as long as the tab.
+_LIBRARY: list = []  # [Library], or [the reason it cannot be used], once opened
+
+
+def library_store():
+    """The library, or None when it cannot be used (the reason is printed once)."""
+    if not _LIBRARY:
+        from mmgen.library import Library, LibraryUnavailable
+
+        try:
+            _LIBRARY.append(Library())
+        except LibraryUnavailable as error:
+            _LIBRARY.append(str(error))
+            print(f"mmgen: {error}", file=sys.stderr)
+    return None if isinstance(_LIBRARY[0], str) else _LIBRARY[0]
+
+
+def _rows(history: list) -> list:
+    return [_history_row(i, h) for i, h in enumerate(history)]
+
+
+def open_library(library_id: str):
+    """Page load: this browser's library id (a new one the first time) and its kept tracks."""
+    from mmgen.library import LibraryUnavailable
+    from mmgen.library.history import history_entry
+
+    library_id = library_id if isinstance(library_id, str) and len(library_id) == 32 else uuid.uuid4().hex
+    store, history = library_store(), []
+    if store is not None:
+        try:
+            records, total = store.tracks(library_id, MAX_HISTORY), store.count(library_id)
+            history = [history_entry(r, total - i) for i, r in enumerate(records)]  # numbered from the first
+        except LibraryUnavailable as error:
+            gr.Warning(str(error))
+    return library_id, history, _rows(history)
+
+
+def remember(
+    history: list, library_id: str, prompt, duration, decoder, seed, track, files, summary, drawing
+) -> tuple[list, list, str]:
+    """After a track is made: keep it in the library and add it to the history (newest first).
+    Returns (history, its rows, the id of the track now shown)."""
+    from mmgen.library import LibraryUnavailable
+    from mmgen.library.history import keep_take
+
     files = [getattr(f, "name", f) for f in files or []]
     if not track:
-        return history, [_history_row(i, h) for i, h in enumerate(history)]
+        return history, _rows(history), ""
     entry = {
+        "id": "",
         "prompt": prompt or "",
         "duration": duration,
         "decoder": decoder,
@@ -203,10 +253,20 @@ def remember(history: list, prompt, duration, decoder, seed, track, files, summa
         "files": files,
         "summary": summary,
         "drawing": drawing,
+        "rating": None,
         "number": (history[0]["number"] + 1) if history else 1,
     }
+    store = library_store()
+    if store is not None and library_id:
+        settings = {"prompt": entry["prompt"], "duration": duration, "decoder": decoder, "seed": seed}
+        try:
+            entry["id"] = keep_take(
+                store, library_id, player=track, files=files, summary=summary, drawing=drawing, settings=settings
+            ).id
+        except (LibraryUnavailable, MmgenError) as error:
+            gr.Warning(str(error))
     history = [entry, *history][:MAX_HISTORY]
-    return history, [_history_row(i, h) for i, h in enumerate(history)]
+    return history, _rows(history), entry["id"]
 
 
 def _history_row(index: int, entry: dict) -> list:
@@ -219,23 +279,76 @@ def _history_row(index: int, entry: dict) -> list:
     ]
 
 
-def recall(history: list, selected: gr.SelectData):
+def recall(history: list, library_id: str, selected: gr.SelectData):
     """A history row picked: its track back in the player and downloads, its settings back in the
-    controls (the seed too, so Generate remakes it exactly)."""
+    controls (the seed too, so Generate remakes it exactly), and it becomes the track rated or
+    deleted. A kept track's files are served from a copy (the server serves only its folders)."""
+    from mmgen.library import LibraryUnavailable
+    from mmgen.library.history import history_entry
+
     row = selected.index[0] if isinstance(selected.index, (list, tuple)) else selected.index
     if not history or row is None or row >= len(history):
-        return (gr.skip(),) * 8
-    entry = history[row]
+        return (gr.skip(),) * 9
+    entry, store = history[row], library_store()
+    if entry.get("id") and store is not None:
+        try:
+            record = store.get(library_id, entry["id"])
+            if record is not None:
+                OUTPUT_ROOT.mkdir(parents=True, exist_ok=True)
+                entry = history_entry(
+                    record, entry["number"], served=Path(tempfile.mkdtemp(prefix="track-", dir=OUTPUT_ROOT))
+                )
+        except LibraryUnavailable as error:
+            gr.Warning(str(error))
+    pruned = (
+        "Its audio was removed to save space. Its settings and seed are back in the controls: Generate makes it again."
+    )
+    summary = entry["summary"] if entry["track"] else f"{pruned}\n\n{entry['summary']}"
     return (
         entry["track"],
         entry["files"],
-        entry["summary"],
+        summary,
         entry["drawing"],
         entry["prompt"],
         entry["duration"],
         entry["decoder"],
         entry["seed"],
+        entry.get("id", ""),
     )
+
+
+def _rating_buttons(track_id: str) -> tuple:
+    """Like and dislike can be pressed while a kept track is shown."""
+    return gr.Button(interactive=bool(track_id)), gr.Button(interactive=bool(track_id))
+
+
+def rate_track(library_id: str, track_id: str, rating: str) -> str:
+    """Like or dislike the track shown; returns the line that says so."""
+    from mmgen.library import LibraryUnavailable
+
+    store = library_store()
+    if not track_id or store is None:
+        raise gr.Error("Make a track first (or pick one from your tracks) to rate it.", print_exception=False)
+    try:
+        store.rate(library_id, track_id, rating)
+    except (LibraryUnavailable, MmgenError) as error:
+        raise gr.Error(str(error), print_exception=False) from None
+    return "👍 Liked: noted in your library." if rating == "like" else "👎 Disliked: noted in your library."
+
+
+def delete_track(history: list, library_id: str, track_id: str) -> tuple[list, list, str, str]:
+    """Delete the track shown from the library and the history."""
+    from mmgen.library import LibraryUnavailable
+
+    store = library_store()
+    if not track_id or store is None:
+        raise gr.Error("Pick one of your tracks first, then delete it.", print_exception=False)
+    try:
+        store.delete(library_id, track_id)
+    except LibraryUnavailable as error:
+        raise gr.Error(str(error), print_exception=False) from None
+    history = [h for h in history if h.get("id") != track_id]
+    return history, _rows(history), "", "Deleted from your library."
 
 
 def _streams(decoder: str | None) -> bool:
@@ -725,6 +838,9 @@ def build_app() -> gr.Blocks:
     meter_choices = [(i18n("auto"), AUTO)] + [(meter, meter) for meter in METER_CHOICES[1:]]
     # Gradio's cached copies of results: every 10 minutes, those older than 30 minutes go.
     with Studio(title="mmgen studio", delete_cache=(600, 1800)) as app:
+        # This browser's library id, sealed in its localStorage (mounted at the top: a component in
+        # a closed accordion is not, and would neither read nor write it)
+        library_id = gr.BrowserState("", storage_key="mmgen-library", secret=browser_secret(data_folder()))
         gr.Markdown(i18n("intro"))
         with gr.Row():
             with gr.Column(scale=3):
@@ -948,6 +1064,11 @@ def build_app() -> gr.Blocks:
                 )
                 plan_text = gr.Markdown(label=i18n("plan_label"), value=i18n("plan_placeholder"))
                 downloads = gr.File(label=i18n("downloads_label"), file_count="multiple", interactive=False)
+                shown_track = gr.State("")  # the library id of the track in the player: what is rated or deleted
+                with gr.Row():
+                    like = gr.Button(i18n("like_button"), size="sm", interactive=False)  # once a track is kept
+                    dislike = gr.Button(i18n("dislike_button"), size="sm", interactive=False)
+                rating_note = gr.Markdown()
                 with gr.Accordion(i18n("edit_title"), open=False):
                     gr.Markdown(i18n("edit_hint"))
                     if not editors:
@@ -981,6 +1102,8 @@ def build_app() -> gr.Blocks:
                         wrap=True,
                         label=i18n("history_label"),
                     )
+                    forget = gr.Button(i18n("delete_button"), size="sm", variant="stop")
+                    gr.Markdown(i18n("library_note"))
         with gr.Column() as prompt_examples:
             _examples(
                 [[e["prompt"], e["duration_s"]] for e in examples],
@@ -1074,16 +1197,32 @@ def build_app() -> gr.Blocks:
         cancel.click(stop_generation, cancels=[job, *edits, fitting], api_visibility="private", queue=False)
         job.success(
             remember,
-            inputs=[history, prompt, duration, decoder, seed, players[0], downloads, plan_text, picture],
-            outputs=[history, history_table],
+            inputs=[history, library_id, prompt, duration, decoder, seed, players[0], downloads, plan_text, picture],
+            outputs=[history, history_table, shown_track],
             api_visibility="private",
-        )
+        ).then(_rating_buttons, inputs=shown_track, outputs=[like, dislike], api_visibility="private")
         history_table.select(
             recall,
-            inputs=history,
-            outputs=[players[0], downloads, plan_text, picture, prompt, duration, decoder, seed],
+            inputs=[history, library_id],
+            outputs=[players[0], downloads, plan_text, picture, prompt, duration, decoder, seed, shown_track],
             api_visibility="private",
+        ).then(_rating_buttons, inputs=shown_track, outputs=[like, dislike], api_visibility="private")
+        app.load(
+            open_library, inputs=library_id, outputs=[library_id, history, history_table], api_visibility="private"
         )
+        for button, rating in ((like, "like"), (dislike, "dislike")):
+            button.click(
+                lambda who, which, rating=rating: rate_track(who, which, rating),
+                inputs=[library_id, shown_track],
+                outputs=rating_note,
+                api_visibility="private",
+            )
+        forget.click(
+            delete_track,
+            inputs=[history, library_id, shown_track],
+            outputs=[history, history_table, shown_track, rating_note],
+            api_visibility="private",
+        ).then(_rating_buttons, inputs=shown_track, outputs=[like, dislike], api_visibility="private")
     return app
 
 

@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("MMGEN_DATA_DIR", tempfile.mkdtemp(prefix="mmgen-test-data-"))  # never the user's library
 
 from mmgen import GenerationRequest, generate  # noqa: E402
 
@@ -98,6 +100,7 @@ def launch_app(folder: Path, **env_overrides: str):
         os.environ, HF_HUB_OFFLINE="1", GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False", **env_overrides
     )
     env.pop("SPACE_ID", None)
+    env["MMGEN_DATA_DIR"] = env_overrides.get("MMGEN_DATA_DIR", str(folder / "data"))  # its own library
     log = folder / "app.log"  # a file, not a pipe nobody reads (it would fill)
     process = subprocess.Popen(
         [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT

@@ -1,5 +1,7 @@
 """The Gradio app served for real on loopback, driven through gradio_client."""
 
+import json
+import uuid
 import zipfile
 from pathlib import Path
 
@@ -280,31 +282,64 @@ def test_lyrics_become_a_song(client):
     assert any(f.endswith(".mid") for f in files) and sf.info(audio).duration < 30  # the song's own length
 
 
-def test_session_history_remembers_and_recalls():
-    """The history handlers themselves: newest first, at most MAX_HISTORY, a picked row returns
-    its track, files, plan and settings."""
+def _made_take(folder: Path, i: int) -> tuple[str, list[str], str]:
+    """A take's files as make_track leaves them: player WAV, downloads with the report, figure."""
+    folder.mkdir(parents=True, exist_ok=True)
+    wav, mp3, report, png = (folder / f"song-{i}{ext}" for ext in (".wav", ".mp3", ".json", "-plan.png"))
+    sf.write(wav, np.zeros((4410, 2), np.float32), 44100)
+    mp3.write_bytes(b"ID3" + bytes(100))
+    report.write_text(json.dumps({"request": {"prompt": f"song {i}"}, "seed": i, "decoder": "composer"}))
+    png.write_bytes(b"\x89PNG" + bytes(100))
+    return str(wav), [str(wav), str(mp3), str(report)], str(png)
+
+
+def test_your_tracks_are_kept_in_the_library_and_come_back(tmp_path):
+    """The history handlers on the real library: newest first, at most MAX_HISTORY; a reload (or
+    a restart) brings them back; a picked row returns its files (served copies), plan and
+    settings; like, dislike and delete act on the track shown; another browser sees none."""
     import importlib
 
     from gradio import SelectData
 
     app = importlib.import_module("app")
+    browser, _history, _rows = app.open_library("")  # a first visit: a new library id
+    assert len(browser) == 32
     history: list = []
     for i in range(app.MAX_HISTORY + 2):
-        history, rows = app.remember(
-            history, f"song {i}", 10 + i, "composer", str(i), f"/t/{i}.wav", [f"/t/{i}.mp3"], f"plan {i}", f"/t/{i}.png"
+        player, files, figure = _made_take(tmp_path / str(i), i)
+        history, rows, shown = app.remember(
+            history, browser, f"song {i}", 10 + i, "composer", str(i), player, files, f"plan {i}", figure
         )
-    assert len(history) == app.MAX_HISTORY and rows[0][1] == f"song {app.MAX_HISTORY + 1}"
-    picked = app.recall(history, SelectData(None, {"index": [1, 0], "value": rows[1][0], "selected": True}))
-    assert picked == (
-        f"/t/{app.MAX_HISTORY}.wav",
-        [f"/t/{app.MAX_HISTORY}.mp3"],
-        f"plan {app.MAX_HISTORY}",
-        f"/t/{app.MAX_HISTORY}.png",
-        f"song {app.MAX_HISTORY}",
-        10 + app.MAX_HISTORY,
-        "composer",
-        str(app.MAX_HISTORY),
-    )
+    assert len(history) == app.MAX_HISTORY and rows[0][1] == f"song {app.MAX_HISTORY + 1}" and shown
+    same, reloaded, reloaded_rows = app.open_library(browser)  # the page is reloaded
+    assert same == browser and reloaded_rows == rows
+    picked = app.recall(reloaded, browser, SelectData(None, {"index": [1, 0], "value": rows[1][0], "selected": True}))
+    track, files, summary, figure, prompt, duration, decoder, seed, picked_id = picked
+    n = app.MAX_HISTORY
+    assert (summary, prompt, duration, decoder, seed) == (f"plan {n}", f"song {n}", 10 + n, "composer", str(n))
+    assert Path(track).name == f"song-{n}.wav" and Path(track).is_relative_to(app.OUTPUT_ROOT)  # a served copy
+    assert [Path(f).name for f in files] == [f"song-{n}.wav", f"song-{n}.mp3", f"song-{n}.json"]
+    assert Path(figure).read_bytes()[:4] == b"\x89PNG"
+    assert "Liked" in app.rate_track(browser, picked_id, "like")
+    assert [r["kind"] for r in app.library_store().ratings(browser)] == ["like"]
+    history, rows, shown, note = app.delete_track(reloaded, browser, picked_id)
+    assert len(history) == n - 1 and shown == "" and "Deleted" in note
+    assert picked_id not in {t.id for t in app.library_store().tracks(browser)}
+    assert app.open_library(uuid.uuid4().hex)[1] == []  # another browser's library is empty
+
+
+def test_without_a_usable_library_tracks_are_still_remembered_for_the_tab(tmp_path, monkeypatch):
+    import importlib
+
+    import gradio as gr
+
+    app = importlib.import_module("app")
+    monkeypatch.setattr(app, "_LIBRARY", ["Your track library cannot be used: the file is damaged."])
+    player, files, figure = _made_take(tmp_path, 1)
+    history, rows, shown = app.remember([], uuid.uuid4().hex, "song", 10, "composer", "1", player, files, "p", figure)
+    assert len(history) == 1 and rows[0][1] == "song" and shown == ""
+    with pytest.raises(gr.Error, match="Make a track first"):
+        app.rate_track(uuid.uuid4().hex, shown, "like")
 
 
 def _run_handler(app, prompt="lofi beat", duration=6, decoder="composer"):

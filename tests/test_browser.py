@@ -85,6 +85,27 @@ def test_text_tab_makes_a_track(page):
     page.screenshot(path=SHOTS / "text.png", full_page=True)
 
 
+def test_a_liked_track_is_kept_across_a_reload(page):
+    """Like the track made, reload the page: it is still in *Your tracks* (the browser's library
+    id is in its localStorage, the track in the server's database), and picking it plays it."""
+    page.get_by_label("Describe the music").fill("gentle harp for a bedtime story")
+    generate_and_wait(page)
+    page.get_by_role("button", name="👍 Like").click()
+    page.get_by_text("Liked: noted in your library").wait_for(timeout=15_000)
+    page.reload()
+    page.get_by_role("button", name="Generate").wait_for(timeout=30_000)
+    page.get_by_text("Your tracks").first.click()
+    row = page.locator("text=gentle harp for a bedtime story >> visible=true").first
+    row.wait_for(timeout=15_000)
+    row.click()
+    page.wait_for_function(
+        "() => document.querySelector('textarea') && document.querySelector('textarea').value.includes('gentle harp')",
+        timeout=15_000,
+    )  # its settings are back
+    assert player_file(page)[:4] == b"RIFF"  # and its audio, served again
+    page.screenshot(path=SHOTS / "library.png", full_page=True)
+
+
 def test_image_tab_reads_a_picture(page, tmp_path):
     from media import make_image
 
