@@ -237,7 +237,6 @@ def remember(
 ) -> tuple[list, list, str]:
     """After a track is made: keep it in the library and add it to the history (newest first).
     Returns (history, its rows, the id of the track now shown)."""
-    from mmgen.library import LibraryUnavailable
     from mmgen.library.history import keep_take
 
     files = [getattr(f, "name", f) for f in files or []]
@@ -263,7 +262,7 @@ def remember(
             entry["id"] = keep_take(
                 store, library_id, player=track, files=files, summary=summary, drawing=drawing, settings=settings
             ).id
-        except (LibraryUnavailable, MmgenError) as error:
+        except MmgenError as error:  # LibraryUnavailable among them
             gr.Warning(str(error))
     history = [entry, *history][:MAX_HISTORY]
     return history, _rows(history), entry["id"]
@@ -324,14 +323,13 @@ def _rating_buttons(track_id: str) -> tuple:
 
 def rate_track(library_id: str, track_id: str, rating: str) -> str:
     """Like or dislike the track shown; returns the line that says so."""
-    from mmgen.library import LibraryUnavailable
 
     store = library_store()
     if not track_id or store is None:
         raise gr.Error("Make a track first (or pick one from your tracks) to rate it.", print_exception=False)
     try:
         store.rate(library_id, track_id, rating)
-    except (LibraryUnavailable, MmgenError) as error:
+    except MmgenError as error:  # LibraryUnavailable among them
         raise gr.Error(str(error), print_exception=False) from None
     return "👍 Liked: noted in your library." if rating == "like" else "👎 Disliked: noted in your library."
 

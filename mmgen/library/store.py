@@ -148,13 +148,11 @@ class Library:
             db.execute("BEGIN IMMEDIATE")
             yield db
             db.execute("COMMIT")
-        except sqlite3.Error as error:
+        except BaseException as error:
             if db is not None and db.in_transaction:
                 db.execute("ROLLBACK")
-            raise LibraryUnavailable(_plain(error, self.path)) from None
-        except BaseException:
-            if db is not None and db.in_transaction:
-                db.execute("ROLLBACK")
+            if isinstance(error, sqlite3.Error):
+                raise LibraryUnavailable(_plain(error, self.path)) from None
             raise
         finally:
             if db is not None:
