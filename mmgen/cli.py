@@ -137,6 +137,13 @@ def _parser() -> argparse.ArgumentParser:
         "sections as segments with entry and exit cues, a hit and a rise stinger, and manifest.json",
     )
     gen.add_argument(
+        "--weights",
+        default="shipped",
+        metavar="NAME",
+        help="learned engines: 'shipped' (default) or your own weights, tuned by python -m mmgen.training.dpo "
+        "or fine-tuned with --init-from shipped",
+    )
+    gen.add_argument(
         "--blend-seed",
         type=int,
         metavar="SEED",
@@ -276,6 +283,7 @@ def _generate(args: argparse.Namespace) -> int:
         fix_key=args.fix_key,
         restyle_keep=args.restyle_keep,
         loop=args.loop or bool(args.game_kit),
+        weights=args.weights,
     )
     tracks = generate_variations(request)
     kits = [build_game_kit(track) for track in tracks] if args.game_kit else []  # before any file is written

@@ -60,6 +60,7 @@ class GenerationRequest:
     restyle_keep: float = 0.6  # how closely the restyled sound follows the composed track, 0.1..1
     fix_key: str = "auto"  # audio engines: auto (shift a clear key 1 semitone to the plan's) | on (up to 2) | off
     loop: bool = False  # score engines: a seamless loop of whole bars (no ending) instead of a piece that ends
+    weights: str = "shipped"  # learned symbolic engines: "shipped" or a personal checkpoint's name (checkpoints.py)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -193,6 +194,7 @@ def validate(request: GenerationRequest) -> GenerationRequest:
         restyle_keep=restyle_keep,
         fix_key=request.fix_key,
         loop=loop,
+        weights=_weights(request.weights, decoder),
         prompt=prompt,
         duration_s=duration,
         tempo_bpm=tempo,
@@ -207,6 +209,19 @@ def validate(request: GenerationRequest) -> GenerationRequest:
         temperature=_in_range(request.temperature, TEMPERATURE_RANGE, "temperature", ""),
         guidance_scale=_in_range(request.guidance_scale, GUIDANCE_RANGE, "guidance scale", ""),
     )
+
+
+def _weights(weights, decoder: str) -> str:
+    """A personal checkpoint exists for the learned engine asked for (only those take one)."""
+    from .checkpoints import SHIPPED, weights_dir
+
+    if weights in (None, "", SHIPPED):
+        return SHIPPED
+    family = decoder.removeprefix("symbolic-")
+    if not decoder.startswith("symbolic-"):
+        raise InvalidRequest(f"Only the learned engines (symbolic-...) play your own weights, not {decoder}.")
+    weights_dir(family, weights)
+    return weights
 
 
 def _loop_allowed(loop, timed: bool, restyle: str, vocals: str) -> bool:

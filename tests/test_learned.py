@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import mmgen.pipeline  # noqa: F401 (importing the pipeline registers the engines)
 from mmgen import registry
 from mmgen.eval.symbolic import MODEL_ALONE
 from mmgen.music import Key, parse_key, parse_meter

@@ -22,20 +22,22 @@ import random
 from functools import lru_cache
 from pathlib import Path
 
+from ..checkpoints import SHIPPED, weights_dir, weights_stamp
 from ..plan import MusicPlan
 from ..tokens import ScoreTokens
 from .base import Decoder, ProgressFn
-from .learned import bar_densities, model_dir, section_label
+from .learned import bar_densities, section_label, weights_of
 
 VARIATION = 0.35  # how far a repeated section's noise moves from its first occurrence's (slerp)
 
 
-def load(family: str):
-    return load_folder(str(model_dir(family)))
+def load(family: str, weights: str = SHIPPED):
+    folder = weights_dir(family, weights)
+    return load_folder(str(folder), weights_stamp(folder))
 
 
 @lru_cache(maxsize=4)
-def load_folder(folder: str):
+def load_folder(folder: str, stamp: int = 0):
     """(model, training info) of a grid checkpoint."""
     from ..symbolic.grid_models import GridConfig, build_grid_model
     from ..training.runs import read_checkpoint
@@ -77,18 +79,26 @@ class GridDecoder(Decoder):
         if plan.meter.name not in GRID_METERS:  # 9/8, 12/8, 5/4: the composer writes that melody
             return Arrangement(plan, style, random.Random(f"composer:{seed}")).write()
         temperature = float(getattr(sampling, "temperature", 1.0) or 1.0)
-        lead = self.plan_lead(plan, seed, temperature, blend_seed, getattr(sampling, "in_key", True))
+        lead = self.plan_lead(
+            plan, seed, temperature, blend_seed, getattr(sampling, "in_key", True), weights_of(sampling)
+        )
         return Arrangement(plan, style, random.Random(f"composer:{seed}"), lead=lead).write()
 
     def plan_lead(
-        self, plan: MusicPlan, seed: int, temperature: float = 1.0, blend_seed: int | None = None, in_key: bool = True
+        self,
+        plan: MusicPlan,
+        seed: int,
+        temperature: float = 1.0,
+        blend_seed: int | None = None,
+        in_key: bool = True,
+        weights: str = SHIPPED,
     ):
         """The model's parts over the chords the composer writes for this plan and seed."""
         from .composer import Arrangement, composer_style
 
         style = composer_style(plan)
         chords = [c.label for c in Arrangement(plan, style, random.Random(f"composer:{seed}")).chords_per_bar()]
-        return self.lead(plan, chords, seed, style.melody_density, temperature, blend_seed, in_key)
+        return self.lead(plan, chords, seed, style.melody_density, temperature, blend_seed, in_key, weights)
 
     def decode_many(
         self, plans, seeds, sampling=None, conditioning=None, progress=None, on_frames=None, should_stop=None
@@ -106,12 +116,13 @@ class GridDecoder(Decoder):
         temperature: float = 1.0,
         blend_seed: int | None = None,
         in_key: bool = True,
+        weights: str = SHIPPED,
     ):
         """The composer's Lead: the chords given, the model's melody."""
         from ..symbolic.grid import grid_notes
         from .composer import Lead
 
-        model, _ = load(self.family)
+        model, _ = load(self.family, weights)
         cond, mask, noise = self.phrase_inputs(model, plan, chords, seed, melody_density, temperature, blend_seed)
         events = pick_events(model.generate(cond, mask, noise), plan, chords, in_key)  # [phrases, T]
         return Lead(chords, grid_notes(close(events, mask, plan, 0, chords[-1]), plan.key.tonic_pc))
@@ -224,13 +235,14 @@ class GanDecoder(GridDecoder):
         temperature: float = 1.0,
         blend_seed: int | None = None,
         in_key: bool = True,
+        weights: str = SHIPPED,
     ):
         import torch
 
         from ..symbolic.grid import TRACKS, VOICES, grid_notes
         from .composer import Lead
 
-        model, info = load(self.family)
+        model, info = load(self.family, weights)
         tracks = info.get("tracks", ["melody"])
         cond, mask, noise = self.phrase_inputs(model, plan, chords, seed, melody_density, temperature, blend_seed)
         present = torch.tensor([[t in tracks for t in TRACKS]] * len(cond))

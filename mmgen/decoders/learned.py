@@ -11,30 +11,23 @@ the first half of its first occurrence and varies the rest (its chords, new note
 
 from __future__ import annotations
 
-import os
 import random
 import re
 from functools import lru_cache
 from pathlib import Path
 
-from ..paths import ASSETS
+from ..checkpoints import SHIPPED, model_dir, weights_dir, weights_stamp
 from ..plan import MusicPlan
 from ..registry import Availability
 from ..symbolic.tokenizer import LeadSheetTokenizer, meter_supported, tempo_bucket
 from ..tokens import ScoreTokens
 from .base import Decoder, ProgressFn
 
-MODELS = ASSETS / "models"
 # The learned models know two idioms, from their training data: folk tunes and Bach chorales. Plans
 # in these styles read them; any other style is written in the folk idiom and played by its own band,
 # and the report says so.
 CHORALE_STYLES = {"ambient", "piano", "trailer", "waltz", "classical", "underscore", "documentary", "gospel"}
 FOLK_STYLES = {"folk", "country", "celtic", "kids", "holiday", "comedy", "pop", "corporate", "ballad"}
-
-
-def model_dir(family: str) -> Path:
-    """assets/models/symbolic-<family>, or under $MMGEN_SYMBOLIC_MODELS (your own training run)."""
-    return Path(os.environ.get("MMGEN_SYMBOLIC_MODELS") or MODELS) / f"symbolic-{family}"
 
 
 def availability(family: str) -> Availability:
@@ -46,13 +39,15 @@ def availability(family: str) -> Availability:
     return Availability(True)
 
 
-def load(family: str):
-    """(model, tokenizer, training info) of the family's checkpoint, loaded once per folder."""
-    return load_folder(str(model_dir(family)))
+def load(family: str, weights: str = SHIPPED):
+    """(model, tokenizer, training info) of the family's checkpoint `weights` names (the shipped
+    one, or a personal one: mmgen/checkpoints.py), loaded once per folder."""
+    folder = weights_dir(family, weights)
+    return load_folder(str(folder), weights_stamp(folder))
 
 
 @lru_cache(maxsize=4)
-def load_folder(folder: str):
+def load_folder(folder: str, stamp: int = 0):
     from ..symbolic.models import SequenceConfig, build_model
     from ..training.runs import read_checkpoint
 
@@ -139,6 +134,8 @@ class SequenceDecoder(Decoder):
             lead = self.lead_sheet(plan, seed, style.melody_density, sampling)
         tokens = Arrangement(plan, style, random.Random(f"composer:{seed}"), lead=lead).write()
         tokens.notes = idiom_note(plan)
+        if lead is not None:  # what a rating of this take trains (mmgen/training/dpo.py)
+            tokens.notes["lead_sheet"] = {"weights": weights_of(sampling), "tokens": lead.token_ids}
         return tokens
 
     def decode_many(
@@ -159,13 +156,20 @@ class SequenceDecoder(Decoder):
                 in_key=bool(getattr(sampling, "in_key", True)),
             )
 
-        model, tokenizer, _ = load(self.family)
+        model, tokenizer, _ = load(self.family, weights_of(sampling))
         header = tokenizer.header(plan.key, idiom(plan.style), tempo_bucket(plan.tempo_bpm))
         result = BarSampler(model, tokenizer).sample(
             header, plan.meter.name, plan.key.mode, plan.key.tonic_pc, bar_specs(plan, melody_density), seed, settings
         )
         bars = tokenizer.decode_bars(result.ids, plan.meter.name)
-        return Lead([bar.chord for bar in bars], [bar.notes for bar in bars])
+        lead = Lead([bar.chord for bar in bars], [bar.notes for bar in bars])
+        lead.token_ids = list(result.ids)
+        return lead
+
+
+def weights_of(sampling) -> str:
+    """The checkpoint a request asks for ("shipped" when it names none)."""
+    return getattr(sampling, "weights", None) or SHIPPED
 
 
 def idiom(style: str) -> str:

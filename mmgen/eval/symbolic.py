@@ -30,6 +30,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from ..checkpoints import model_dir
 from ..music import Key
 
 Melody = list[tuple[float, float, int]]
@@ -158,9 +159,9 @@ def held_out_reference(rebuild: bool = False) -> dict:
     assets/models/reference.json so evaluation needs no corpus parse."""
     import json
 
-    from ..decoders.learned import MODELS
+    from ..paths import ASSETS
 
-    path = MODELS / "reference.json"
+    path = ASSETS / "models" / "reference.json"
     if path.is_file() and not rebuild:
         return json.loads(path.read_text(encoding="utf-8"))
     from ..symbolic.dataset import beats_per_bar, held_out
@@ -366,7 +367,7 @@ def main(argv: list[str] | None = None) -> None:
             if row["decoder"].startswith("symbolic-"):
                 family = row["decoder"].split("-", 1)[1]
                 info = learned.load(family)[2] if family in ("transformer", "lstm") else grid.load(family)[1]
-                write_card(learned.model_dir(family), info, row)
+                write_card(model_dir(family), info, row)
     print(f"({args.plans} plans x {args.seeds} seeds, 30 s each; reference: held-out corpus melodies)", file=sys.stderr)
 
 

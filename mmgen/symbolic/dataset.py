@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Callable
 
 import numpy as np
 
@@ -135,11 +136,23 @@ def piece_bars(piece: Piece) -> list[Bar]:
     ]
 
 
+def _digest(piece: Piece) -> bytes:
+    name = f"{piece.collection}|{piece.title}|{piece.meter}|{len(piece.parts['melody'])}"
+    return hashlib.sha1(name.encode()).digest()
+
+
 def held_out(piece: Piece) -> bool:
-    digest = hashlib.sha1(
-        f"{piece.collection}|{piece.title}|{piece.meter}|{len(piece.parts['melody'])}".encode()
-    ).digest()
-    return digest[0] / 256 < HELD_OUT
+    """One of the corpus's held-out pieces (5%, by a hash of the title: stable as the corpus grows)."""
+    return _digest(piece)[0] / 256 < HELD_OUT
+
+
+def tuning_split(pieces: list[Piece], share: float = 0.2) -> Callable[[Piece], bool]:
+    """The held-out test of a fine-tuning run on a small folder: the `share` of its pieces (at
+    least one, when there are two or more) lowest by the same hash, so a few files still leave
+    some for early stopping."""
+    count = min(len(pieces) - 1, max(1, round(share * len(pieces)))) if len(pieces) > 1 else 0
+    chosen = {_digest(p) for p in sorted(pieces, key=_digest)[:count]}
+    return lambda piece: _digest(piece) in chosen
 
 
 def encode_piece(tokenizer: LeadSheetTokenizer, piece: Piece) -> list[int] | None:
@@ -169,13 +182,15 @@ def augmented(tokenizer: LeadSheetTokenizer, ids: list[int], count: int, rng: ra
     return out
 
 
-def split_sequences(tokenizer: LeadSheetTokenizer, pieces: list[Piece]) -> tuple[list[list[int]], list[list[int]]]:
+def split_sequences(
+    tokenizer: LeadSheetTokenizer, pieces: list[Piece], is_held_out: Callable[[Piece], bool] = held_out
+) -> tuple[list[list[int]], list[list[int]]]:
     """(train, held-out) sequences, untransposed; pieces that cannot be encoded are skipped."""
     train, test = [], []
     for piece in pieces:
         ids = encode_piece(tokenizer, piece)
         if ids is not None and len(ids) > 12:
-            (test if held_out(piece) else train).append(ids)
+            (test if is_held_out(piece) else train).append(ids)
     return train, test
 
 

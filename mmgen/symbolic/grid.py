@@ -186,15 +186,15 @@ def piece_tracks(piece: Piece) -> tuple[np.ndarray, np.ndarray, np.ndarray, list
     return events, drum_roll(piece, len(bars)), present, bars
 
 
-def phrases(pieces: list[Piece], hop_bars: int = 2, split: str = "train") -> Phrases:
+def phrases(pieces: list[Piece], hop_bars: int = 2, split: str = "train", is_held_out=None) -> Phrases:
     """Every PHRASE_BARS-bar window (hop `hop_bars`) of the train or held-out pieces that has
-    at least 4 melody notes."""
+    at least 4 melody notes (`is_held_out`: which pieces are held out, default the corpus's 5%)."""
     from .dataset import beats_per_bar
     from .tokenizer import density_bucket
 
     events, drums, present, conds, masks = [], [], [], [], []
     for piece in pieces:
-        if held_out(piece) != (split == "held-out"):
+        if (is_held_out or held_out)(piece) != (split == "held-out"):
             continue
         found = piece_tracks(piece)
         if found is None:

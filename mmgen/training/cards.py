@@ -68,12 +68,33 @@ def _threads(info: dict) -> str:
     return "" if threads is None else f", {threads} torch thread{'s' if threads > 1 else ''}"
 
 
+def _tuning_lines(info: dict) -> list[str]:
+    """What a personal checkpoint was made from: fine-tuning (--init-from) or DPO."""
+    lines = []
+    if "init_from" in info:
+        lines += ["", f"Fine-tuned from the weights in {info['init_from']} (--init-from, learning rate {info['lr']})."]
+        if "best_step" in info:
+            lines[-1] += (
+                f" Early stopping on the held-out pieces: the best weights, kept, were at step {info['best_step']}"
+                f" of the {info['stopped_at_step']} run."
+            )
+    if "dpo" in info:
+        dpo = info["dpo"]
+        lines += [
+            "",
+            f"Tuned by DPO (beta {dpo['beta']}) on {dpo['pairs']} pairs of rated takes from {dpo['source']}, "
+            f"starting from {dpo['reference']} (python -m mmgen.training.dpo); the reference weights are unchanged.",
+        ]
+    return lines
+
+
 def write_card(folder: Path, info: dict, evaluation: dict | None = None) -> Path:
     family, config = info["family"], info["config"]
+    share = "20% of the folder" if "init_from" in info else "5%"
     if "dim" in config:
         size = f"{config['layers']} layers, width {config['dim']}, context {config['context']} tokens"
         data_line = (
-            f"{info['train_pieces']} pieces for training, {info['held_out_pieces']} held out (5%, chosen by "
+            f"{info['train_pieces']} pieces for training, {info['held_out_pieces']} held out ({share}, chosen by "
             "a hash of the title). Every training window is transposed by a random interval (the key token "
             "moves with it)."
         )
@@ -81,7 +102,7 @@ def write_card(folder: Path, info: dict, evaluation: dict | None = None) -> Path
         size = f"hidden width {config['hidden']}, latent {config['latent']}"
         data_line = (
             f"{info['train_phrases']} 4-bar phrases (hop 2 bars) for training, {info['held_out_phrases']} "
-            "from the held-out pieces (5%, chosen by a hash of the title). Melodies are read relative to "
+            f"from the held-out pieces ({share}, chosen by a hash of the title). Melodies are read relative to "
             "their key, so each phrase serves every key: the grid's form of transposition."
         )
         if family == "gan":
@@ -116,6 +137,7 @@ def write_card(folder: Path, info: dict, evaluation: dict | None = None) -> Path
         "",
         f"{info['steps']} steps in {info['train_minutes']} minutes on a 2-core CPU{_threads(info)} (resumable with "
         "--resume).",
+        *_tuning_lines(info),
         "",
         "## Evaluation",
         "",

@@ -21,7 +21,7 @@ import torch
 from ..symbolic.grid import TRACKS, Phrases, phrases
 from ..symbolic.grid_models import GridConfig, build_grid_model, critic_loss, generator_loss, track_roll
 from . import corpus
-from .runs import Run, add_run_arguments, run_from_arguments
+from .runs import Run, Tuning, add_run_arguments, run_from_arguments, tuning_from_arguments
 from .sequence import MODELS
 
 N_CRITIC = 5  # WGAN: critic updates per generator update
@@ -141,16 +141,30 @@ def train(
     collections: tuple[str, ...],
     log_every: int = 50,
     pieces: list[corpus.Piece] | None = None,
+    tuning: Tuning | None = None,
 ) -> dict:
-    """Train (or resume) and export; returns the training record that goes into config.json."""
+    """Train (or resume) and export; returns the training record that goes into config.json.
+    With `tuning`: start from its weights and config, hold out a share of the pieces, export the
+    best weights by the held-out figure (the GAN: the critic's |Wasserstein| estimate), stopping
+    early."""
     torch.manual_seed(seed)
     pieces = corpus.load(collections) if pieces is None else pieces
-    train_set, test_set = phrases(pieces), phrases(pieces, split="held-out")
+    split = tuning.is_held_out(pieces) if tuning is not None else None
+    if tuning is not None:
+        config = GridConfig(**tuning.info["config"])
+    train_set, test_set = phrases(pieces, is_held_out=split), phrases(pieces, split="held-out", is_held_out=split)
     if not len(train_set.events):
         raise corpus.NoTrainingData("no 4-bar phrase to train on (the grid models read 2/4, 3/4, 4/4 and 6/8)")
     model = build_grid_model(config)
+    if tuning is not None:  # a GAN's critic is not shipped: it starts afresh
+        model.load_state_dict(tuning.weights, strict=family != "gan")
     trainer = Trainer(model, family, lr)
     run = Run(out, model, trainer.optimizers, seed, resume)
+
+    def evaluate() -> float:
+        return abs(next(iter(held_out_figure(model, family, test_set).values())))
+
+    stopper = tuning.early_stopping(model, evaluate, run) if tuning is not None and len(test_set.events) else None
     params = sum(p.numel() for p in model.parameters())
     run.log(
         f"{family}: {params / 1e6:.2f}M parameters, {len(train_set.events)} train / {len(test_set.events)} "
@@ -164,6 +178,10 @@ def train(
             run.progress(steps, figures)
         if run.step % 500 == 0 or run.step == steps:
             run.save()
+        if stopper is not None and stopper.should_stop(run.step, run.log):
+            break
+    if stopper is not None:
+        stopper.restore()
     tracks = [t for t, has in zip(TRACKS, train_set.present.any(0)) if has] if family == "gan" else ["melody"]
     info = {
         "family": family,
@@ -180,22 +198,27 @@ def train(
         "train_minutes": round(run.minutes, 1),
         **held_out_figure(model, family, test_set),
     }
+    if tuning is not None:
+        info |= {"init_from": str(tuning.folder), "stopped_at_step": run.step}
+        info |= stopper.record() if stopper else {}
     run.export(info, skip_prefix="critic." if family == "gan" else None)  # the critic only trains
     return info
 
 
 def main(family: str, argv: list[str] | None = None, **defaults) -> None:
     parser = argparse.ArgumentParser(description=f"Train the {family} event-grid model.")
-    parser.add_argument("--out", type=Path, default=MODELS / f"symbolic-{family}")
+    parser.add_argument("--out", type=Path, help=f"default {MODELS}/symbolic-{family}, with --init-from your own")
     parser.add_argument("--steps", type=int, default=defaults.get("steps", 3000))
     parser.add_argument("--batch", type=int, default=defaults.get("batch", 128))
     parser.add_argument("--hidden", type=int, default=defaults.get("hidden", 96))
     parser.add_argument(
         "--layers", type=int, default=defaults.get("layers", 1), help="stacks of 5 dilated convolutions"
     )
-    parser.add_argument("--lr", type=float, default=defaults.get("lr", 1e-3))
+    parser.add_argument("--lr", type=float)
     add_run_arguments(parser)
     args = parser.parse_args(argv)
+    args.default_lr = defaults.get("lr", 1e-3)
+    tuning = tuning_from_arguments(parser, args, family)
     config = GridConfig(family, hidden=args.hidden, layers=args.layers)
     run_from_arguments(
         parser,
@@ -211,5 +234,6 @@ def main(family: str, argv: list[str] | None = None, **defaults) -> None:
             args.lr,
             collections,
             pieces=pieces,
+            tuning=tuning,
         ),
     )

@@ -23,7 +23,7 @@ from ..paths import ASSETS
 from ..symbolic.models import SequenceConfig, build_model
 from ..symbolic.tokenizer import PITCH_RANGE, LeadSheetTokenizer
 from . import corpus
-from .runs import Run, add_run_arguments, run_from_arguments
+from .runs import Run, Tuning, add_run_arguments, run_from_arguments, tuning_from_arguments
 
 MODELS = ASSETS / "models"
 HEADER = 4
@@ -119,23 +119,35 @@ def train(
     collections: tuple[str, ...],
     log_every: int = 20,
     pieces: list[corpus.Piece] | None = None,
+    tuning: Tuning | None = None,
 ) -> dict:
     """Train (or resume) and export; returns the training record that goes into config.json.
-    `pieces` replaces the corpus (tests train on a handful of tunes)."""
-    from ..symbolic.dataset import split_sequences
+    `pieces` replaces the corpus (tests train on a handful of tunes). With `tuning` the model
+    starts from its weights (and their config, not `config`), a share of the pieces is held out
+    and the best weights by held-out NLL are exported, stopping early (runs.EarlyStopping)."""
+    from ..symbolic.dataset import held_out, split_sequences
 
     torch.manual_seed(seed)
     tokenizer = LeadSheetTokenizer()
     pieces = corpus.load(collections) if pieces is None else pieces
-    train_seqs, test_seqs = split_sequences(tokenizer, pieces)
+    if tuning is not None:
+        config = SequenceConfig(**tuning.info["config"])
+    train_seqs, test_seqs = split_sequences(tokenizer, pieces, tuning.is_held_out(pieces) if tuning else held_out)
     if not train_seqs:
         raise corpus.NoTrainingData(
             "no piece to train on (the sequence models read 2/4, 3/4, 4/4, 3/8, 6/8, 9/8 and 12/8)"
         )
     data = Windows(tokenizer, train_seqs, config.context)
     model = build_model(config)
+    if tuning is not None:
+        model.load_state_dict(tuning.weights)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01, betas=(0.9, 0.98))
     run = Run(out, model, {"model": optimizer}, seed, resume)
+
+    def evaluate() -> float:
+        return held_out_nll(model, tokenizer, test_seqs, config.context)
+
+    stopper = tuning.early_stopping(model, evaluate, run) if tuning is not None and test_seqs else None
     params = sum(p.numel() for p in model.parameters())
     run.log(
         f"{family}: {params / 1e6:.2f}M parameters, {len(train_seqs)} train / {len(test_seqs)} held-out "
@@ -158,6 +170,10 @@ def train(
             run.progress(steps, {"loss": running, "lr": rate})
         if run.step % 200 == 0 or run.step == steps:
             run.save()
+        if stopper is not None and stopper.should_stop(run.step, run.log):
+            break
+    if stopper is not None:
+        stopper.restore()
     info = {
         "family": family,
         "config": config.to_dict(),
@@ -172,24 +188,29 @@ def train(
         "train_minutes": round(run.minutes, 1),
         "vocab": len(tokenizer),
     }
+    if tuning is not None:
+        info |= {"init_from": str(tuning.folder), "stopped_at_step": run.step}
+        info |= stopper.record() if stopper else {}
     if test_seqs:  # a small MIDI folder may leave nothing held out
-        info["held_out_nll"] = round(held_out_nll(model, tokenizer, test_seqs, config.context), 4)
+        info["held_out_nll"] = round(evaluate(), 4)
     run.export(info)
     return info
 
 
 def main(family: str, argv: list[str] | None = None, **defaults) -> None:
     parser = argparse.ArgumentParser(description=f"Train the {family} lead-sheet model.")
-    parser.add_argument("--out", type=Path, default=MODELS / f"symbolic-{family}")
+    parser.add_argument("--out", type=Path, help=f"default {MODELS}/symbolic-{family}, with --init-from your own")
     parser.add_argument("--steps", type=int, default=defaults.get("steps", 1500))
     parser.add_argument("--batch", type=int, default=defaults.get("batch", 16))
     parser.add_argument("--context", type=int, default=defaults.get("context", 384))
     parser.add_argument("--dim", type=int, default=defaults.get("dim", 256))
     parser.add_argument("--layers", type=int, default=defaults.get("layers", 4))
     parser.add_argument("--heads", type=int, default=4)
-    parser.add_argument("--lr", type=float, default=defaults.get("lr", 1e-3))
+    parser.add_argument("--lr", type=float)
     add_run_arguments(parser)
     args = parser.parse_args(argv)
+    args.default_lr = defaults.get("lr", 1e-3)
+    tuning = tuning_from_arguments(parser, args, family)
     tokenizer = LeadSheetTokenizer()
     config = SequenceConfig(family, len(tokenizer), args.dim, args.layers, args.heads, context=args.context)
     run_from_arguments(
@@ -206,5 +227,6 @@ def main(family: str, argv: list[str] | None = None, **defaults) -> None:
             args.lr,
             collections,
             pieces=pieces,
+            tuning=tuning,
         ),
     )

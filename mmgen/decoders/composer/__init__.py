@@ -66,6 +66,7 @@ class Lead:
     bass: list[list] | None = None
     inner: list[list] | None = None  # played by the "chords" part
     drums: list[list] | None = None
+    token_ids: list[int] | None = None  # a sequence model's lead-sheet tokens (what DPO trains on)
 
     def notes(self, role: str) -> list[list] | None:
         return {"melody": self.melody, "bass": self.bass, "chords": self.inner, "drums": self.drums}[role]
