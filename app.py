@@ -212,6 +212,27 @@ def library_store():
     return None if isinstance(_LIBRARY[0], str) else _LIBRARY[0]
 
 
+def learned_engine(decoder: str | None) -> bool:
+    return bool(decoder) and decoder.startswith("symbolic-")
+
+
+def weights_control(decoder: str | None, **labels):
+    """The Model weights dropdown for this engine: shown for the learned engines, listing the
+    shipped weights and the personal checkpoints made since (read afresh on every change)."""
+    from mmgen.checkpoints import SHIPPED, weight_choices
+
+    if not learned_engine(decoder):
+        return gr.Dropdown(choices=[SHIPPED], value=SHIPPED, visible=False, **labels)
+    family = decoder.removeprefix("symbolic-")
+    return gr.Dropdown(choices=weight_choices(family), value=SHIPPED, visible=True, **labels)
+
+
+def take_files(player: str, files: list[str]) -> list[str]:
+    """The downloads of the take whose player file is `player` (its files share its stem)."""
+    stem = Path(player).stem
+    return [f for f in files if Path(f).name.startswith((stem + ".", stem + "-"))]
+
+
 def _rows(history: list) -> list:
     return [_history_row(i, h) for i, h in enumerate(history)]
 
@@ -233,39 +254,136 @@ def open_library(library_id: str):
 
 
 def remember(
-    history: list, library_id: str, prompt, duration, decoder, seed, track, files, summary, drawing
-) -> tuple[list, list, str]:
-    """After a track is made: keep it in the library and add it to the history (newest first).
-    Returns (history, its rows, the id of the track now shown)."""
+    history: list, library_id: str, prompt, duration, decoder, seed, track, files, summary, drawing, *more_takes
+) -> tuple[list, list, str, list]:
+    """After a track is made: keep each take (the player's, then `more_takes`' players) in the
+    library, with its own downloads, and add them to the history (newest first, take 1 on top).
+    Returns (history, its rows, the id of the track now shown, the kept takes' ids in order)."""
     from mmgen.library.history import keep_take
 
     files = [getattr(f, "name", f) for f in files or []]
     if not track:
-        return history, _rows(history), ""
-    entry = {
-        "id": "",
-        "prompt": prompt or "",
-        "duration": duration,
-        "decoder": decoder,
-        "seed": seed,
-        "track": track,
-        "files": files,
-        "summary": summary,
-        "drawing": drawing,
-        "rating": None,
-        "number": (history[0]["number"] + 1) if history else 1,
-    }
+        return history, _rows(history), "", []
+    players = [track, *(p for p in more_takes if p)]
     store = library_store()
-    if store is not None and library_id:
-        settings = {"prompt": entry["prompt"], "duration": duration, "decoder": decoder, "seed": seed}
-        try:
-            entry["id"] = keep_take(
-                store, library_id, player=track, files=files, summary=summary, drawing=drawing, settings=settings
-            ).id
-        except MmgenError as error:  # LibraryUnavailable among them
-            gr.Warning(str(error))
-    history = [entry, *history][:MAX_HISTORY]
-    return history, _rows(history), entry["id"]
+    entries = []
+    for i, player in enumerate(players):
+        own = take_files(player, files) if len(players) > 1 else files
+        take_seed = _report_seed(own, seed if i == 0 else "")
+        entry = {
+            "id": "",
+            "prompt": prompt or "",
+            "duration": duration,
+            "decoder": decoder,
+            "seed": take_seed,
+            "track": player,
+            "files": own,
+            "summary": summary,
+            "drawing": drawing if i == 0 else None,
+            "rating": None,
+        }
+        if store is not None and library_id:
+            settings = {"prompt": entry["prompt"], "duration": duration, "decoder": decoder, "seed": take_seed}
+            try:
+                entry["id"] = keep_take(
+                    store,
+                    library_id,
+                    player=player,
+                    files=own,
+                    summary=summary,
+                    drawing=entry["drawing"],
+                    settings=settings,
+                ).id
+            except MmgenError as error:  # LibraryUnavailable among them
+                gr.Warning(str(error))
+                store = None  # one notice is enough
+        entries.append(entry)
+    number = (history[0]["number"] if history else 0) + len(entries)
+    for k, entry in enumerate(entries):
+        entry["number"] = number - k
+    history = [*entries, *history][:MAX_HISTORY]
+    return history, _rows(history), entries[0]["id"], [e["id"] for e in entries]
+
+
+def _checked_library_id(library) -> str:
+    if not isinstance(library, str) or not re.fullmatch(r"[0-9a-f]{32}", library):
+        raise gr.Error("A library id is 32 hexadecimal characters (e.g. uuid.uuid4().hex).", print_exception=False)
+    return library
+
+
+def api_tracks(library: str) -> list[dict]:
+    """The `tracks` API: a library's kept tracks, newest first (id, prompt, engine, seed, length,
+    rating). The library id is its key: keep it secret."""
+    store = library_store()
+    if store is None:
+        raise gr.Error("The track library cannot be used on this server.", print_exception=False)
+    records = store.tracks(_checked_library_id(library), MAX_HISTORY)
+    return [
+        {
+            "id": r.id,
+            "prompt": r.prompt,
+            "engine": r.engine,
+            "seed": r.seed,
+            "duration_s": r.duration_s,
+            "rating": r.rating,
+        }
+        for r in records
+    ]
+
+
+def api_rate(library: str, track: str, rating: str) -> str:
+    """The `rate` API: like or dislike one of the library's tracks."""
+    if rating not in ("like", "dislike"):
+        raise gr.Error("A rating is 'like' or 'dislike'.", print_exception=False)
+    return rate_track(_checked_library_id(library), track, rating)
+
+
+def api_prefer(library: str, better: str, worse: str) -> str:
+    """The `prefer` API: of two of the library's takes, `better` was picked over `worse`."""
+    store = library_store()
+    if store is None:
+        raise gr.Error("The track library cannot be used on this server.", print_exception=False)
+    try:
+        store.prefer(_checked_library_id(library), better, worse)
+    except MmgenError as error:
+        raise gr.Error(str(error), print_exception=False) from None
+    return "🏆 Your pick is noted in your library."
+
+
+def _report_seed(files: list[str], fallback) -> str:
+    """A take's seed from its report among its downloads (each take has its own)."""
+    for name in files:
+        if name.endswith(".json"):
+            try:
+                return str(json.loads(Path(name).read_text(encoding="utf-8"))["seed"])
+            except (OSError, ValueError, KeyError, TypeError):
+                break
+    return str(fallback or "")
+
+
+def _pick_controls(take_ids: list) -> tuple:
+    """The A/B pick is offered when several takes were made and kept."""
+    kept = [t for t in take_ids or [] if t]
+    several = len(kept) > 1 and len(kept) == len(take_ids)
+    choices = [(f"{i + 1}", i) for i in range(len(take_ids or []))]
+    return gr.Row(visible=several), gr.Radio(choices=choices, value=None)
+
+
+def pick_take(library_id: str, take_ids: list, best) -> str:
+    """The A/B choice: the take picked is preferred over each of the others, in the library."""
+    store = library_store()
+    if store is None or not take_ids or len(take_ids) < 2:
+        raise gr.Error("Make several takes first (Takes, under the engine), then pick the best.", print_exception=False)
+    if best is None or not isinstance(best, int) or not 0 <= best < len(take_ids):
+        raise gr.Error("Choose the take you like best first.", print_exception=False)
+    try:
+        for other, take_id in enumerate(take_ids):
+            if other != best:
+                store.prefer(library_id, take_ids[best], take_id)
+    except MmgenError as error:  # LibraryUnavailable among them
+        raise gr.Error(str(error), print_exception=False) from None
+    others = ", ".join(str(i + 1) for i in range(len(take_ids)) if i != best)
+    return f"🏆 Take {best + 1} picked over take{'s' if len(take_ids) > 2 else ''} {others}: noted in your library."
 
 
 def _history_row(index: int, entry: dict) -> list:
@@ -523,6 +641,8 @@ def make_track(
     restyle_keep=0.6,
     vocals_codec="encodec",
     loop=False,
+    weights="shipped",
+    library="",
     session: gr.Request = None,
     progress=gr.Progress(),
 ):
@@ -530,7 +650,12 @@ def make_track(
     (take 1..4 audio, downloads, plan explanation, seed used, live preview, scored video).
     `source` picks the input: text, image, video, or auto (the video or picture given, if any);
     `restyle` (a diffusion engine) re-makes a video's composed track with its sound; `loop`
-    makes a seamless loop (score engines, not with a video or lyrics)."""
+    makes a seamless loop (score engines, not with a video or lyrics); `weights` names the
+    learned engines' checkpoint ("shipped", or one of yours: mmgen/checkpoints.py); `library`
+    (API callers; the studio keeps its takes itself) keeps every take in that library, where
+    /tracks lists them and /rate and /prefer rate them."""
+    if library:
+        _checked_library_id(library)
     media = _media_arguments(source, image, video, cuts, video_audio, lyrics)
     request = mmgen.GenerationRequest(
         prompt=prompt or "",
@@ -552,6 +677,7 @@ def make_track(
         restyle=(restyle or "none") if media["video_path"] else "none",  # the Video tab's neural sound
         restyle_keep=restyle_keep if restyle_keep not in (None, "") else 0.6,
         loop=bool(loop),
+        weights=(weights or "shipped") if learned_engine(decoder) else "shipped",
         **_clip_arguments(decoder or "composer", audio_clip),
         **media,
     )
@@ -604,6 +730,20 @@ def make_track(
         f"{first.mastering.loudness_lufs:.1f} LUFS · seed {first.request.seed}{takes} · "
         f"made in {sum(first.timings_s.values()):.1f} s*"
     )
+    if library:
+        remember(
+            [],
+            library,
+            prompt,
+            duration,
+            decoder,
+            first.request.seed,
+            players[0],
+            files,
+            summary,
+            picture,
+            *players[1:],
+        )
     # Take 1 is always shown (a plain path for API callers); takes 2-4 appear when made.
     audio = [players[0]] + [
         gr.update(value=players[i] if i < len(players) else None, visible=i < len(players))
@@ -978,6 +1118,9 @@ def build_app() -> gr.Blocks:
                             dice = gr.Button(i18n("new_seed"), size="sm")
                         decoder = gr.Dropdown(choices, value=default_decoder, label=i18n("engine_label"))
                         licence = gr.Markdown(licence_note(default_decoder))
+                        weights = weights_control(
+                            default_decoder, label=i18n("weights_label"), info=i18n("weights_info")
+                        )
                         sound = gr.Radio(
                             [(i18n("sound_produced"), "produced"), (i18n("sound_general_midi"), "general-midi")],
                             value="produced",
@@ -1066,6 +1209,11 @@ def build_app() -> gr.Blocks:
                 with gr.Row():
                     like = gr.Button(i18n("like_button"), size="sm", interactive=False)  # once a track is kept
                     dislike = gr.Button(i18n("dislike_button"), size="sm", interactive=False)
+                api_library = gr.Textbox("", visible=False)  # API callers name their library here
+                take_ids = gr.State([])  # the library ids of the takes just made, in player order
+                with gr.Row(visible=False, equal_height=True) as pick_row:
+                    best_take = gr.Radio([], label=i18n("best_take_label"), scale=3)
+                    pick = gr.Button(i18n("pick_button"), size="sm", scale=1)
                 rating_note = gr.Markdown()
                 with gr.Accordion(i18n("edit_title"), open=False):
                     gr.Markdown(i18n("edit_hint"))
@@ -1150,15 +1298,17 @@ def build_app() -> gr.Blocks:
                 restyle_keep,
                 vocals_codec,
                 loop,
+                weights,
+                api_library,
             ],
             outputs=[*players, downloads, plan_text, seed, live, scored, picture],
             api_name="generate",
             concurrency_limit=1,
         )
         decoder.change(
-            lambda name: (gr.update(visible=_streams(name)), licence_note(name)),
+            lambda name: (gr.update(visible=_streams(name)), licence_note(name), weights_control(name)),
             inputs=decoder,
-            outputs=[live, licence],
+            outputs=[live, licence, weights],
             api_visibility="private",
         )
         job.success(lambda path: path, inputs=players[0], outputs=edit_source, api_visibility="private")
@@ -1193,12 +1343,16 @@ def build_app() -> gr.Blocks:
             event(live_change, inputs=live_controls, api_visibility="private", queue=False)
         live_halt.click(live_stop, cancels=[playing], api_visibility="private", queue=False)
         cancel.click(stop_generation, cancels=[job, *edits, fitting], api_visibility="private", queue=False)
-        job.success(
+        kept = job.success(
             remember,
-            inputs=[history, library_id, prompt, duration, decoder, seed, players[0], downloads, plan_text, picture],
-            outputs=[history, history_table, shown_track],
+            inputs=[history, library_id, prompt, duration, decoder, seed, players[0], downloads, plan_text, picture]
+            + players[1:],
+            outputs=[history, history_table, shown_track, take_ids],
             api_visibility="private",
-        ).then(_rating_buttons, inputs=shown_track, outputs=[like, dislike], api_visibility="private")
+        )
+        kept.then(_rating_buttons, inputs=shown_track, outputs=[like, dislike], api_visibility="private")
+        kept.then(_pick_controls, inputs=take_ids, outputs=[pick_row, best_take], api_visibility="private")
+        pick.click(pick_take, inputs=[library_id, take_ids, best_take], outputs=rating_note, api_visibility="private")
         history_table.select(
             recall,
             inputs=[history, library_id],
@@ -1221,6 +1375,8 @@ def build_app() -> gr.Blocks:
             outputs=[history, history_table, shown_track, rating_note],
             api_visibility="private",
         ).then(_rating_buttons, inputs=shown_track, outputs=[like, dislike], api_visibility="private")
+        for handler, name in ((api_tracks, "tracks"), (api_rate, "rate"), (api_prefer, "prefer")):
+            gr.api(handler, api_name=name)
     return app
 
 

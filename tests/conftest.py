@@ -79,11 +79,11 @@ def diffusion_engines(diffusion_folders, point_at):
 
 
 class Served(str):
-    """The server's URL (a str), with the process id of `python app.py`."""
+    """The server's URL (a str), with the process id of `python app.py` and its data folder."""
 
-    def __new__(cls, url: str, pid: int):
+    def __new__(cls, url: str, pid: int, data: Path | None = None):
         served = super().__new__(cls, url)
-        served.pid = pid
+        served.pid, served.data = pid, data
         return served
 
 
@@ -117,7 +117,7 @@ def launch_app(folder: Path, **env_overrides: str):
     else:
         process.kill()
         pytest.fail("app.py did not start within 120 s")
-    return process, Served(f"http://127.0.0.1:{port}/", process.pid)
+    return process, Served(f"http://127.0.0.1:{port}/", process.pid, Path(env["MMGEN_DATA_DIR"]))
 
 
 @pytest.fixture(scope="session")

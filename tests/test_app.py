@@ -307,7 +307,7 @@ def test_your_tracks_are_kept_in_the_library_and_come_back(tmp_path):
     history: list = []
     for i in range(app.MAX_HISTORY + 2):
         player, files, figure = _made_take(tmp_path / str(i), i)
-        history, rows, shown = app.remember(
+        history, rows, shown, _takes = app.remember(
             history, browser, f"song {i}", 10 + i, "composer", str(i), player, files, f"plan {i}", figure
         )
     assert len(history) == app.MAX_HISTORY and rows[0][1] == f"song {app.MAX_HISTORY + 1}" and shown
@@ -336,10 +336,77 @@ def test_without_a_usable_library_tracks_are_still_remembered_for_the_tab(tmp_pa
     app = importlib.import_module("app")
     monkeypatch.setattr(app, "_LIBRARY", ["Your track library cannot be used: the file is damaged."])
     player, files, figure = _made_take(tmp_path, 1)
-    history, rows, shown = app.remember([], uuid.uuid4().hex, "song", 10, "composer", "1", player, files, "p", figure)
+    history, rows, shown, _takes = app.remember(
+        [], uuid.uuid4().hex, "song", 10, "composer", "1", player, files, "p", figure
+    )
     assert len(history) == 1 and rows[0][1] == "song" and shown == ""
     with pytest.raises(gr.Error, match="Make a track first"):
         app.rate_track(uuid.uuid4().hex, shown, "like")
+
+
+def test_ratings_through_the_api_land_in_the_database(client, server):
+    """An API caller names its library: both takes are kept there, /tracks lists them, /rate and
+    /prefer write to the server's database; a wrong id or rating is a plain error."""
+    from gradio_client.exceptions import AppError
+
+    from mmgen.library import Library
+
+    library = uuid.uuid4().hex
+    client.predict(
+        prompt="a folk tune for a hike",
+        duration=6,
+        seed="5",
+        decoder="symbolic-lstm",
+        variations=2,
+        library=library,
+        api_name="/generate",
+    )
+    tracks = client.predict(library, api_name="/tracks")
+    assert sorted(t["seed"] for t in tracks) == [5, 6] and {t["engine"] for t in tracks} == {"symbolic-lstm"}
+    first, second = (t["id"] for t in tracks)
+    assert "Liked" in client.predict(library, first, "like", api_name="/rate")
+    assert "noted" in client.predict(library, second, first, api_name="/prefer")
+    stored = Library(server.data)
+    assert [(r["kind"], r["track"], r["over_track"]) for r in stored.ratings(library)] == [
+        ("like", first, None),
+        ("prefer", second, first),
+    ]
+    kept = stored.get(library, second)
+    assert kept.report["decoder_notes"]["lead_sheet"]["tokens"]  # what DPO trains on
+    with pytest.raises(AppError, match="32 hexadecimal"):
+        client.predict("not-an-id", api_name="/tracks")
+    with pytest.raises(AppError, match="'like' or 'dislike'"):
+        client.predict(library, first, "love", api_name="/rate")
+    with pytest.raises(AppError, match="not in your library"):
+        client.predict(uuid.uuid4().hex, first, "like", api_name="/rate")
+
+
+def test_several_takes_are_kept_apart_and_the_best_one_is_picked(tmp_path):
+    """Takes of one Generate are each kept with their own files and seed; the A/B pick prefers
+    the chosen take over each other one."""
+    import importlib
+
+    import gradio as gr
+
+    app = importlib.import_module("app")
+    browser = app.open_library("")[0]
+    takes = [_made_take(tmp_path / "takes", i) for i in range(3)]
+    files = [f for _, own, _ in takes for f in own]
+    history, rows, shown, take_ids = app.remember(
+        [], browser, "song", 10, "composer", "0", takes[0][0], files, "plan", takes[0][2], takes[1][0], takes[2][0]
+    )
+    assert [row[4] for row in rows] == ["0", "1", "2"] and [row[0] for row in rows] == [3, 2, 1]
+    assert shown == take_ids[0] and len(set(take_ids)) == 3
+    store = app.library_store()
+    assert [Path(f).name for f in store.get(browser, take_ids[1]).files] == ["song-1.wav", "song-1.mp3", "song-1.json"]
+    row, radio = app._pick_controls(take_ids)
+    assert row.visible and [c[1] for c in radio.choices] == [0, 1, 2]
+    assert "Take 2 picked over takes 1, 3" in app.pick_take(browser, take_ids, 1)
+    prefers = [(r["track"], r["over_track"]) for r in store.ratings(browser) if r["kind"] == "prefer"]
+    assert prefers == [(take_ids[1], take_ids[0]), (take_ids[1], take_ids[2])]
+    with pytest.raises(gr.Error, match="Choose the take"):
+        app.pick_take(browser, take_ids, None)
+    assert not app._pick_controls(take_ids[:1])[0].visible
 
 
 def _run_handler(app, prompt="lofi beat", duration=6, decoder="composer"):
