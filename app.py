@@ -6,6 +6,8 @@ python app.py  -> http://127.0.0.1:7860 (GRADIO_SERVER_NAME / GRADIO_SERVER_PORT
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import inspect
 import io
 import json
@@ -237,12 +239,23 @@ def _rows(history: list) -> list:
     return [_history_row(i, h) for i, h in enumerate(history)]
 
 
-def open_library(library_id: str):
-    """Page load: this browser's library id (a new one the first time) and its kept tracks."""
-    from mmgen.library import LibraryUnavailable
-    from mmgen.library.history import history_entry
+def signed_in_library(username: str, secret: str) -> str:
+    """The library of a user signed in with Hugging Face: the same on every browser, and not
+    guessable from the username without the server's secret."""
+    return hmac.new(secret.encode(), f"hf:{username}".encode(), hashlib.sha256).hexdigest()[:32]
 
-    library_id = library_id if isinstance(library_id, str) and len(library_id) == 32 else uuid.uuid4().hex
+
+def open_library(library_id: str, profile: gr.OAuthProfile | None = None):
+    """Page load: the signed-in user's library (on a Space with *Sign in with Hugging Face*), else
+    this browser's (a new anonymous id the first time), and its kept tracks."""
+    from mmgen.library import LibraryUnavailable
+    from mmgen.library.history import browser_secret, history_entry
+    from mmgen.library.store import data_folder
+
+    if profile is not None and getattr(profile, "username", None):
+        library_id = signed_in_library(profile.username, browser_secret(data_folder()))
+    elif not (isinstance(library_id, str) and len(library_id) == 32):
+        library_id = uuid.uuid4().hex
     store, history = library_store(), []
     if store is not None:
         try:
@@ -1250,6 +1263,8 @@ def build_app() -> gr.Blocks:
                     )
                     forget = gr.Button(i18n("delete_button"), size="sm", variant="stop")
                     gr.Markdown(i18n("library_note"))
+                    if os.environ.get("OAUTH_CLIENT_ID"):  # a Space with hf_oauth: your tracks go with your account
+                        gr.LoginButton(size="sm")
         with gr.Column() as prompt_examples:
             _examples(
                 [[e["prompt"], e["duration_s"]] for e in examples],

@@ -80,6 +80,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=120)
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--beta", type=float, default=0.1)
+    parser.add_argument("--sft", type=float, default=0.1, help="weight of the chosen takes' own likelihood")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ["MMGEN_DATA_DIR"] = tempfile.mkdtemp(prefix="mmgen-preference-")  # the tuned weights go here
@@ -95,7 +96,7 @@ def main() -> None:
     print(
         f"rater: stepwise melodies (share of moves of at most 2 semitones); {len(train_plans)} training plans x "
         f"{args.takes} takes, {len(eval_plans)} held-out plans x {len(eval_seeds)} seeds; DPO beta {args.beta}, "
-        f"lr {args.lr}, {args.steps} steps; NLL on {len(sequences)} held-out corpus pieces"
+        f"sft {args.sft}, lr {args.lr}, {args.steps} steps; NLL on {len(sequences)} held-out corpus pieces"
     )
     figures = []
     for family in args.families.split(","):
@@ -105,7 +106,7 @@ def main() -> None:
         sampled_s = time.perf_counter() - started
         out = personal_dir("stepwise", family)
         started = time.perf_counter()
-        record = tune(family, pairs, model_dir(family), out, args.steps, 8, args.lr, args.beta, progress=False)
+        record = tune(family, pairs, model_dir(family), out, args.steps, 8, args.lr, args.beta, args.sft, progress=False)
         tuned_s = time.perf_counter() - started
         before = [stepwise(lead) for leads in takes(decoder, eval_plans, eval_seeds) for lead in leads]
         after = [stepwise(lead) for leads in takes(decoder, eval_plans, eval_seeds, "stepwise") for lead in leads]

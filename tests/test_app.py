@@ -381,6 +381,26 @@ def test_ratings_through_the_api_land_in_the_database(client, server):
         client.predict(uuid.uuid4().hex, first, "like", api_name="/rate")
 
 
+def test_signed_in_users_have_one_library_on_every_browser():
+    """With Sign in with Hugging Face the library follows the account: the same id whatever the
+    browser held, another user's differs, and neither is the username itself."""
+    import importlib
+
+    import gradio as gr
+
+    app = importlib.import_module("app")
+
+    def profile(username):
+        return gr.OAuthProfile({"name": username.title(), "preferred_username": username, "profile": "", "picture": ""})
+
+    mine = app.open_library("", profile("alice"))[0]
+    assert app.open_library(uuid.uuid4().hex, profile("alice"))[0] == mine  # another browser
+    assert len(mine) == 32 and int(mine, 16) >= 0 and "alice" not in mine
+    assert app.open_library("", profile("bob"))[0] != mine
+    anonymous = uuid.uuid4().hex
+    assert app.open_library(anonymous, None)[0] == anonymous
+
+
 def test_several_takes_are_kept_apart_and_the_best_one_is_picked(tmp_path):
     """Takes of one Generate are each kept with their own files and seed; the A/B pick prefers
     the chosen take over each other one."""
@@ -392,7 +412,7 @@ def test_several_takes_are_kept_apart_and_the_best_one_is_picked(tmp_path):
     browser = app.open_library("")[0]
     takes = [_made_take(tmp_path / "takes", i) for i in range(3)]
     files = [f for _, own, _ in takes for f in own]
-    history, rows, shown, take_ids = app.remember(
+    _history, rows, shown, take_ids = app.remember(
         [], browser, "song", 10, "composer", "0", takes[0][0], files, "plan", takes[0][2], takes[1][0], takes[2][0]
     )
     assert [row[4] for row in rows] == ["0", "1", "2"] and [row[0] for row in rows] == [3, 2, 1]
