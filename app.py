@@ -536,9 +536,10 @@ def _as_duration(seconds: float) -> str:
     return f"{seconds / 60:.0f} min" if seconds >= 90 else "1 min"
 
 
-def _run_streaming(request, progress, stop: threading.Event):
+def _run_streaming(request, progress, stop: threading.Event, taste=None):
     """Run the pipeline in a worker thread; yield take 1's preview audio as it comes, then the
-    tracks (or raise the pipeline's error here, in the request's thread)."""
+    tracks (or raise the pipeline's error here, in the request's thread). `taste`: the user's
+    reward model (best-liked take first, the open tempo leaned)."""
     pieces: queue.Queue = queue.Queue()
     outcome: dict = {}
 
@@ -549,6 +550,7 @@ def _run_streaming(request, progress, stop: threading.Event):
                 progress=with_estimate(progress),
                 preview=pieces.put if system_ffmpeg() else None,
                 should_stop=stop.is_set,
+                taste=taste,
             )
         except BaseException as error:  # handed to the request's thread below
             outcome["error"] = error
@@ -656,6 +658,7 @@ def make_track(
     loop=False,
     weights="shipped",
     library="",
+    browser_library="",
     session: gr.Request = None,
     progress=gr.Progress(),
 ):
@@ -666,9 +669,15 @@ def make_track(
     makes a seamless loop (score engines, not with a video or lyrics); `weights` names the
     learned engines' checkpoint ("shipped", or one of yours: mmgen/checkpoints.py); `library`
     (API callers; the studio keeps its takes itself) keeps every take in that library, where
-    /tracks lists them and /rate and /prefer rate them."""
+    /tracks lists them and /rate and /prefer rate them. The reward model trained on the ratings
+    of that library or of this browser's (`browser_library`), or on everyone's, puts the takes
+    best-liked first and leans the open tempo (python -m mmgen.training.reward)."""
+    from mmgen.feedback import taste_model
+
     if library:
         _checked_library_id(library)
+    owner = library or (browser_library if re.fullmatch(r"[0-9a-f]{32}", browser_library or "") else None)
+    taste = taste_model(owner)
     media = _media_arguments(source, image, video, cuts, video_audio, lyrics)
     request = mmgen.GenerationRequest(
         prompt=prompt or "",
@@ -699,7 +708,7 @@ def make_track(
     key = getattr(session, "session_hash", None) or ""
     stop = STOP_FLAGS[key] = threading.Event()
     try:
-        for result in _run_streaming(request, progress, stop):
+        for result in _run_streaming(request, progress, stop, taste):
             if isinstance(result, np.ndarray):
                 yield (*keep, _wav_bytes(result), gr.skip(), gr.skip())
             else:
@@ -734,7 +743,9 @@ def make_track(
     first = tracks[0]
     seeds = sorted(track.request.seed for track in tracks)
     takes = "" if len(tracks) == 1 else f" · {len(tracks)} takes, seeds {seeds[0]}–{seeds[-1]}"
-    if "clap_score" in first.details:
+    if "reward" in first.details:
+        takes += " · the take your ratings suggest you will like best first"
+    elif "clap_score" in first.details:
         takes += f" · best match to the description first (CLAP {first.details['clap_score']:.2f})"
     licence = f"\n\n{licence_note(first.decoder, translated=False)}" if first.details.get("licence") else ""
     licence += f"\n\n{kit_note}" if kit_note else ""
@@ -1223,6 +1234,7 @@ def build_app() -> gr.Blocks:
                     like = gr.Button(i18n("like_button"), size="sm", interactive=False)  # once a track is kept
                     dislike = gr.Button(i18n("dislike_button"), size="sm", interactive=False)
                 api_library = gr.Textbox("", visible=False)  # API callers name their library here
+                taste_from = gr.Textbox("", visible=False)  # this browser's library: whose ratings lean the takes
                 take_ids = gr.State([])  # the library ids of the takes just made, in player order
                 with gr.Row(visible=False, equal_height=True) as pick_row:
                     best_take = gr.Radio([], label=i18n("best_take_label"), scale=3)
@@ -1315,6 +1327,7 @@ def build_app() -> gr.Blocks:
                 loop,
                 weights,
                 api_library,
+                taste_from,
             ],
             outputs=[*players, downloads, plan_text, seed, live, scored, picture],
             api_name="generate",
@@ -1376,7 +1389,7 @@ def build_app() -> gr.Blocks:
         ).then(_rating_buttons, inputs=shown_track, outputs=[like, dislike], api_visibility="private")
         app.load(
             open_library, inputs=library_id, outputs=[library_id, history, history_table], api_visibility="private"
-        )
+        ).then(lambda opened: opened, inputs=library_id, outputs=taste_from, api_visibility="private")
         for button, rating in ((like, "like"), (dislike, "dislike")):
             button.click(
                 lambda who, which, rating=rating: rate_track(who, which, rating),

@@ -106,7 +106,8 @@ def main() -> None:
         sampled_s = time.perf_counter() - started
         out = personal_dir("stepwise", family)
         started = time.perf_counter()
-        record = tune(family, pairs, model_dir(family), out, args.steps, 8, args.lr, args.beta, args.sft, progress=False)
+        settings = (args.steps, 8, args.lr, args.beta, args.sft)
+        record = tune(family, pairs, model_dir(family), out, *settings, progress=False)
         tuned_s = time.perf_counter() - started
         before = [stepwise(lead) for leads in takes(decoder, eval_plans, eval_seeds) for lead in leads]
         after = [stepwise(lead) for leads in takes(decoder, eval_plans, eval_seeds, "stepwise") for lead in leads]

@@ -31,6 +31,7 @@ from .encoders.cues import PromptCues, parse_cues
 from .encoders.reading import Reading
 from .encoders.text import TextFeatures, load_descriptors
 from .errors import Cancelled, GenerationFailed, InvalidRequest
+from .eval.metrics import score_statistics
 from .plan import MusicPlan, build_plan
 from .post.conform import conform, engine_duration
 from .post.export import OUTPUT_SUFFIXES, check_output_path, export, write_report
@@ -222,13 +223,14 @@ def encode_media(request: GenerationRequest, descriptors: dict) -> tuple[Reading
     return None, None
 
 
-def make_plan(request: GenerationRequest) -> MusicPlan:
-    """Steps 1-3 only: the plan a request would get, without composing it."""
+def make_plan(request: GenerationRequest, taste=None) -> MusicPlan:
+    """Steps 1-3 only: the plan a request would get (leaned by a user's `taste`, a
+    feedback.RewardModel), without composing it."""
     request = validate(request)
     descriptors = load_descriptors()
     features, cues = encode_prompt(request.prompt, descriptors)
     reading, _ = encode_media(request, descriptors)
-    return build_plan(request, features, cues, descriptors, request.seed, reading)
+    return build_plan(request, features, cues, descriptors, request.seed, reading, taste)
 
 
 def generate(request: GenerationRequest, progress: ProgressFn | None = None) -> Track:
@@ -293,9 +295,13 @@ def generate_variations(
     progress: ProgressFn | None = None,
     preview: Callable[[np.ndarray], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    taste=None,
 ) -> list[Track]:
     """Steps 1-6 for 1-4 takes. Each take is planned and decoded from its own seed; decoders that
     batch (MusicGen) decode all takes in one batch.
+
+    `taste` (a feedback.RewardModel, optional): the plan's open tempo leans toward what the user
+    liked, and the takes come best-liked first (best-of-N; else best match to the description).
 
     `preview` (optional) receives take 1's audio `[2, n]` at 44.1 kHz piece by piece while a
     streaming decoder (MusicGen) is still generating, for playback before the track is done.
@@ -325,7 +331,9 @@ def generate_variations(
         features, cues = encode_prompt(request.prompt, descriptors)
         reading, video = encode_media(request, descriptors)
     with timer.step("plan"):
-        plans: list[MusicPlan] = [build_plan(take, features, cues, descriptors, take.seed, reading) for take in takes]
+        plans: list[MusicPlan] = [
+            build_plan(take, features, cues, descriptors, take.seed, reading, taste) for take in takes
+        ]
     # Audio engines follow the plan loosely: asked for a little more music, conformed to it after.
     conforms = decoder.token_kind != "score" or restyler is not None
     asked = [replace(p, duration_s=engine_duration(p)) if decoder.token_kind != "score" else p for p in plans]
@@ -386,7 +394,11 @@ def generate_variations(
                 video_audio=_video_audio(request, reading),
             )
         )
-    if scores:  # best match to the description first
+    if taste is not None and len(tracks) > 1:  # best-of-N: the takes this user would like best first
+        for track in tracks:
+            track.details["reward"] = round(taste.score(track.report()), 4)
+        tracks.sort(key=lambda track: -track.details["reward"])
+    elif scores:  # best match to the description first
         tracks.sort(key=lambda track: -track.details["clap_score"])
     if progress:
         progress(1.0, "Done")
@@ -463,6 +475,7 @@ def _details(
     neural: bool = False,
 ) -> dict:
     """What the report says beyond the plan: take number, CLAP score, SoundFont, decoder notes,
+    a score's statistics,
     the engine's weights licence where it has one,
     the picture or video read, for neural decoders (which follow the plan loosely) the tempo and
     key measured, and where there are cuts how far each lands from a measured beat."""
@@ -479,6 +492,8 @@ def _details(
         details["production"] = dict(audio.notes)
     if getattr(tokens, "notes", None):
         details["decoder_notes"] = dict(tokens.notes)
+    if getattr(tokens, "kind", None) == "score":  # what the reward model reads of the score
+        details["score"] = score_statistics(tokens)
     if licence:
         details["licence"] = licence
     if neural:  # neural audio follows the plan loosely: say what it hit

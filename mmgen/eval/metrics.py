@@ -164,3 +164,26 @@ __all__ = [
     "tempo_matches",
     "true_peak_dbtp",
 ]
+
+
+def score_statistics(tokens) -> dict:
+    """What a score take is, in numbers the reward model reads (ScoreTokens): the melody's
+    stepwise share, range (octaves) and notes per beat, all parts' notes per beat, drum hits per
+    beat and the mean velocity (0..1)."""
+    beats = max(1.0, max((n.start_beat + n.duration_beats for p in tokens.parts for n in p.notes), default=1.0))
+    melody = sorted((n for p in tokens.parts if p.name == "melody" for n in p.notes), key=lambda n: n.start_beat)
+    pitched = [n for p in tokens.parts if not p.is_drum for n in p.notes]
+    drums = [n for p in tokens.parts if p.is_drum for n in p.notes]
+    stats = {
+        "notes_per_beat": round(len(pitched) / beats, 4),
+        "drum_hits_per_beat": round(len(drums) / beats, 4),
+        "velocity": round(float(np.mean([n.velocity for n in pitched])) / 127, 4) if pitched else 0.0,
+    }
+    if len(melody) >= 2:
+        moves = np.abs(np.diff([n.pitch for n in melody]))
+        stats |= {
+            "melody_stepwise": round(float(np.mean(moves <= 2)), 4),
+            "melody_range": round((max(n.pitch for n in melody) - min(n.pitch for n in melody)) / 24, 4),
+            "melody_per_beat": round(len(melody) / beats, 4),
+        }
+    return stats

@@ -26,9 +26,11 @@ def build_plan(
     descriptors: dict,
     seed: int,
     reading: Reading | None = None,
+    taste=None,
 ) -> MusicPlan:
     """Overrides from the request win over explicit prompt cues, which win over inference from
-    the prompt and from a picture or video's `reading` (averaged when both are given)."""
+    the prompt and from a picture or video's `reading` (averaged when both are given); a user's
+    `taste` (feedback.RewardModel) leans only the choices left open (the tempo in its range)."""
     rng = random.Random(f"plan:{seed}")  # a stream of its own, decorrelated from the decoder's
     reasons: dict[str, str] = {}
     source = "the description"
@@ -47,7 +49,7 @@ def build_plan(
     meter = choose_meter(request, cues, style_info, reasons)
     key = choose_key(request, cues, valence, style_info, rng, reasons)
     colour_info = descriptors["styles"][colour] if colour and _named_style(cues, colour) else None
-    tempo, tempo_fixed = choose_tempo(request, cues, style_info, arousal, meter, reasons, colour_info)
+    tempo, tempo_fixed = choose_tempo(request, cues, style_info, arousal, meter, reasons, colour_info, taste)
     band = choose_band(cues, style, colour, moods, descriptors, reasons)
     instruments = band.instruments
     energy = float(np.clip(0.5 * style_info["energy"] + 0.5 * arousal, 0.05, 1.0))

@@ -346,7 +346,10 @@ def choose_tempo(
     meter: Meter,
     reasons: dict,
     colour_info: dict | None = None,
+    taste=None,
 ) -> tuple[float, bool]:
+    """(tempo, whether it was asked for). An open tempo sits in the style's range where the mood's
+    arousal puts it, moved halfway toward the part of the range a user's `taste` liked."""
     lang = cues.language
     if request.tempo_bpm:
         reasons["tempo"] = say("you_chose", lang)
@@ -360,7 +363,11 @@ def choose_tempo(
     if colour_info is not None:  # "lofi jazz": the tempo leans toward the colouring style's
         low, high = (low + colour_info["tempo"][0]) / 2, (high + colour_info["tempo"][1]) / 2
     factor, said = tempo_factor(cues)
-    tempo = (low + (high - low) * float(np.clip(arousal, 0, 1))) * factor
+    position = float(np.clip(arousal, 0, 1))
+    liked = taste.tempo_lean() if taste is not None else None
+    if liked is not None:
+        position = (position + liked) / 2
+    tempo = (low + (high - low) * position) * factor
     tempo = float(np.clip(tempo, low * TEMPO_REACH[0], high * TEMPO_REACH[1]))  # "fast punk" is still punk
     if meter.is_compound:  # style tempos count quarter notes; compound meters count dotted quarters
         tempo /= 1.5
@@ -368,5 +375,8 @@ def choose_tempo(
     why = say("tempo_range", lang, label=_label(style_info, lang), low=f"{low:g}", high=f"{high:g}")
     if said:
         why += say("tempo_moved", lang, words=joined(said, lang))
+    if liked is not None:
+        end = "tempo_end_slow" if liked < 0.4 else "tempo_end_fast" if liked > 0.6 else "tempo_end_middle"
+        why += say("tempo_leaned", lang, end=say(end, lang))
     reasons["tempo"] = why
     return tempo, False

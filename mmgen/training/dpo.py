@@ -37,7 +37,6 @@ from .sequence import HEADER
 
 FAMILIES = ("transformer", "lstm")
 FORCED_KINDS = ("Bar", "TimeSig", "Dens", "EOS", "PAD", "BOS")
-MAX_PAIRS_PER_LIKE = 4  # a liked take is paired with at most this many disliked ones (the nearest in time)
 
 
 @dataclass
@@ -180,41 +179,14 @@ def lead_tokens(report: dict, family: str) -> list[int] | None:
 
 
 def library_pairs(store, family: str, library: str | None = None) -> list[Pair]:
-    """Pairs of this family's rated takes: every A/B pick, and in each library every liked take
-    against up to MAX_PAIRS_PER_LIKE disliked ones nearest to it in time."""
-    ratings = store.ratings(library)
-    tracks: dict[str, tuple[float, list[int] | None, str]] = {}
+    """The rated pairs (mmgen/feedback/pairs.py) whose two takes both kept this family's tokens."""
+    from ..feedback.pairs import rated_pairs
 
-    def tokens_of(track_id: str, owner: str) -> list[int] | None:
-        if track_id not in tracks:
-            record = store.get(owner, track_id)
-            tracks[track_id] = (
-                (record.created_s, lead_tokens(record.report, family), owner) if record else (0.0, None, owner)
-            )
-        return tracks[track_id][1]
-
-    pairs: list[Pair] = []
-    latest: dict[str, str] = {}  # track -> its latest like or dislike
-    for rating in ratings:
-        if rating["kind"] == "prefer":
-            owner = rating["library"]
-            better, worse = tokens_of(rating["track"], owner), tokens_of(rating["over_track"], owner)
-            if better and worse:
-                pairs.append(Pair(better, worse, "prefer"))
-        else:
-            latest[rating["track"]] = rating["kind"]
-            tokens_of(rating["track"], rating["library"])
-    for liked, kind in latest.items():
-        created, tokens, owner = tracks[liked]
-        if kind != "like" or tokens is None:
-            continue
-        disliked = [
-            (abs(tracks[t][0] - created), t)
-            for t, k in latest.items()
-            if k == "dislike" and tracks[t][1] is not None and tracks[t][2] == owner
-        ]
-        for _, other in sorted(disliked)[:MAX_PAIRS_PER_LIKE]:
-            pairs.append(Pair(tokens, tracks[other][1], "like/dislike"))
+    pairs = []
+    for pair in rated_pairs(store, library):
+        better, worse = lead_tokens(pair.better.report, family), lead_tokens(pair.worse.report, family)
+        if better and worse:
+            pairs.append(Pair(better, worse, pair.source))
     return pairs
 
 
