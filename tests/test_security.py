@@ -33,7 +33,10 @@ ARGS = [
     0.6,
     "encodec",
     False,
-]  # the generate API's inputs, in order; the media inputs are at 12 (clip), 13, 14
+    "shipped",
+    "",
+    "",
+]  # the generate API's inputs, in order (weights, library and the taste's library last); media at 12-14
 CLIP, IMAGE, VIDEO = 12, 13, 14
 
 
