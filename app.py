@@ -214,19 +214,22 @@ def library_store():
     return None if isinstance(_LIBRARY[0], str) else _LIBRARY[0]
 
 
-def learned_engine(decoder: str | None) -> bool:
-    return bool(decoder) and decoder.startswith("symbolic-")
+def plays_own_weights(decoder: str | None) -> bool:
+    """Whether the engine plays personal weights (learned engines, MusicGen and ACE-Step LoRAs)."""
+    from mmgen.checkpoints import slot
+
+    return bool(decoder) and slot(decoder) is not None
 
 
 def weights_control(decoder: str | None, **labels):
-    """The Model weights dropdown for this engine: shown for the learned engines, listing the
-    shipped weights and the personal checkpoints made since (read afresh on every change)."""
+    """The Model weights dropdown for this engine: shown for the learned engines always, and for
+    MusicGen and ACE-Step once there is a LoRA for them, listing the shipped weights and the
+    personal checkpoints made since (read afresh on every change)."""
     from mmgen.checkpoints import SHIPPED, weight_choices
 
-    if not learned_engine(decoder):
-        return gr.Dropdown(choices=[SHIPPED], value=SHIPPED, visible=False, **labels)
-    family = decoder.removeprefix("symbolic-")
-    return gr.Dropdown(choices=weight_choices(family), value=SHIPPED, visible=True, **labels)
+    choices = weight_choices(decoder) if plays_own_weights(decoder) else [SHIPPED]
+    shown = bool(decoder) and (decoder.startswith("symbolic-") or len(choices) > 1)
+    return gr.Dropdown(choices=choices, value=SHIPPED, visible=shown, **labels)
 
 
 def take_files(player: str, files: list[str]) -> list[str]:
@@ -667,7 +670,7 @@ def make_track(
     `source` picks the input: text, image, video, or auto (the video or picture given, if any);
     `restyle` (a diffusion engine) re-makes a video's composed track with its sound; `loop`
     makes a seamless loop (score engines, not with a video or lyrics); `weights` names the
-    learned engines' checkpoint ("shipped", or one of yours: mmgen/checkpoints.py); `library`
+    engine's checkpoint ("shipped", or one of yours: mmgen/checkpoints.py); `library`
     (API callers; the studio keeps its takes itself) keeps every take in that library, where
     /tracks lists them and /rate and /prefer rate them. The reward model trained on the ratings
     of that library or of this browser's (`browser_library`), or on everyone's, puts the takes
@@ -699,7 +702,7 @@ def make_track(
         restyle=(restyle or "none") if media["video_path"] else "none",  # the Video tab's neural sound
         restyle_keep=restyle_keep if restyle_keep not in (None, "") else 0.6,
         loop=bool(loop),
-        weights=(weights or "shipped") if learned_engine(decoder) else "shipped",
+        weights=(weights or "shipped") if plays_own_weights(decoder) else "shipped",
         **_clip_arguments(decoder or "composer", audio_clip),
         **media,
     )

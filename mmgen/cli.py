@@ -140,8 +140,8 @@ def _parser() -> argparse.ArgumentParser:
         "--weights",
         default="shipped",
         metavar="NAME",
-        help="learned engines: 'shipped' (default) or your own weights, tuned by python -m mmgen.training.dpo "
-        "or fine-tuned with --init-from shipped",
+        help="'shipped' (default) or your own weights: the learned engines' tuned by python -m mmgen.training.dpo "
+        "or fine-tuned with --init-from shipped; a MusicGen or ACE-Step LoRA (python -m mmgen.training.lora)",
     )
     gen.add_argument(
         "--blend-seed",

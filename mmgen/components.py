@@ -19,6 +19,7 @@ from .decoders.composer.harmony import STATS_PATH
 from .decoders.diffusion.checkpoints import CHECKPOINTS as DIFFUSION_CHECKPOINTS
 from .decoders.diffusion.checkpoints import availability_check as diffusion_availability
 from .decoders.learned import availability as learned_availability
+from .decoders.musicgen.checkpoints import MUSICGEN_VARIANTS
 from .decoders.musicgen.checkpoints import availability_check as musicgen_availability
 from .encoders.text import multilingual_encoder_availability, text_encoder_availability
 from .registry import Availability, register
@@ -49,29 +50,6 @@ LEARNED_FAMILIES = {
         "grid:DiffusionDecoder",
         "Learned diffusion: a denoising diffusion model writes the melody over the "
         "composer's chords in 20 solver steps. Offline.",
-    ),
-}
-
-MUSICGEN_VARIANTS = {  # name -> (class in decoders/musicgen/decoder.py, checkpoint, description)
-    "musicgen": (
-        "MusicgenDecoder",
-        "musicgen-small",
-        "MusicGen small (300M): an autoregressive Transformer over "
-        "EnCodec tokens, text-conditioned. Needs its weights; fast on a GPU.",
-    ),
-    "musicgen-medium": ("MusicgenMedium", "musicgen-medium", "MusicGen medium (1.5B). Needs its weights and a GPU."),
-    "musicgen-large": ("MusicgenLarge", "musicgen-large", "MusicGen large (3.3B). Needs its weights and a GPU."),
-    "musicgen-stereo": ("MusicgenStereo", "musicgen-stereo-small", "MusicGen small, stereo. Needs its weights."),
-    "musicgen-melody": (
-        "MusicgenMelody",
-        "musicgen-melody",
-        "MusicGen melody (1.5B): follows the melody of a clip "
-        "you upload or hum, and the text. Needs its weights and a GPU.",
-    ),
-    "musicgen-stereo-melody": (
-        "MusicgenStereoMelody",
-        "musicgen-stereo-melody",
-        "MusicGen melody, stereo. Needs its weights and a GPU.",
     ),
 }
 

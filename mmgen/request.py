@@ -60,7 +60,7 @@ class GenerationRequest:
     restyle_keep: float = 0.6  # how closely the restyled sound follows the composed track, 0.1..1
     fix_key: str = "auto"  # audio engines: auto (shift a clear key 1 semitone to the plan's) | on (up to 2) | off
     loop: bool = False  # score engines: a seamless loop of whole bars (no ending) instead of a piece that ends
-    weights: str = "shipped"  # learned symbolic engines: "shipped" or a personal checkpoint's name (checkpoints.py)
+    weights: str = "shipped"  # or a personal checkpoint's name (learned engines, MusicGen, ACE-Step: checkpoints.py)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -212,15 +212,12 @@ def validate(request: GenerationRequest) -> GenerationRequest:
 
 
 def _weights(weights, decoder: str) -> str:
-    """A personal checkpoint exists for the learned engine asked for (only those take one)."""
-    from .checkpoints import SHIPPED, weights_dir
+    """A personal checkpoint exists for the engine asked for, and that engine plays it."""
+    from .checkpoints import SHIPPED, personal_weights
 
     if weights in (None, "", SHIPPED):
         return SHIPPED
-    family = decoder.removeprefix("symbolic-")
-    if not decoder.startswith("symbolic-"):
-        raise InvalidRequest(f"Only the learned engines (symbolic-...) play your own weights, not {decoder}.")
-    weights_dir(family, weights)
+    personal_weights(decoder, weights)
     return weights
 
 

@@ -79,7 +79,7 @@ def test_fine_tuning_from_the_shipped_weights_saves_reloads_and_plays(family, da
         assert info["evaluations"][0][0] == 0 and info["best_step"] in [s for s, _ in info["evaluations"]]
     assert info["lr"] == pytest.approx(json.loads((shipped / "config.json").read_text())["lr"] * 0.1, rel=1e-6)
     assert "Fine-tuned from the weights" in (out / "README.md").read_text()
-    assert weight_choices(family) == ["shipped", "mine"]
+    assert weight_choices(f"symbolic-{family}") == ["shipped", "mine"]
     report = tmp_path / "take.json"
     code = cli(
         [
@@ -139,7 +139,7 @@ def test_fine_tuning_never_writes_over_the_shipped_weights(data_dir, tmp_path, c
     "decoder, weights, message",
     [
         ("symbolic-lstm", "nope", "There are no weights named 'nope' for symbolic-lstm; there are: shipped"),
-        ("composer", "mine", "Only the learned engines"),
+        ("composer", "mine", "composer plays only its own weights"),
         ("symbolic-lstm", "../x", "A name for your own weights"),
     ],
 )

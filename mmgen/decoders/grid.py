@@ -23,10 +23,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..checkpoints import SHIPPED, weights_dir, weights_stamp
+from ..checkpoints import requested_weights as weights_of
 from ..plan import MusicPlan
 from ..tokens import ScoreTokens
 from .base import Decoder, ProgressFn
-from .learned import bar_densities, section_label, weights_of
+from .learned import bar_densities, section_label
 
 VARIATION = 0.35  # how far a repeated section's noise moves from its first occurrence's (slerp)
 

@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..checkpoints import SHIPPED, model_dir, weights_dir, weights_stamp
+from ..checkpoints import requested_weights as weights_of
 from ..plan import MusicPlan
 from ..registry import Availability
 from ..symbolic.tokenizer import LeadSheetTokenizer, meter_supported, tempo_bucket
@@ -165,11 +166,6 @@ class SequenceDecoder(Decoder):
         lead = Lead([bar.chord for bar in bars], [bar.notes for bar in bars])
         lead.token_ids = list(result.ids)
         return lead
-
-
-def weights_of(sampling) -> str:
-    """The checkpoint a request asks for ("shipped" when it names none)."""
-    return getattr(sampling, "weights", None) or SHIPPED
 
 
 def idiom(style: str) -> str:

@@ -10,14 +10,16 @@ latents join the old ones with a short crossfade, so the VAE renders one continu
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections.abc import Callable
 from typing import ClassVar
 
 import numpy as np
 
+from ...checkpoints import DIFFUSERS_LORA_FILES, personal_weights, requested_weights, weights_stamp
 from ...devices import model_dtype, pick_device
-from ...errors import Cancelled, Unavailable
+from ...errors import Cancelled, InvalidRequest, Unavailable
 from ...plan import MusicPlan
 from ...tokens import LatentTokens
 from ..base import Decoder, ProgressFn
@@ -107,6 +109,32 @@ class DiffusionDecoder(Decoder):
     def pipeline_class(self):
         raise NotImplementedError
 
+    def use_weights(self, pipe, weights: str) -> str:
+        """Play the person's LoRA `weights` (loaded into the pipeline once per name and write), or
+        the checkpoint's own weights for "shipped". Returns the weights now playing."""
+        folder = personal_weights(self.checkpoint, weights)
+        with self._lock:
+            loaded = pipe.__dict__.setdefault("_mmgen_adapters", {})  # adapter name -> weights stamp
+            if folder is None:
+                if loaded:
+                    pipe.disable_lora()
+                return requested_weights(None)
+            adapter, stamp = re.sub(r"\W", "_", weights), weights_stamp(folder)
+            if loaded.get(adapter) != stamp:
+                if adapter in loaded:  # re-made under the same name: the new file replaces the old
+                    pipe.delete_adapters(adapter)
+                    del loaded[adapter]
+                try:
+                    pipe.load_lora_weights(str(folder), weight_name=DIFFUSERS_LORA_FILES[0], adapter_name=adapter)
+                except (RuntimeError, ValueError, KeyError, OSError) as error:  # another model's LoRA
+                    raise InvalidRequest(
+                        f"The weights {weights!r} do not fit {self.checkpoint}: {str(error).splitlines()[0]}"
+                    ) from None
+                loaded[adapter] = stamp
+            pipe.enable_lora()
+            pipe.set_adapters([adapter])
+            return weights
+
     # ---- the model's own calls (subclasses) ----------------------------------------------------
 
     def generate(self, pipe, plan: MusicPlan, duration_s: float, generator, on_step) -> np.ndarray:
@@ -158,6 +186,7 @@ class DiffusionDecoder(Decoder):
         import torch
 
         pipe, placed = self.load()
+        weights = self.use_weights(pipe, requested_weights(sampling))
         checkpoint = CHECKPOINTS[self.checkpoint]
         tokens = []
         for take, (plan, seed) in enumerate(zip(plans, seeds)):
@@ -173,7 +202,9 @@ class DiffusionDecoder(Decoder):
                     latents = self.generate(pipe, plan, length_s, generator, on_step)
                 else:
                     latents = self.continue_latents(pipe, plan, latents, start_s, length_s, generator, on_step)
-            tokens.append(self.tokens(pipe, placed, latents, plan.duration_s, plan, windows=len(windows)))
+            tokens.append(
+                self.tokens(pipe, placed, latents, plan.duration_s, plan, windows=len(windows), weights=weights)
+            )
         return tokens
 
     def tokens(self, pipe, placed: str, latents: np.ndarray, duration_s: float, plan: MusicPlan, **notes):
@@ -211,6 +242,7 @@ class DiffusionDecoder(Decoder):
         import torch
 
         pipe, placed = self.load()
+        self.use_weights(pipe, requested_weights(None))  # edits of finished audio play the shipped weights
         rate, channels = pipe.vae.config.sampling_rate, pipe.vae.config.audio_channels
         audio = soxr.resample(wave.samples.T, wave.sample_rate_hz, rate).T.astype(np.float32)
         audio = np.repeat(audio[:1], channels, axis=0) if audio.shape[0] < channels else audio[:channels]

@@ -23,6 +23,28 @@ CHECKPOINTS = {  # registry name -> hub repository
     "musicgen-melody": "facebook/musicgen-melody",
     "musicgen-stereo-melody": "facebook/musicgen-stereo-melody",
 }
+MUSICGEN_VARIANTS = {  # name -> (class in decoders/musicgen/decoder.py, checkpoint, description)
+    "musicgen": (
+        "MusicgenDecoder",
+        "musicgen-small",
+        "MusicGen small (300M): an autoregressive Transformer over "
+        "EnCodec tokens, text-conditioned. Needs its weights; fast on a GPU.",
+    ),
+    "musicgen-medium": ("MusicgenMedium", "musicgen-medium", "MusicGen medium (1.5B). Needs its weights and a GPU."),
+    "musicgen-large": ("MusicgenLarge", "musicgen-large", "MusicGen large (3.3B). Needs its weights and a GPU."),
+    "musicgen-stereo": ("MusicgenStereo", "musicgen-stereo-small", "MusicGen small, stereo. Needs its weights."),
+    "musicgen-melody": (
+        "MusicgenMelody",
+        "musicgen-melody",
+        "MusicGen melody (1.5B): follows the melody of a clip "
+        "you upload or hum, and the text. Needs its weights and a GPU.",
+    ),
+    "musicgen-stereo-melody": (
+        "MusicgenStereoMelody",
+        "musicgen-stereo-melody",
+        "MusicGen melody, stereo. Needs its weights and a GPU.",
+    ),
+}
 LOCAL_OVERRIDES = {  # checkpoint -> environment variable naming a local folder with its files
     "musicgen-small": "MMGEN_MUSICGEN_PATH",
     "musicgen-melody": "MMGEN_MUSICGEN_MELODY_PATH",

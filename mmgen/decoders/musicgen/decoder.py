@@ -6,6 +6,9 @@ stream; the last window is conditioned as an outro. The model loads once per pro
 
 The melody checkpoints (MusicGen-Melody) also take a melody clip: its chromagram, looped over the
 piece, conditions each window on the part of the melody that window covers.
+
+A request may name personal weights: a LoRA adapter of the checkpoint (mmgen/training/lora.py),
+merged into a copy of the model when first asked for, so decoding runs at the same speed.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import threading
 
 import numpy as np
 
+from ...checkpoints import SHIPPED, personal_weights, requested_weights, weights_stamp
 from ...devices import model_dtype, pick_device
 from ...errors import Cancelled, Unavailable
 from ...plan import MusicPlan
@@ -26,6 +30,7 @@ from .checkpoints import locate
 from .loop import DecodeLoop, SamplingConfig, encode_text, melody_prefix
 
 STREAM_CHUNK_S = 1.0  # how much new music each streamed piece carries
+KEPT_MODELS = 2  # loaded variants kept (the shipped weights and one LoRA, say); the least recently used goes
 
 
 class MusicgenDecoder(Decoder):
@@ -40,19 +45,24 @@ class MusicgenDecoder(Decoder):
         self.max_window_s, self.context_s = max_window_s, context_s
         self.sampling = sampling or SamplingConfig()
         self._lock = threading.Lock()
-        self._loaded = None
+        self._loaded: dict = {}  # (weights, when written) -> what load() returns, oldest first
 
     # ---- loading -------------------------------------------------------------------------------
 
-    def load(self):
+    def load(self, weights: str = SHIPPED):
         """(model used for decoding, tokenizer, full-precision model, device, chroma feature
-        extractor or None): loaded once."""
+        extractor or None) with the weights named ("shipped", or a LoRA of yours): loaded once."""
+        adapter = personal_weights(self.checkpoint, weights)
+        key = (weights, weights_stamp(adapter))
         with self._lock:
-            if self._loaded is None:
-                self._loaded = self._load()
-            return self._loaded
+            if key not in self._loaded:
+                while len(self._loaded) >= KEPT_MODELS:
+                    self._loaded.pop(next(iter(self._loaded)))
+                self._loaded[key] = self._load(adapter)
+            self._loaded[key] = self._loaded.pop(key)  # now the most recently used
+            return self._loaded[key]
 
-    def _load(self):
+    def _load(self, adapter=None):
         import transformers
 
         status, source = locate(self.checkpoint)
@@ -66,7 +76,12 @@ class MusicgenDecoder(Decoder):
             if self.follows_melody
             else transformers.MusicgenForConditionalGeneration
         )
-        model = model_class.from_pretrained(source, dtype=dtype).to(device).eval()
+        model = model_class.from_pretrained(source, dtype=dtype)
+        if adapter is not None:
+            from ...training.lora import merge_adapter
+
+            merge_adapter(model, adapter)
+        model = model.to(device).eval()
         features = transformers.AutoFeatureExtractor.from_pretrained(source) if self.follows_melody else None
         fast = model
         if device == "cpu" and os.environ.get("MMGEN_CPU_INT8", "1") == "1":
@@ -150,7 +165,7 @@ class MusicgenDecoder(Decoder):
         STREAM_CHUNK_S seconds of music: enough to play the music while the rest is generated."""
         import torch
 
-        model, tokenizer, full_model, device, features = self.load()
+        model, tokenizer, full_model, device, features = self.load(requested_weights(sampling))
         config = self.sampling_for(sampling)
         frame_rate = full_model.config.audio_encoder.frame_rate
         K = full_model.decoder.config.num_codebooks
@@ -229,6 +244,7 @@ class MusicgenDecoder(Decoder):
                 notes={
                     "caption": captions[i],
                     "checkpoint": self.checkpoint,
+                    "weights": requested_weights(sampling),
                     "device": device,
                     "sampling": config.__dict__,
                     "frames": int(codes.shape[-1]),
