@@ -1,6 +1,7 @@
 """The reward model: it learns a scripted preference from synthetic ratings (held-out pairs),
 trains from the library by its command, puts the best-liked take first (best-of-N) and leans
-only the plan's open tempo toward what was liked, saying so."""
+only the plan's open choices (its tempo, the instrument of a part nobody chose) toward what was
+liked, saying so."""
 
 from __future__ import annotations
 
@@ -108,6 +109,32 @@ def test_best_of_n_puts_the_best_liked_take_first_and_the_open_tempo_leans(repor
     assert leaned.tempo_bpm < plain.tempo_bpm and "leaning toward the slower tempos" in leaned.reasons["tempo"]
     asked = make_plan(GenerationRequest(prompt="lofi beat for studying", duration_s=20, seed=1, tempo_bpm=120), model)
     assert asked.tempo_bpm == pytest.approx(120, abs=3) and "leaning" not in asked.reasons["tempo"]  # never overrides
+
+
+def test_an_open_part_gets_the_instrument_a_user_liked_and_a_chosen_one_never_changes():
+    from mmgen.pipeline import make_plan
+    from mmgen.request import GenerationRequest
+
+    rng, reports = random.Random(3), _reports(36)
+    for report in reports:  # the same takes, their chords played by one of three instruments
+        report["plan"]["instruments"]["chords"] = rng.choice([0, 4, 88])  # piano, electric piano, new age pad
+    likes_electric_piano = lambda report: report["plan"]["instruments"]["chords"] == 4
+    model = fit(_pairs(reports, taste=likes_electric_piano, count=60), l2=0.5)
+
+    def plan(prompt: str, taste=model):
+        return make_plan(GenerationRequest(prompt=prompt, duration_s=20, seed=1), taste)
+
+    plain, leaned = plan("trap beat", None), plan("trap beat")
+    assert plain.instruments["chords"] == 88 and leaned.instruments["chords"] == 4
+    assert {r: p for r, p in leaned.instruments.items() if r != "chords"} == {
+        r: p for r, p in plain.instruments.items() if r != "chords"
+    }
+    assert "electric piano rather than new age synth pad, as you have liked it" in leaned.reasons["instruments"]
+    assert "用电钢琴代替钢琴" in plan("hiphop 节拍").reasons["instruments"]  # said in the description's language
+    assert plan("trap beat with vibraphone and piano").instruments["chords"] == 0  # asked for: never overridden
+    refused = plan("trap beat, no electric piano")
+    assert refused.instruments["chords"] == 88 and "rather than" not in refused.reasons["instruments"]
+    assert plan("metal riff").instruments == plan("metal riff", None).instruments  # no electric piano in metal
 
 
 def test_a_model_round_trips_and_a_damaged_file_is_ignored(tmp_path, monkeypatch):

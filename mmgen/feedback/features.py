@@ -43,6 +43,11 @@ def _program_name(program) -> str:
         return str(program)
 
 
+def instrument_feature(program: int, role: str) -> str:
+    """The feature a part's instrument gives, e.g. "instrument=electric piano 1 (chords)"."""
+    return f"instrument={_program_name(program)} ({role})"
+
+
 def take_features(report: dict) -> dict[str, float]:
     """The named features of one take's report (see the module docstring)."""
     plan, request = report.get("plan") or {}, report.get("request") or {}
@@ -61,7 +66,7 @@ def take_features(report: dict) -> dict[str, float]:
     for mood in plan.get("moods") or []:
         flag("mood", mood)
     for role, program in (plan.get("instruments") or {}).items():
-        flag("instrument", f"{_program_name(program)} ({role})")
+        features[instrument_feature(program, role)] = 1.0
     if plan.get("tempo_bpm") and style:
         position = tempo_position(style, float(plan["tempo_bpm"]), plan.get("meter") or "4/4")
         if position is not None:

@@ -8,8 +8,8 @@ fitted by L2-regularised logistic regression on the rated pairs (pairs.py), with
 (so the order a pair is read in does not matter). It is small and readable: every weight is a
 feature's pull, so what a user likes can be said in the plan's words. Trained by
 ``python -m mmgen.training.reward``, per library and overall, into <data folder>/reward/; used
-to put the best of several takes first (best-of-N) and to lean the plan's open tempo toward the
-part of the style's range a user liked.
+to put the best of several takes first (best-of-N), to lean the plan's open tempo toward the
+part of the style's range a user liked, and to give an open part the instrument a user liked.
 """
 
 from __future__ import annotations
@@ -22,10 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .features import TEMPO_FEATURES, take_features
+from .features import TEMPO_FEATURES, instrument_feature, take_features
 
 MIN_PAIRS = 8  # fewer rated pairs than this teach nothing reliable
 LEAN_MIN_LOGIT = 0.2  # the tempo lean is used only when the liked end beats the other by this much
+# An instrument heard only with one style shares that style's pull (the two always came together),
+# so an instrument lean needs a clearer margin over the plan's own choice.
+INSTRUMENT_LEAN_MIN_LOGIT = 0.5
 
 
 @dataclass
@@ -62,6 +65,19 @@ class RewardModel:
         if values.max() - values.min() < LEAN_MIN_LOGIT:
             return None
         return float(grid[int(values.argmax())])
+
+    def instrument_lean(self, role: str, current: int, candidates: list[int]) -> int | None:
+        """The candidate program for `role` this user clearly liked more than `current` (its pull
+        positive and INSTRUMENT_LEAN_MIN_LOGIT above the current one's), or None (keep the plan's own)."""
+
+        def pull(program: int) -> float:
+            i = self.index.get(instrument_feature(program, role))
+            return self.weights[i] if i is not None else 0.0
+
+        best = max(candidates, key=pull, default=None)  # ties: the first candidate
+        if best is None or best == current or pull(best) <= 0 or pull(best) - pull(current) < INSTRUMENT_LEAN_MIN_LOGIT:
+            return None
+        return best
 
     def liked(self, count: int = 5) -> list[tuple[str, float]]:
         """The features that pull most, strongest first: (name, weight)."""

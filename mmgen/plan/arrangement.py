@@ -43,16 +43,26 @@ def instrument_name(program: int, role: str, vocabulary: dict, language: str = "
 
 
 def choose_band(
-    cues: PromptCues, style: str, colour: str | None, moods: list[str], vocabulary: dict, reasons: dict
+    cues: PromptCues,
+    style: str,
+    colour: str | None,
+    moods: list[str],
+    vocabulary: dict,
+    reasons: dict,
+    taste=None,
 ) -> Band:
+    """The style's line-up, changed by a colouring style, the moods and the words; then a user's
+    `taste` (feedback.RewardModel) may give a part nobody chose the instrument they liked."""
     style_info, lang = vocabulary["styles"][style], cues.language
     band = Band(instruments=dict(style_info["instruments"]))
+    chosen = {"drums"}  # roles the words or a colouring style decided: a taste never changes them
     notes: list[str] = []
     if colour:
         colour_info = vocabulary["styles"][colour]
         for role in colour_info.get("colour", []):
             if role in colour_info["instruments"]:
                 band.instruments[role] = colour_info["instruments"][role]
+                chosen.add(role)
                 pattern = PATTERN_OF_ROLE.get(role)
                 if pattern and colour_info.get(pattern):
                     band.overrides[pattern] = colour_info[pattern]
@@ -74,6 +84,7 @@ def choose_band(
     pitched = [n for n in asked if programs[n] >= 0]
     for role, name in zip(("melody", "chords"), pitched):
         band.instruments[role] = programs[name]
+        chosen.add(role)
     if "drums" in asked and "drums" not in band.instruments:
         band.instruments["drums"] = 0
         band.overrides.setdefault("groove", FALLBACK_GROOVE)
@@ -96,12 +107,34 @@ def choose_band(
             say("no_instrument", lang, name=own_word(vocabulary["instruments"][name], lang, name), word=mention.word)
         )
 
+    if taste is not None:
+        notes.extend(_lean_toward_taste(band, chosen, style_info["family"], vocabulary, taste, lang))
     band.density_shift = float(np.clip(band.density_shift, -0.3, 0.3))
     line_up = ", ".join(dict.fromkeys(instrument_name(p, r, vocabulary, lang) for r, p in _ordered(band.instruments)))
     reasons["instruments"] = say("line_up", lang, line_up=line_up, label=style_name(style, lang)) + (
         f"; {'; '.join(notes)}" if notes else ""
     )
     return band
+
+
+def _lean_toward_taste(band: Band, chosen: set[str], family: str, vocabulary: dict, taste, lang: str) -> list[str]:
+    """Give each open part the instrument this user liked in that part, among those the styles of
+    the same family use for it (so a taste for saxophone leads reaches jazz, not metal) and never
+    one the description refused. Changes `band`; returns what to say about it."""
+    known = vocabulary["instruments"]
+    refused = {known[name]["program"] for name in band.excluded if name in known}
+    kin = [info["instruments"] for info in vocabulary["styles"].values() if info["family"] == family]
+    notes = []
+    for role, program in sorted(band.instruments.items()):
+        if role in chosen:
+            continue
+        candidates = sorted({line_up[role] for line_up in kin if role in line_up} - refused | {program})
+        liked = taste.instrument_lean(role, program, candidates)
+        if liked is not None:
+            band.instruments[role] = liked
+            name, instead = (instrument_name(p, role, vocabulary, lang) for p in (liked, program))
+            notes.append(say("instrument_leaned", lang, name=name, instead=instead))
+    return notes
 
 
 def _ordered(instruments: dict[str, int]) -> list[tuple[str, int]]:

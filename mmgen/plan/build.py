@@ -30,7 +30,8 @@ def build_plan(
 ) -> MusicPlan:
     """Overrides from the request win over explicit prompt cues, which win over inference from
     the prompt and from a picture or video's `reading` (averaged when both are given); a user's
-    `taste` (feedback.RewardModel) leans only the choices left open (the tempo in its range)."""
+    `taste` (feedback.RewardModel) leans only the choices left open (the tempo in its range, the
+    instrument of a part nobody chose)."""
     rng = random.Random(f"plan:{seed}")  # a stream of its own, decorrelated from the decoder's
     reasons: dict[str, str] = {}
     source = "the description"
@@ -50,7 +51,7 @@ def build_plan(
     key = choose_key(request, cues, valence, style_info, rng, reasons)
     colour_info = descriptors["styles"][colour] if colour and _named_style(cues, colour) else None
     tempo, tempo_fixed = choose_tempo(request, cues, style_info, arousal, meter, reasons, colour_info, taste)
-    band = choose_band(cues, style, colour, moods, descriptors, reasons)
+    band = choose_band(cues, style, colour, moods, descriptors, reasons, taste)
     instruments = band.instruments
     energy = float(np.clip(0.5 * style_info["energy"] + 0.5 * arousal, 0.05, 1.0))
 
