@@ -106,6 +106,40 @@ def test_a_liked_track_is_kept_across_a_reload(page):
     page.screenshot(path=SHOTS / "library.png", full_page=True)
 
 
+def _ratings(server) -> list[tuple]:
+    """The ratings table of the server's own library database, oldest first (read-only; none
+    before the server has opened its library)."""
+    import sqlite3
+
+    path = server.data / "library.sqlite3"
+    if not path.exists():
+        return []
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        return db.execute("SELECT kind, track, over_track FROM ratings ORDER BY id").fetchall()
+
+
+def test_likes_dislikes_and_the_best_take_land_in_the_database(page, server):
+    """Two takes made at once: Dislike, then Like, the take shown, then pick take 2 under *Which
+    take is best?*: each lands in the server's database as the person pressed it."""
+    before = len(_ratings(server))
+    page.get_by_text("Fine-tune (optional)").click()
+    page.get_by_label("Takes").first.fill("2")
+    page.get_by_label("Describe the music").fill("a jazz trio for a cafe")
+    generate_and_wait(page)
+    page.get_by_role("button", name="👎 Dislike").click()
+    page.get_by_text("Disliked: noted in your library").wait_for(timeout=15_000)
+    page.get_by_role("button", name="👍 Like").click()
+    page.get_by_text("Liked: noted in your library").wait_for(timeout=15_000)
+    page.get_by_text("Which take is best?").wait_for(timeout=15_000)
+    page.get_by_role("radio", name="2").check()
+    page.get_by_role("button", name="🏆 This take is best").click()
+    page.get_by_text("Take 2 picked over take 1").wait_for(timeout=15_000)
+    page.screenshot(path=SHOTS / "rating.png", full_page=True)
+    (disliked, shown, _), (liked, again, _), (prefer, better, worse) = _ratings(server)[before:]
+    assert (disliked, liked, prefer) == ("dislike", "like", "prefer") and shown == again
+    assert better != worse and shown in (better, worse)  # the take shown is one of the two picked between
+
+
 def test_image_tab_reads_a_picture(page, tmp_path):
     from media import make_image
 
