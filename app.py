@@ -34,8 +34,10 @@ from mmgen.ffmpeg import system_ffmpeg
 from mmgen.library import data_folder
 from mmgen.library.history import browser_secret
 from mmgen.music import FLAT_NAMES, SUPPORTED_METERS
+from mmgen.originality.takes import originality_note
 from mmgen.pipeline import generate_variations
 from mmgen.post.figure import plan_figure
+from mmgen.post.provenance import licence_line
 from mmgen.request import DURATION_RANGE_S, MAX_PROMPT_CHARS, MAX_SEED, MAX_VARIATIONS
 from mmgen.zerogpu import gpu_seconds, on_zero_gpu
 
@@ -161,7 +163,8 @@ def diffusion_engines() -> tuple[list[str], str]:
 
 
 def licence_note(decoder: str | None, translated: bool = True) -> str:
-    """What the chosen engine's weights licence allows (Markdown), or "" for mmgen's own engines."""
+    """What the chosen engine's tracks may be used for, in one short line (Markdown; "" for no engine).
+    Every engine has a licence of use (mmgen/components.py); your own weights inherit the engine's."""
     licence = next((row["licence"] for row in mmgen.available_decoders() if row["name"] == decoder), "")
     if not licence:
         return ""
@@ -750,12 +753,12 @@ def make_track(
         takes += " · the take your ratings suggest you will like best first"
     elif "clap_score" in first.details:
         takes += f" · best match to the description first (CLAP {first.details['clap_score']:.2f})"
-    licence = f"\n\n{licence_note(first.decoder, translated=False)}" if first.details.get("licence") else ""
-    licence += f"\n\n{kit_note}" if kit_note else ""
+    licence = f"\n\n{kit_note}" if kit_note else ""  # the licence of use is the summary's last line
+    licence += f"\n\n{note}" if (note := originality_note(first.details.get("originality"))) else ""
     summary = (
         f"{first.explain()}{licence}\n\n*{first.audio.duration_s:.2f} s · "
         f"{first.mastering.loudness_lufs:.1f} LUFS · seed {first.request.seed}{takes} · "
-        f"made in {sum(first.timings_s.values()):.1f} s*"
+        f"made in {sum(first.timings_s.values()):.1f} s*\n\n**Licence:** {licence_line(first)}"
     )
     if library:
         remember(

@@ -19,8 +19,9 @@ def generate(request, progress=None):
 
 def available_decoders() -> list[dict]:
     """Each decoder with its availability, the reason when unavailable, what an uploaded clip
-    does with it (clip_use: "continue", "melody" or None), its weights' licence ("" for
-    mmgen's own engines) and the tokens it emits ("score", "audio" or "latent")."""
+    does with it (clip_use: "continue", "melody" or None), what its tracks may be used for
+    (licence: a plain sentence; licence_id: a short SPDX-like id; commercial: "yes", "no" or
+    "limited") and the tokens it emits ("score", "audio" or "latent")."""
     from . import components, registry
 
     components.register_builtins()
@@ -35,7 +36,9 @@ def available_decoders() -> list[dict]:
                 "offline": entry.offline,
                 "description": entry.description,
                 "clip_use": entry.clip_use,
-                "licence": entry.licence,
+                "licence": entry.licence.text if entry.licence else "",
+                "licence_id": entry.licence.id if entry.licence else "",
+                "commercial": entry.licence.commercial if entry.licence else "",
                 "tokens": entry.tokens,
             }
         )

@@ -204,6 +204,16 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--video", metavar="VIDEO", help="an edit: its length and cuts (its cuts unless --cuts)")
     fit.add_argument("--duration", type=float, metavar="SECONDS", help="the exact length (default: the track's own)")
     fit.add_argument("--report", metavar="FILE.json", help="also write what was measured and done")
+    check = sub.add_parser(
+        "check",
+        help="is a score or recording original? the same check every take gets",
+        description="Check a MIDI file against the tunes mmgen's models learned from (and the folders you "
+        "trained on), or a recording against a folder of reference audio. Exits 0 with the verdict: "
+        "original, similar or copy.",
+    )
+    check.add_argument("file", metavar="FILE", help="a score (.mid .midi) or a recording (.wav .flac .mp3 .ogg)")
+    check.add_argument("--library", metavar="DIR", help="a folder of reference audio (needed for a recording)")
+    check.add_argument("--json", action="store_true", help="print one JSON object instead of the line")
     sub.add_parser("decoders", help="list the decoders and whether each can run here")
     return parser
 
@@ -307,8 +317,12 @@ def _generate(args: argparse.Namespace) -> int:
                 + " → ".join(f"{s.name}({s.bars})" for s in plan.sections)
                 + (f", looping seamlessly ({plan.total_bars} bars)" if plan.loop else "")
             )
-            if track.details.get("licence"):
-                print(f"  Licence of the engine's weights: {track.details['licence']}")
+            print(f"  Licence: {_licence_line(track)}")
+            originality = track.details.get("originality")
+            if originality:
+                print(f"  Originality: {originality['line']}")
+                if originality.get("warning"):
+                    print(f"  Warning: {originality['warning']}", file=sys.stderr)
             if kit:
                 print(f"{kit}  (game kit: {kits[i].summary()})")
     return 0
@@ -334,7 +348,7 @@ def _edit(args: argparse.Namespace) -> int:
     else:
         edited = edit.make_longer(track, args.longer, engine=args.engine, seed=args.seed)
     print(f"{edited.save(args.out)}  ({edited.audio.duration_s:.2f} s, seed {edited.details['edits'][-1]['seed']})")
-    print(f"  Licence of the engine's weights: {edited.details['licence']}")
+    print(f"  Licence: {_licence_line(edited)}")
     return 0
 
 
@@ -365,6 +379,23 @@ def _conform(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    import json
+
+    from .originality.report import check_file
+
+    result = check_file(args.file, args.library)
+    print(json.dumps(result, ensure_ascii=False) if args.json else result["line"])
+    return 0
+
+
+def _licence_line(track) -> str:
+    """What the track may be used for, each engine's licence in plain words (post/provenance.py)."""
+    from .post.provenance import licence_line
+
+    return licence_line(track)
+
+
 def _decoders() -> int:
     from . import available_decoders, registry
     from .request import VOCALS_CODECS
@@ -384,14 +415,14 @@ def _decoders() -> int:
             state = "available" if status.ok else f"unavailable: {status.reason}"
             print(f"{entry.name:<24} {state}\n    {entry.description}")
             if entry.licence:
-                print(f"    Licence: {entry.licence}")
+                print(f"    Licence: {entry.licence.text}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        commands = {"generate": _generate, "edit": _edit, "conform": _conform}
+        commands = {"generate": _generate, "edit": _edit, "conform": _conform, "check": _check}
         return commands.get(args.command, lambda _: _decoders())(args)
     except MmgenError as error:
         print(f"mmgen: {error}", file=sys.stderr)

@@ -22,7 +22,7 @@ from .decoders.learned import availability as learned_availability
 from .decoders.musicgen.checkpoints import MUSICGEN_VARIANTS
 from .decoders.musicgen.checkpoints import availability_check as musicgen_availability
 from .encoders.text import multilingual_encoder_availability, text_encoder_availability
-from .registry import Availability, register
+from .registry import Availability, Licence, register
 
 LEARNED_FAMILIES = {
     "transformer": (
@@ -53,7 +53,31 @@ LEARNED_FAMILIES = {
     ),
 }
 
-MUSICGEN_LICENCE = "CC-BY-NC 4.0 (MusicGen's weights): its tracks are for non-commercial use only."
+# What the people who use each engine's tracks may do with them (shown where the engine is chosen,
+# under the result, in the report and in every file's tags; docs/engines.md, "Licence of use").
+COMPOSER_LICENCE = Licence(
+    "LicenseRef-mmgen-own",
+    "yes",
+    "yours to use, commercially too",
+    "Yours to use, commercially too: mmgen's own rule-based composer, its chord statistics counted from "
+    "public-domain music (the music21 corpus).",
+)
+LEARNED_LICENCE = Licence(
+    "LicenseRef-mmgen-own",
+    "yes",
+    "yours to use, commercially too; trained only on public-domain music",
+    "Yours to use, commercially too: mmgen's own model, trained only on public-domain music (O'Neill's "
+    "and Ryan's collections, Bach's chorales).",
+)
+MUSICGEN_LICENCE = Licence(
+    "CC-BY-NC-4.0",
+    "no",
+    "non-commercial use only",
+    "CC-BY-NC 4.0 (MusicGen's weights): its tracks are for non-commercial use only.",
+)
+BARK_LICENCE = Licence(
+    "MIT", "yes", "commercial use allowed", "MIT licence (Bark): the vocals may be used commercially."
+)
 
 DIFFUSION_DECODERS = {  # name -> (class in decoders/diffusion/, description)
     "ace-step": (
@@ -127,6 +151,7 @@ def register_builtins() -> None:
         "Rule-based composer: a full arrangement (chords from real-music statistics, bass, drums, "
         "accompaniment, melody) written from the plan. Offline, instant.",
         check=composer_availability,
+        licence=COMPOSER_LICENCE,
     )
     for family, (target, description) in LEARNED_FAMILIES.items():
         register(
@@ -135,6 +160,7 @@ def register_builtins() -> None:
             f"mmgen.decoders.{target}",
             description,
             check=lambda family=family: learned_availability(family),
+            licence=LEARNED_LICENCE,
         )
     for name, (cls, checkpoint, description) in MUSICGEN_VARIANTS.items():
         register(
@@ -168,7 +194,7 @@ def register_builtins() -> None:
             description,
             check=lambda name=name: locate_bark(name)[0],
             offline=False,
-            licence="MIT licence (Bark).",
+            licence=BARK_LICENCE,
         )
     register(
         "singer",

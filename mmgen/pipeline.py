@@ -36,6 +36,7 @@ from .plan import MusicPlan, build_plan
 from .post.conform import conform, engine_duration
 from .post.export import OUTPUT_SUFFIXES, check_output_path, export, write_report
 from .post.master import MasteringReport, master
+from .post.provenance import provenance_fields
 from .request import MAX_SEED, GenerationRequest, validate
 from .version import __version__
 
@@ -51,6 +52,7 @@ STAGES = {
     "encode": (0.05, "Reading the description"),
     "plan": (0.15, "Planning the music"),
     "decode": (0.25, "Composing"),
+    "originality": (0.45, "Checking the melody is original"),
     "render": (0.5, "Rendering the instruments"),
     "master": (0.85, "Mastering"),
     "restyle": (0.6, "Giving it a neural sound"),
@@ -79,7 +81,8 @@ class Track:
 
     def save(self, path: str | Path) -> Path:
         """Write the track (format by suffix: .wav .mp3 .flac .ogg, .mid for the score, .ecdc for
-        tokens; a loop's WAV and Ogg files carry its loop points)."""
+        tokens; a loop's WAV and Ogg files carry its loop points). Audio, MIDI and MP4 files carry
+        how it was made: AI-generated, mmgen's version, engine, seed, licence (post/provenance.py)."""
         target = check_output_path(path, OUTPUT_SUFFIXES)
         started = time.perf_counter()
         if target.suffix.lower() == ".mp4":
@@ -87,7 +90,7 @@ class Track:
 
             written = mux_track(self, target)
         else:
-            written = export(target, self.audio, self.tokens)
+            written = export(target, self.audio, self.tokens, provenance_fields(self))
         self.timings_s["export"] = round(self.timings_s.get("export", 0.0) + time.perf_counter() - started, 4)
         return written
 
@@ -97,7 +100,8 @@ class Track:
         plays also as ROLE.mid, its notes alone; a sung track adds vocals.wav."""
         from .post.stems import write_stems
 
-        return write_stems(self.audio, self.tokens if getattr(self.tokens, "kind", "") == "score" else None, folder)
+        score = self.tokens if getattr(self.tokens, "kind", "") == "score" else None
+        return write_stems(self.audio, score, folder, provenance_fields(self))
 
     def explain(self) -> str:
         """The plan in plain words and, for a produced score, what the studio played (Markdown)."""
@@ -131,6 +135,7 @@ class Track:
             },
             "compute_s": dict(self.timings_s),
             **self.details,
+            "provenance": provenance_fields(self),  # what every file of it says of how it was made
         }
 
 
@@ -327,6 +332,7 @@ def generate_variations(
         voice_codec = _voice_codec(singer, request)
         restyler, restyle_codec = _restyler(request, decoder)
         licence = registry.entry("decoder", request.restyle if restyler else request.decoder).licence
+        licence = licence.text if licence else ""
     with timer.step("encode"):
         features, cues = encode_prompt(request.prompt, descriptors)
         reading, video = encode_media(request, descriptors)
@@ -349,6 +355,12 @@ def generate_variations(
         )
         if stream:
             stream.finish()
+    originality: list[dict | None] = [None] * len(takes)
+    if decoder.token_kind == "score":
+        with timer.step("originality"):
+            all_tokens, originality = _original_takes(
+                decoder, asked, takes, all_tokens, request, conditioning, progress
+            )
     with timer.step("render"):
         waves = [codec.decode(tokens) for tokens in all_tokens]
     restyled = []  # the restyling engine's latents of each take
@@ -379,6 +391,8 @@ def generate_variations(
             details["restyled"] = {"engine": request.restyle, "keep": request.restyle_keep, **restyled[i].notes}
         if conformed:
             details["conformed"] = conformed[i][1].to_dict()
+        if originality[i] is not None:
+            details["originality"] = originality[i]
         tracks.append(
             Track(
                 request=take,
@@ -403,6 +417,17 @@ def generate_variations(
     if progress:
         progress(1.0, "Done")
     return tracks
+
+
+def _original_takes(decoder, plans, takes, all_tokens, request, conditioning, progress) -> tuple[list, list]:
+    """Each score take checked against the known tunes, one that copies written again (originality/takes.py)."""
+    from .originality.takes import checked_takes
+
+    def decode_again(i: int, seed: int):
+        return decoder.decode_many([plans[i]], [seed], sampling=request, conditioning=conditioning)[0]
+
+    say = (lambda text: progress(STAGES["originality"][0], text)) if progress else None
+    return checked_takes(plans, [take.seed for take in takes], all_tokens, decode_again, say)
 
 
 def _voice_codec(singer, request: GenerationRequest):

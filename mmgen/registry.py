@@ -25,6 +25,26 @@ class Availability:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class Licence:
+    """What the people who use an engine's tracks may do with them: a short SPDX-like id, whether
+    commercial use is allowed ("yes", "no", or "limited": under conditions the sentence names), a
+    one-line term (written into the files' tags) and a plain sentence (shown where the engine is
+    chosen, under the result and in the report)."""
+
+    id: str
+    commercial: str
+    term: str
+    text: str
+
+    def line(self) -> str:
+        """The id and the term, as the files' tags carry it: "CC-BY-NC-4.0: non-commercial use only"."""
+        return f"{self.id}: {self.term}"
+
+
+COMMERCIAL = ("yes", "limited", "no")  # from the least to the most restricted
+
+
 @dataclass
 class Entry:
     kind: str  # "encoder" | "decoder" | "codec"
@@ -34,7 +54,7 @@ class Entry:
     check: Callable[[], Availability]
     offline: bool  # runs with no downloaded weights
     clip_use: str | None = None  # what an uploaded audio clip does: "continue", "melody" or nothing
-    licence: str = ""  # the weights' licence, in plain words, where it limits what tracks may be used for
+    licence: Licence | None = None  # what its tracks may be used for (every engine and singer has one)
     tokens: str = "score"  # decoders: the token kind they emit ("score", "audio" codes or "latent")
 
     def load_class(self):
@@ -59,7 +79,7 @@ def register(
     check: Callable[[], Availability] = _always,
     offline: bool = True,
     clip_use: str | None = None,
-    licence: str = "",
+    licence: Licence | None = None,
     tokens: str = "score",
 ) -> None:
     _ENTRIES[(kind, name)] = Entry(kind, name, target, description, check, offline, clip_use, licence, tokens)

@@ -22,6 +22,7 @@ from ..errors import InvalidRequest
 from ..eval.metrics import integrated_loudness_lufs
 from ..post.export import export, write_audio
 from ..post.master import master
+from ..post.provenance import provenance_fields
 from ..post.stems import stem_parts
 from ..tokens import ScoreTokens
 from ..version import __version__
@@ -51,6 +52,7 @@ class GameKit:
     score: ScoreTokens
     manifest: dict
     rate: int
+    tags: dict = field(default_factory=dict)  # provenance fields every file of the kit carries
 
     def summary(self) -> str:
         """One line: what the kit holds."""
@@ -87,7 +89,7 @@ class GameKit:
         for role, parts in stem_parts(self.score, list(self.stems)).items():
             if parts:
                 name = f"stems/{role}.mid"
-                yield name, export(_target(work, name), None, _with_parts(self.score, parts))
+                yield name, export(_target(work, name), None, _with_parts(self.score, parts), self.tags)
         for piece in [*self.segments, *self.stingers]:
             yield self._audio(work, piece.info["file"], piece.wave)
         manifest = _target(work, "manifest.json")
@@ -96,7 +98,7 @@ class GameKit:
 
     def _audio(self, work: Path, name: str, wave: Waveform) -> tuple[str, Path]:
         """32-bit float, as the stems must be to sum to the mix (post/export.write_audio)."""
-        return name, write_audio(wave, _target(work, name), unclipped=True)
+        return name, write_audio(wave, _target(work, name), unclipped=True, tags=self.tags)
 
 
 def _target(work: Path, name: str) -> Path:
@@ -180,7 +182,8 @@ def build_game_kit(track, codec=None) -> GameKit:
     for piece in stingers:
         piece.info["length_s"] = round(piece.wave.duration_s, 3)
     manifest = _manifest(track, layers, stems, segments, stingers, score)
-    return GameKit(layers, stems, segments, stingers, score, manifest, rate)
+    manifest["provenance"] = tags = provenance_fields(track)
+    return GameKit(layers, stems, segments, stingers, score, manifest, rate, tags)
 
 
 def _follows(roles: list[str]) -> list[list[int]]:

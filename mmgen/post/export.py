@@ -1,8 +1,9 @@
 """Export: audio files (WAV, MP3, FLAC, Ogg Vorbis; loop and cue points where they fit), the score
-as MIDI, EnCodec tokens as .ecdc, the report.
+as MIDI, EnCodec tokens as .ecdc, the report. Given `tags` (post/provenance.py), audio and MIDI
+files say how they were made: AI-generated, mmgen's version, the engine, the seed, the licence.
 
-Every file is written to a temporary name beside its target and renamed into place, so a failure
-never leaves a half-written file behind.
+Every file is written (and tagged) under a temporary name beside its target and renamed into
+place, so a failure never leaves a half-written file behind.
 """
 
 from __future__ import annotations
@@ -58,9 +59,10 @@ def _atomic_write(target: Path, write) -> Path:
     return target
 
 
-def write_audio(wave: Waveform, path: str | os.PathLike, unclipped: bool = False) -> Path:
+def write_audio(wave: Waveform, path: str | os.PathLike, unclipped: bool = False, tags: dict | None = None) -> Path:
     """`unclipped`: a WAV of 32-bit float samples, kept as they are beyond full scale. Stems need
-    it: a part can peak higher alone than in the mix, where the others partly cancel it."""
+    it: a part can peak higher alone than in the mix, where the others partly cancel it.
+    `tags`: provenance fields to write into the file (post/provenance.py)."""
     target = Path(path)
     fmt, subtype = AUDIO_FORMATS[target.suffix.lower()]
     if unclipped and fmt != "WAV":
@@ -70,15 +72,19 @@ def write_audio(wave: Waveform, path: str | os.PathLike, unclipped: bool = False
 
     def write(tmp: str) -> None:
         sf.write(tmp, data, wave.sample_rate_hz, format=fmt, subtype=subtype)
-        _mark(tmp, fmt, wave)
+        _mark(tmp, fmt, wave, tags)
 
     return _atomic_write(target, write)
 
 
-def _mark(path: str, fmt: str, wave: Waveform) -> None:
-    """The wave's loop points and cues, where the format holds them (WAV chunks, Ogg comments)."""
+def _mark(path: str, fmt: str, wave: Waveform, tags: dict | None = None) -> None:
+    """The provenance tags, then the wave's loop points and cues where the format holds them (WAV
+    chunks, Ogg comments): a WAV's LIST/INFO chunk comes before a cue's LIST/adtl."""
     from . import riff
+    from .provenance import tag_file
 
+    if tags:
+        tag_file(path, tags)
     loop = wave.loop_points
     if fmt == "WAV" and (loop or wave.cues):
         chunks = riff.smpl_chunk(wave.sample_rate_hz, *loop) if loop else b""
@@ -87,8 +93,15 @@ def _mark(path: str, fmt: str, wave: Waveform) -> None:
         riff.tag_ogg_loop(path, *loop)
 
 
-def write_midi(tokens: ScoreTokens, path: str | os.PathLike) -> Path:
-    return _atomic_write(Path(path), lambda tmp: tokens.to_midi().write(tmp))
+def write_midi(tokens: ScoreTokens, path: str | os.PathLike, tags: dict | None = None) -> Path:
+    from .provenance import tag_file
+
+    def write(tmp: str) -> None:
+        tokens.to_midi().write(tmp)
+        if tags:
+            tag_file(tmp, tags)
+
+    return _atomic_write(Path(path), write)
 
 
 def write_ecdc(tokens, path: str | os.PathLike) -> Path:
@@ -106,13 +119,14 @@ def write_report(report: dict, path: str | os.PathLike) -> Path:
     return _atomic_write(Path(path), write)
 
 
-def export(path: str | os.PathLike, wave: Waveform | None, tokens) -> Path:
-    """Write `path` in the format its suffix names (audio, the score as MIDI, tokens as .ecdc)."""
+def export(path: str | os.PathLike, wave: Waveform | None, tokens, tags: dict | None = None) -> Path:
+    """Write `path` in the format its suffix names (audio, the score as MIDI, tokens as .ecdc).
+    `tags`: provenance fields for the audio and MIDI files (.ecdc tokens carry none)."""
     target = Path(path)
     if target.suffix.lower() in TOKEN_FORMATS:
         return write_ecdc(tokens, target)
     if target.suffix.lower() in SCORE_FORMATS:
         if not isinstance(tokens, ScoreTokens):
             raise InvalidRequest("This decoder makes audio directly, so there is no score to save as MIDI.")
-        return write_midi(tokens, target)
-    return write_audio(wave, target)
+        return write_midi(tokens, target, tags)
+    return write_audio(wave, target, tags=tags)

@@ -28,9 +28,10 @@ def stem_parts(score: ScoreTokens, stems: list[str]) -> dict[str, list]:
     return own
 
 
-def write_stems(audio: Waveform, score: ScoreTokens | None, folder: str | Path) -> list[Path]:
+def write_stems(audio: Waveform, score: ScoreTokens | None, folder: str | Path, tags: dict | None = None) -> list[Path]:
     """ROLE.wav (32-bit float) for each stem of `audio` (a loop's stems keep its loop points), and ROLE.mid
-    for each stem that plays notes of `score`. Returns the files written."""
+    for each stem that plays notes of `score`, each tagged with `tags` (post/provenance.py). Returns the
+    files written."""
     if not audio.stems:
         raise InvalidRequest(
             "Only a produced score has stems: choose a score engine (such as the composer) with the produced sound."
@@ -42,9 +43,9 @@ def write_stems(audio: Waveform, score: ScoreTokens | None, folder: str | Path) 
     rate, written = audio.sample_rate_hz, []
     for role, stem in audio.stems.items():
         wave = Waveform(stem, rate, loop_points=audio.loop_points)
-        written.append(write_audio(wave, folder / f"{role}.wav", unclipped=True))  # they must sum to the mix
+        written.append(write_audio(wave, folder / f"{role}.wav", unclipped=True, tags=tags))  # they sum to the mix
     if score is not None:
         for role, parts in stem_parts(score, list(audio.stems)).items():
             if parts:
-                written.append(export(folder / f"{role}.mid", None, replace(score, parts=parts)))
+                written.append(export(folder / f"{role}.mid", None, replace(score, parts=parts), tags))
     return written

@@ -4,7 +4,8 @@ The video stream is copied when it is already H.264 in a browser-safe pixel form
 re-encoded with libx264 (yuv420p). The original sound can be dropped ("music"), kept quietly
 under the music ("mix"), or kept in front with the music ducked under it whenever it is loud,
 as for speech ("duck"). ffmpeg is always called with an argument list, never through a shell,
-and the file is written beside its target and renamed into place.
+and the file is written (and tagged with how its music was made, post/provenance.py) beside its
+target and renamed into place.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from ..errors import GenerationFailed, InvalidRequest
 from ..ffmpeg import ffmpeg_exe
 from .export import _atomic_write
+from .provenance import provenance_fields, tag_file
 
 AUDIO_MODES = ("auto", "music", "mix", "duck")
 ORIGINAL_UNDER_MUSIC = 0.3  # "mix": the original sound's gain under the music
@@ -39,9 +41,10 @@ def audio_filter(mode: str) -> list[str]:
     return ["-filter_complex", graph, "-map", "[a]"]
 
 
-def mux(video, music_wav: str | Path, target: str | Path, mode: str = "music") -> Path:
+def mux(video, music_wav: str | Path, target: str | Path, mode: str = "music", tags: dict | None = None) -> Path:
     """video: a `VideoInfo`; music_wav: the finished music, exactly the video's length.
-    Writes `target` (.mp4) with the video's pictures and the new sound."""
+    Writes `target` (.mp4) with the video's pictures and the new sound; `tags`: provenance fields
+    (the input's own metadata is dropped)."""
     if mode in ("mix", "duck") and video.audio_codec is None:
         mode = "music"  # nothing to keep
     copy = video.video_codec == "h264" and video.pix_fmt in ("yuv420p", "yuvj420p")
@@ -86,6 +89,8 @@ def mux(video, music_wav: str | Path, target: str | Path, mode: str = "music") -
                 "Putting the music under the video failed: "
                 + result.stderr.decode("utf-8", "replace").strip().splitlines()[-1][:300]
             )
+        if tags:
+            tag_file(tmp, tags)
 
     return _atomic_write(target, write)
 
@@ -98,4 +103,4 @@ def mux_track(track, target: str | Path) -> Path:
         raise InvalidRequest("An .mp4 needs a video to put the music under; give one with --video.")
     with tempfile.TemporaryDirectory(prefix="mmgen-mux-") as folder:
         music = write_audio(track.audio, Path(folder) / "music.wav")
-        return mux(track.video, music, target, track.video_audio)
+        return mux(track.video, music, target, track.video_audio, provenance_fields(track))

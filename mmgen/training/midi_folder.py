@@ -23,6 +23,8 @@ import numpy as np
 from ..eval.metrics import key_of_pitch_classes
 from ..symbolic.piece import METERS, Piece
 
+MELODY_NAMES = ("melody", "lead", "vocal", "vocals")
+
 
 def midi_piece(path: Path) -> Piece | None:
     import pretty_midi
@@ -42,6 +44,10 @@ def midi_piece(path: Path) -> Piece | None:
         return round(midi.time_to_tick(seconds) / ticks, 4)
 
     by_height = sorted(pitched, key=lambda i: -float(np.mean([n.pitch for n in i.notes])))
+    named = [i for i in pitched if i.name.strip().lower() in MELODY_NAMES]  # as mmgen and most DAWs name it
+    if named:
+        by_height.remove(named[0])
+        by_height.insert(0, named[0])
     roles = {"melody": by_height[0]}
     if len(by_height) > 1:
         roles["bass"] = by_height[-1]

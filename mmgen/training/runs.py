@@ -224,7 +224,12 @@ def run_from_arguments(
     if args.threads:
         torch.set_num_threads(args.threads)
     try:
-        info = train(*corpus.training_data(args.collections, args.midi_folder))
+        collections, pieces = corpus.training_data(args.collections, args.midi_folder)
     except corpus.NoTrainingData as error:
         parser.error(str(error))
+    if args.midi_folder:  # every later take is checked against the folder's tunes too
+        from ..originality.index import index_folder
+
+        index_folder([p for p in pieces if p.collection == "midi"], Path(args.midi_folder).expanduser().resolve())
+    info = train(collections, pieces)
     print(json.dumps(info))

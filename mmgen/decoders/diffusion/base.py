@@ -219,7 +219,7 @@ class DiffusionDecoder(Decoder):
             vae=pipe.vae,
             notes={
                 "checkpoint": checkpoint.repo_id,
-                "licence": checkpoint.licence,
+                "licence": checkpoint.licence.text,
                 "steps": checkpoint.steps,
                 "device": placed,
                 **notes,

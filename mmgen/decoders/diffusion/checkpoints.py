@@ -10,14 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...registry import Availability
+from ...registry import Availability, Licence
 from ...weights import locate_checkpoint
 
-ACE_STEP_LICENCE = "MIT licence (ACE-Step 1.5): the tracks may be used commercially."
-STABLE_AUDIO_LICENCE = (
+ACE_STEP_LICENCE = Licence(
+    "MIT", "yes", "commercial use allowed", "MIT licence (ACE-Step 1.5): the tracks may be used commercially."
+)
+STABLE_AUDIO_LICENCE = Licence(
+    "LicenseRef-Stability-AI-Community",
+    "limited",
+    "commercial use only under US$1M annual revenue, else an Enterprise licence",
     "Stability AI Community License (Stable Audio 3): free, commercial use included, for people and "
     "organisations with under US$1M annual revenue; above that, an Enterprise licence from Stability AI "
-    "(https://stability.ai/community-license-agreement). Its text encoder is under the Gemma Terms of Use."
+    "(https://stability.ai/community-license-agreement). Its text encoder is under the Gemma Terms of Use.",
 )
 
 
@@ -25,7 +30,7 @@ STABLE_AUDIO_LICENCE = (
 class Checkpoint:
     repo_id: str  # the hub repository, as the pipeline's docs name it
     variable: str  # environment variable naming a local folder with the checkpoint
-    licence: str  # the weights' licence, in plain words for the people who use the tracks
+    licence: Licence  # the weights' licence: what the people who use the tracks may do
     steps: int  # denoising steps it was made for
     guidance: float  # classifier-free guidance (1.0: distilled into the weights)
     gpu_s_per_music_s: float  # ZeroGPU time to reserve per second of music, with a margin
