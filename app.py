@@ -380,6 +380,28 @@ def _report_seed(files: list[str], fallback) -> str:
     return str(fallback or "")
 
 
+LIBRARY_TAKES_COMPARED = 20  # an audio engine's take is compared with this many of the user's latest
+
+
+def _check_against_library(tracks: list, owner: str | None) -> None:
+    """An audio engine's takes (score takes are checked in the pipeline) against the user's latest
+    kept tracks, by a cover-song similarity: the verdict goes into each take's report."""
+    store = library_store()
+    if store is None or not owner or all(getattr(t.tokens, "kind", "") == "score" for t in tracks):
+        return
+    from mmgen.library import LibraryUnavailable
+    from mmgen.originality.takes import check_audio_take
+
+    try:
+        kept = store.tracks(owner, limit=LIBRARY_TAKES_COMPARED)
+    except LibraryUnavailable:
+        return
+    earlier = [f for record in kept for f in record.files if f.endswith(".wav")]
+    for track in tracks:
+        if getattr(track.tokens, "kind", "") != "score" and earlier:
+            track.details["originality"] = check_audio_take(track, library_files=earlier)
+
+
 def _pick_controls(take_ids: list) -> tuple:
     """The A/B pick is offered when several takes were made and kept."""
     kept = [t for t in take_ids or [] if t]
@@ -719,6 +741,7 @@ def make_track(
                 yield (*keep, _wav_bytes(result), gr.skip(), gr.skip())
             else:
                 tracks = result
+        _check_against_library(tracks, owner)
         OUTPUT_ROOT.mkdir(parents=True, exist_ok=True)
         _prune_results()
         folder = Path(tempfile.mkdtemp(prefix="track-", dir=OUTPUT_ROOT))

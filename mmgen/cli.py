@@ -174,6 +174,11 @@ def _parser() -> argparse.ArgumentParser:
         default="auto",
         help="bring the engine's key to the plan's: auto (1 semitone, when the key is clear), on (up to 2), off",
     )
+    gen.add_argument(
+        "--reference",
+        metavar="DIR",
+        help="audio engines: compare each take with the recordings in DIR (your catalogue) for originality",
+    )
     gen.add_argument("--quiet", action="store_true", help="print nothing but errors")
     edit = sub.add_parser(
         "edit",
@@ -254,6 +259,8 @@ def _generate(args: argparse.Namespace) -> int:
     if args.out.lower().endswith(".mp4") and not args.video_path:
         raise InvalidRequest("An .mp4 needs a video to put the music under; give one with --video.")
     check_output_path(args.out, OUTPUT_SUFFIXES)
+    if args.reference and not Path(args.reference).expanduser().is_dir():
+        raise InvalidRequest(f"--reference {args.reference}: no such folder (give a folder of your recordings).")
     if args.report:
         check_output_path(args.report, (".json",))
     if args.stems and args.sound != "produced":
@@ -300,6 +307,10 @@ def _generate(args: argparse.Namespace) -> int:
     if args.stems and not tracks[0].audio.stems:
         raise InvalidRequest("--stems needs a score engine (such as the composer) and the produced sound.")
     for i, track in enumerate(tracks):
+        if args.reference and getattr(track.tokens, "kind", "") != "score":  # score takes: checked already
+            from .originality.takes import check_audio_take
+
+            track.details["originality"] = check_audio_take(track, args.reference)
         if args.stems:
             track.save_stems(_numbered(args.stems, i, len(tracks)))
         kit = kits[i].save(_numbered(args.game_kit, i, len(tracks))) if kits else None

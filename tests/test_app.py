@@ -34,6 +34,7 @@ def test_generate_through_the_api(client):
     suffixes = sorted(Path(f).suffix for f in files)
     assert suffixes == [".json", ".mid", ".mp3", ".wav", ".zip"]
     assert "A minor" in summary and "bossa" in summary.lower()
+    assert "**Originality:** original" in summary or "**Originality:** similar" in summary  # checked, and said
     assert Path(picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"  # the track and its plan, drawn
     # the stems, zipped: each part with its own reverb, and its notes, summing to the track (24-bit files)
     import zipfile

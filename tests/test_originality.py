@@ -160,3 +160,26 @@ def test_a_folder_trained_on_is_indexed_and_checked_against(composed, tmp_path, 
     finally:
         monkeypatch.undo()
         known_pieces.cache_clear()
+
+
+def test_an_audio_take_is_compared_with_earlier_takes_and_a_reference_folder(tmp_path, monkeypatch, capsys):
+    """The record the app and `generate --reference` give an audio engine's take: its own earlier
+    file is found as a copy, a folder of other music is not."""
+    from mmgen.cli import main
+    from mmgen.originality.takes import check_audio_take, originality_note
+    from mmgen.pipeline import generate
+
+    monkeypatch.setenv("MMGEN_DATA_DIR", str(tmp_path / "data"))  # the features' cache
+    track = generate(GenerationRequest(prompt="upbeat pop for a product video", duration_s=12, seed=3))
+    earlier = track.save(tmp_path / "earlier.wav")
+    record = check_audio_take(track, library_files=[earlier])
+    assert record["verdict"] == "copy" and record["nearest"] == "earlier.wav" and record["source"] == "library"
+    assert originality_note(record).startswith("**Originality:** copy: nearest in your library: earlier.wav")
+    other = tmp_path / "catalogue"
+    other.mkdir()
+    generate(GenerationRequest(prompt="a slow sad cello in D minor", duration_s=12, seed=9)).save(other / "cello.wav")
+    assert check_audio_take(track, reference=other)["verdict"] != "copy"
+    assert main(["check", str(earlier), "--library", str(other), "--json"]) == 0
+    said = json.loads(capsys.readouterr().out)
+    assert said["nearest"] == "cello.wav" and said["verdict"] != "copy" and said["longest_match_notes"] is None
+    assert main(["generate", "--duration", "5", "--out", str(tmp_path / "x.wav"), "--reference", "/no/such"]) == 2

@@ -59,9 +59,18 @@ def originality_note(record: dict | None) -> str:
     and the warning of a take that still copies; "" when the take was not checked."""
     if not record:
         return ""
-    tries = len(record.get("checks", [])) - 1
+    tries = max(0, len(record.get("checks", [])) - 1)
     again = (
         f" (written again {tries} time{'s' if tries > 1 else ''}: an earlier try copied a known tune)" if tries else ""
     )
     note = f"**Originality:** {record['line']}{again}"
     return note + (f"\n\n⚠️ {record['warning']}" if record.get("warning") else "")
+
+
+def check_audio_take(track, reference=None, library_files=()) -> dict:
+    """An audio engine's take (pipeline.Track) against a reference folder and earlier takes'
+    files (audio.check_audio), as the record the report, the app and the CLI show."""
+    from .audio import check_audio
+
+    result = check_audio(track.audio.samples, track.audio.sample_rate_hz, reference, library_files)
+    return {**result.to_dict(), "line": result.line()}
