@@ -123,14 +123,20 @@ def test_likes_dislikes_and_the_best_take_land_in_the_database(page, server):
     take is best?*: each lands in the server's database as the person pressed it."""
     before = len(_ratings(server))
     page.get_by_text("Fine-tune (optional)").click()
-    page.get_by_label("Takes").first.fill("2")
+    takes = page.get_by_role("spinbutton", name="number input for Takes")
+    for _ in range(10):  # the page's load events may still reset the controls: set it until it stays
+        takes.fill("2")
+        takes.press("Tab")
+        page.wait_for_timeout(1000)
+        if takes.input_value() == "2":
+            break
     page.get_by_label("Describe the music").fill("a jazz trio for a cafe")
-    generate_and_wait(page)
+    generate_and_wait(page, "2 takes, seeds")
+    page.get_by_text("Which take is best?").wait_for(timeout=60_000)  # both takes kept first
     page.get_by_role("button", name="👎 Dislike").click()
-    page.get_by_text("Disliked: noted in your library").wait_for(timeout=15_000)
+    page.get_by_text("Disliked: noted in your library").wait_for(timeout=30_000)
     page.get_by_role("button", name="👍 Like").click()
-    page.get_by_text("Liked: noted in your library").wait_for(timeout=15_000)
-    page.get_by_text("Which take is best?").wait_for(timeout=15_000)
+    page.get_by_text("Liked: noted in your library").wait_for(timeout=30_000)
     page.get_by_role("radio", name="2").check()
     page.get_by_role("button", name="🏆 This take is best").click()
     page.get_by_text("Take 2 picked over take 1").wait_for(timeout=15_000)
