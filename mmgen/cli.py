@@ -1,4 +1,4 @@
-"""Command line: `python -m mmgen generate ...`, `python -m mmgen edit ...` and `python -m mmgen decoders`.
+"""Command line: `python -m mmgen generate ...`, `edit`, `conform`, `check`, `batch MANIFEST` and `decoders`.
 
 Errors print one plain line to stderr and exit with status 2; nothing is written on failure.
 """
@@ -219,6 +219,26 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("file", metavar="FILE", help="a score (.mid .midi) or a recording (.wav .flac .mp3 .ogg)")
     check.add_argument("--library", metavar="DIR", help="a folder of reference audio (needed for a recording)")
     check.add_argument("--json", action="store_true", help="print one JSON object instead of the line")
+    batch = sub.add_parser(
+        "batch",
+        help="make a whole manifest of tracks (CSV or JSON Lines), on this machine or a Ray cluster",
+        description="Make one track per row of MANIFEST into --out, on Ray: started on this machine, or "
+        "a running cluster with --address. Rows made already are skipped, so running it again resumes. "
+        "Exits 1 when rows failed (their lines are in the results), 0 when all are made.",
+    )
+    batch.add_argument("manifest", metavar="MANIFEST", help="a .csv (with a header) or .jsonl file, one request a row")
+    batch.add_argument("--out", required=True, metavar="DIR", help="the folder for the tracks, reports and results")
+    batch.add_argument(
+        "--address", metavar="ADDRESS", help="a running Ray cluster: auto (on one of its nodes) or ray://HOST:10001"
+    )
+    batch.add_argument("--workers", type=int, metavar="N", help="rows made at once on CPUs (default: every CPU)")
+    batch.add_argument(
+        "--gpus", type=int, metavar="N", help="GPUs Ray on this machine gives the neural engines (default: all found)"
+    )
+    batch.add_argument(
+        "--results", metavar="FILE", help="the results manifest, .csv or .jsonl (default: DIR/results.csv or .jsonl)"
+    )
+    batch.add_argument("--quiet", action="store_true", help="no progress bar; only the summary and errors")
     sub.add_parser("decoders", help="list the decoders and whether each can run here")
     return parser
 
@@ -400,6 +420,33 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+MAX_FAILURES_SHOWN = 20
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from .batch import run
+
+    summary = run(
+        args.manifest,
+        args.out,
+        address=args.address,
+        workers=args.workers,
+        results=args.results,
+        progress=not args.quiet,
+        gpus=args.gpus,
+    )
+    print(summary.line())
+    failures = summary.failures
+    for row in failures[:MAX_FAILURES_SHOWN]:
+        print(f"  line {row['line']} ({row['id']}): {row.get('error') or row['status']}", file=sys.stderr)
+    if len(failures) > MAX_FAILURES_SHOWN:
+        print(f"  ... and {len(failures) - MAX_FAILURES_SHOWN} more (see the results)", file=sys.stderr)
+    if failures:
+        print(f"mmgen: {len(failures)} of {len(summary.rows)} rows failed; the others are made.", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _licence_line(track) -> str:
     """What the track may be used for, each engine's licence in plain words (post/provenance.py)."""
     from .post.provenance import licence_line
@@ -433,13 +480,14 @@ def _decoders() -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        commands = {"generate": _generate, "edit": _edit, "conform": _conform, "check": _check}
+        commands = {"generate": _generate, "edit": _edit, "conform": _conform, "check": _check, "batch": _batch}
         return commands.get(args.command, lambda _: _decoders())(args)
     except MmgenError as error:
         print(f"mmgen: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("mmgen: stopped.", file=sys.stderr)
+        again = " Run the same command again to finish the rest." if args.command == "batch" else ""
+        print(f"mmgen: stopped.{again}", file=sys.stderr)
         return 130
     except Exception as error:  # a bug, not a user mistake: still one line (MMGEN_DEBUG=1 for the trace)
         if os.environ.get("MMGEN_DEBUG"):

@@ -68,7 +68,7 @@ def _third_party_imports(paths: list[Path]) -> set[str]:
     return {n for n in found if n not in sys.stdlib_module_names and n not in local}
 
 
-@pytest.mark.parametrize("where, groups", [("mmgen", ["zerogpu"]), ("app.py", []), ("tests", ["test"])])
+@pytest.mark.parametrize("where, groups", [("mmgen", ["zerogpu", "batch"]), ("app.py", []), ("tests", ["test"])])
 def test_every_imported_package_is_declared(where, groups):
     from importlib.metadata import packages_distributions
 

@@ -47,10 +47,24 @@ def check_output_path(path: str | os.PathLike, allowed: tuple[str, ...] = OUTPUT
     return target
 
 
+def _file_mode() -> int:
+    """What a new file's permissions would be (mkstemp makes them owner-only)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+FILE_MODE = _file_mode()
+PARTIAL_PREFIX = ".mmgen-"  # a file being written, beside its final name
+
+
 def _atomic_write(target: Path, write) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=".mmgen-", suffix=target.suffix, dir=target.parent or ".")
+    """`write(tmp)` a file beside `target`, then rename it into place: no half-written file is
+    ever under the final name (a rename within a folder is atomic)."""
+    fd, tmp = tempfile.mkstemp(prefix=PARTIAL_PREFIX, suffix=target.suffix, dir=target.parent or ".")
     os.close(fd)
     try:
+        os.chmod(tmp, FILE_MODE)
         write(tmp)
         os.replace(tmp, target)
     except BaseException:
@@ -104,11 +118,15 @@ def write_midi(tokens: ScoreTokens, path: str | os.PathLike, tags: dict | None =
     return _atomic_write(Path(path), write)
 
 
+def write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    return _atomic_write(Path(path), lambda tmp: Path(tmp).write_bytes(data))
+
+
 def write_ecdc(tokens, path: str | os.PathLike) -> Path:
     from ..codecs.ecdc import ecdc_bytes
 
     data = ecdc_bytes(tokens)  # refuses tokens the format cannot hold, before anything is written
-    return _atomic_write(Path(path), lambda tmp: Path(tmp).write_bytes(data))
+    return write_bytes(path, data)
 
 
 def write_report(report: dict, path: str | os.PathLike) -> Path:
