@@ -211,3 +211,50 @@ def test_neural_rows_go_to_gpu_workers_and_score_rows_to_cpu_workers(tmp_path, p
         sf.info(str(tmp_path / "out" / "neural.wav")).duration == pytest.approx(5, abs=0.01)
         and (tmp_path / "out" / "score.mid").is_file()
     )
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    """A Ray cluster of one node started with `ray start --head`, as a cluster's head is, with
+    mmgen importable there (as an installed mmgen would be): its GCS and Ray Client addresses."""
+    gcs, client = _free_port(), _free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RAY_AUTH_MODE": "token", "RAY_USAGE_STATS_ENABLED": "0"}
+    ray = str(Path(sys.executable).with_name("ray"))
+    start = [ray, "start", "--head", "--port", str(gcs), "--ray-client-server-port", str(client)]
+    start += ["--num-cpus", "2", "--include-dashboard", "false", "--disable-usage-stats"]
+    subprocess.run(start, env=env, check=True, capture_output=True, timeout=120)
+    yield env, f"127.0.0.1:{gcs}", f"ray://127.0.0.1:{client}"
+    subprocess.run([ray, "stop", "--force"], env=env, capture_output=True, timeout=120)
+
+
+def test_a_batch_runs_on_a_running_cluster_by_either_address(tmp_path, cluster):
+    """Through Ray Client (ray://) and as a driver on a node (HOST:PORT, as --address auto is): the
+    picture is shipped to the workers through the object store, and both ways make the same files."""
+    env, gcs, client = cluster
+    make_image(tmp_path / "sunset.png", (230, 120, 40), pattern=True)
+    (tmp_path / "m.csv").write_text("id,prompt,duration,image,seed\npic,,6,sunset.png,1\ntext,jazz,6,,2\n")
+    for address, out in ((client, "by-client"), (gcs, "on-node")):
+        command = [sys.executable, "-m", "mmgen", "batch", "m.csv", "--out", out, "--address", address, "--quiet"]
+        done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert "2 rows: 2 made" in done.stdout
+    for name in ("pic.wav", "text.wav"):
+        assert (tmp_path / "by-client" / name).read_bytes() == (tmp_path / "on-node" / name).read_bytes()
+
+
+def test_an_address_where_no_cluster_answers_is_said_plainly(tmp_path, capsys):
+    """mmgen's own check, in seconds (Ray itself would retry for a minute and more)."""
+    (tmp_path / "m.csv").write_text("prompt,duration\nrock,6\n")
+    code = main(
+        ["batch", str(tmp_path / "m.csv"), "--out", str(tmp_path / "out"), "--address", f"127.0.0.1:{_free_port()}"]
+    )
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "No Ray cluster answers at 127.0.0.1:" in err and len(err.splitlines()) == 1

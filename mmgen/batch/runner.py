@@ -28,6 +28,11 @@ READY_TIMEOUT_S = 600  # a cluster may have to start a node before the first wor
 # what a cluster's workers are told of this machine's settings (a local Ray inherits them all)
 FORWARDED_ENV = ("HF_HUB_OFFLINE", "HF_HOME", "HF_HUB_CACHE", "TRANSFORMERS_OFFLINE", "MMGEN_DEBUG")
 SAVE_EVERY_S = 2.0
+CONNECT_TIMEOUT_S = 5.0
+# What a worker asks of Ray besides its CPU or GPU: its memory at its peak, so that Ray never
+# puts more workers on a node than its memory holds (benchmarks/batch.py measured 1.3-1.4 GB for
+# the score engines; MusicGen small and the diffusion engines hold their weights besides).
+WORKER_MEMORY = {"cpu": 3 << 29, "gpu": 6 << 30}  # 1.5 GiB, 6 GiB
 
 
 @dataclass
@@ -80,12 +85,14 @@ def run(
     gpus: int | None = None,
 ) -> BatchSummary:
     """Make every row of `manifest` into `out`; rows made already are skipped. `address`: a Ray
-    cluster ("auto", "ray://host:10001"; None starts Ray here). `workers`: how many rows at once on
-    CPUs (default: every CPU). `gpus`: the GPUs a Ray started here offers the neural rows (default:
-    those it finds). Raises InvalidRequest / Unavailable for the batch as a whole; a row's
-    own trouble is in its results line."""
+    cluster ("auto", "ray://host:10001"; None: $RAY_ADDRESS, else Ray started here). `workers`:
+    how many rows at once on CPUs (default: every CPU, as many as the memory holds). `gpus`: the
+    GPUs a Ray started here offers the neural rows (default: those it finds). Raises
+    InvalidRequest / Unavailable for the batch as a whole; a row's own trouble is in its results
+    line."""
     started = time.monotonic()
     manifest, out = Path(manifest).expanduser(), Path(out).expanduser().resolve()
+    address = address or os.environ.get("RAY_ADDRESS") or None  # inside a Ray job: its cluster
     if workers is not None and not 1 <= workers <= 10_000:
         raise InvalidRequest("The number of workers must be between 1 and 10000.")
     if gpus is not None and (not 0 <= gpus <= 1024 or address is not None):
@@ -94,10 +101,9 @@ def run(
         raise InvalidRequest(f"'{out}' is a file; give a folder for the batch's files.")
     results_path = _results_path(manifest, out, results)
     rows, problems = read_manifest(manifest)
-    lock = lock_folder(out)
+    lock, table = lock_folder(out), Results(results_path)
     try:
         remove_partials(out)
-        table = Results(results_path)
         for problem in problems:
             table.set(problem.line, problem.row_id, "invalid", error=problem.message)
         todo = []
@@ -111,11 +117,28 @@ def run(
                 table.set(row.line, row.row_id, "skipped", files=batch["files"], **batch.get("results", {}))
         table.save()
         stats = _make_on_ray(todo, out, table, Progress(len(todo), progress), address, workers, gpus) if todo else {}
-        table.save()
-    finally:
+    finally:  # stopped or not, the results say where every row stands
+        if table.lines:
+            table.save()
         lock.close()
     rows_out = [table.lines[line] for line in sorted(table.lines)]
     return BatchSummary(results_path, rows_out, time.monotonic() - started, **stats)
+
+
+def _check_reachable(address: str) -> None:
+    """A cluster's address answers within seconds, or the batch says so (Ray itself would retry
+    for a minute or more)."""
+    import socket
+
+    if address in ("auto", "local"):
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise InvalidRequest(f"The Ray address '{address}' must be auto, HOST:PORT or ray://HOST:PORT.")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as error:
+        raise Unavailable(f"No Ray cluster answers at {address} ({error.strerror or error}).") from None
 
 
 def _start_ray(address: str | None, workers: int | None, gpus: int | None) -> None:
@@ -123,18 +146,30 @@ def _start_ray(address: str | None, workers: int | None, gpus: int | None) -> No
 
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no report home: most machines here are offline
     quiet = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.ERROR}
+    if address is not None:
+        _check_reachable(address)
     try:
-        if address is None:  # Ray here: its workers inherit this environment; mmgen importable from a checkout
+        if address is None:  # a new Ray here ("local": not one a `ray start` left running); its workers
+            # inherit this environment, and find mmgen where this process did (a checkout, too)
             root = str(Path(__file__).resolve().parents[2])
             os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
             cpus = max(workers or 0, os.cpu_count() or 1)
-            ray.init(num_cpus=cpus, num_gpus=gpus, object_store_memory=1 << 30, **quiet)
+            ray.init(address="local", num_cpus=cpus, num_gpus=gpus, object_store_memory=1 << 30, **quiet)
         else:
             env = {k: os.environ[k] for k in FORWARDED_ENV if k in os.environ}
             ray.init(address=address, runtime_env={"env_vars": env}, **quiet)
+    except ImportError:  # ray:// needs Ray's client (grpcio)
+        raise Unavailable("Reaching a cluster by ray:// needs Ray's client: pip install 'ray[client]'.") from None
     except (ConnectionError, RuntimeError, ValueError) as error:
         where = f"the Ray cluster at {address}" if address else "Ray on this machine"
         raise Unavailable(f"Could not start {where}: {str(error).splitlines()[0]}") from None
+
+
+def _new_worker(pool: str):
+    import ray
+
+    gpus = 1 if pool == "gpu" else 0
+    return ray.remote(RowMaker).options(num_cpus=1, num_gpus=gpus, memory=WORKER_MEMORY[pool]).remote()
 
 
 def _workers(todo: list[BatchRow], workers: int | None) -> dict[str, list]:
@@ -144,11 +179,11 @@ def _workers(todo: list[BatchRow], workers: int | None) -> dict[str, list]:
     resources = ray.cluster_resources()
     gpus = int(resources.get("GPU", 0))
     neural = sum(row.neural for row in todo) if gpus else 0
-    maker = ray.remote(RowMaker)
-    on_cpu = min(len(todo) - neural, workers or int(resources.get("CPU", 1)))
+    fit = max(1, int(resources.get("memory", 0) // WORKER_MEMORY["cpu"]))  # as many as the memory holds
+    on_cpu = min(len(todo) - neural, workers or int(resources.get("CPU", 1)), fit)
     pools = {
-        "cpu": [maker.options(num_cpus=1).remote() for _ in range(on_cpu)],
-        "gpu": [maker.options(num_cpus=1, num_gpus=1).remote() for _ in range(min(neural, gpus))],
+        "cpu": [_new_worker("cpu") for _ in range(on_cpu)],
+        "gpu": [_new_worker("gpu") for _ in range(min(neural, gpus))],
     }
     from ..version import __version__
 
@@ -198,8 +233,9 @@ def _make_on_ray(todo, out: Path, table: Results, progress: Progress, address, w
         def submit(actor, pool: str) -> None:
             if queues[pool]:
                 row = queues[pool].popleft()
-                blobs = {name: shipped[path] for name, path in row.inputs.items()} if shipped else None
-                in_flight[actor.make.remote(row, blobs)] = (actor, pool, row, time.monotonic())
+                names = tuple(row.inputs) if shipped else ()
+                call = actor.make.remote(row, names, *(shipped[row.inputs[name]] for name in names))
+                in_flight[call] = (actor, pool, row, time.monotonic())
 
         for pool, actors in pools.items():
             for actor in actors:
@@ -213,7 +249,7 @@ def _make_on_ray(todo, out: Path, table: Results, progress: Progress, address, w
             except ray.exceptions.RayError as error:  # the worker died (memory, a crash): a fresh one goes on
                 made = {"status": "failed", "error": f"its worker stopped ({type(error).__name__}); run again to retry"}
                 pools[pool].remove(actor)
-                actor = ray.remote(RowMaker).options(num_cpus=1, num_gpus=int(pool == "gpu")).remote()
+                actor = _new_worker(pool)
                 pools[pool].append(actor)
             _record(row, {**made, "ran_on": pool}, out, table)
             if time.monotonic() - last_save > SAVE_EVERY_S or not in_flight:

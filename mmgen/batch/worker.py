@@ -74,9 +74,9 @@ def _write_outputs(track, row: BatchRow, folder: Path) -> None:
 def make_row(row: BatchRow, blobs: dict[str, bytes] | None = None) -> dict:
     """Make one row: {"status": "made", "files": {name: bytes}, "report": {...}, measured values...}
     or {"status": "failed", "error": a plain sentence}. Never raises for a row's own trouble."""
+    started = time.perf_counter()
     from ..pipeline import generate_variations
 
-    started = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="mmgen-batch-"))
     result = {"worker": f"{platform.node()}:{os.getpid()}"}
     try:
@@ -102,9 +102,7 @@ class RowMaker:
     """A worker that keeps its models loaded between rows (a Ray actor: runner.py)."""
 
     def __init__(self) -> None:
-        from ..components import register_builtins
-
-        register_builtins()
+        from .. import pipeline  # noqa: F401 -- the engines registered, the heavy imports done once
 
     def hello(self) -> dict:
         """Who this worker is: mmgen's version must match the batch's."""
@@ -112,5 +110,7 @@ class RowMaker:
 
         return {"version": __version__, "worker": f"{platform.node()}:{os.getpid()}", "memory_mb": _peak_memory_mb()}
 
-    def make(self, row: BatchRow, blobs: dict[str, bytes] | None = None) -> dict:
-        return make_row(row, blobs)
+    def make(self, row: BatchRow, names: tuple[str, ...] = (), *blobs: bytes) -> dict:
+        """`blobs`: the bytes of the input files `names` (request fields), sent by a batch run on a
+        cluster (top-level arguments, so Ray hands over the bytes rather than their references)."""
+        return make_row(row, dict(zip(names, blobs)))
