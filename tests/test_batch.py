@@ -258,3 +258,26 @@ def test_an_address_where_no_cluster_answers_is_said_plainly(tmp_path, capsys):
     )
     err = capsys.readouterr().err.strip()
     assert code == 2 and "No Ray cluster answers at 127.0.0.1:" in err and len(err.splitlines()) == 1
+
+
+def test_spreadsheet_csv_and_json_values_are_read_as_a_person_means_them(tmp_path):
+    from mmgen.batch.manifest import read_manifest
+
+    (tmp_path / "semi.csv").write_text("\ufeffid;prompt;duration;bpm\na;lofi, chill;8;90\n", encoding="utf-8")
+    (rows, problems) = read_manifest(tmp_path / "semi.csv")  # a spreadsheet's semicolons, its BOM
+    assert not problems and (rows[0].row_id, rows[0].request.prompt, rows[0].request.tempo_bpm) == (
+        "a",
+        "lofi, chill",
+        90,
+    )
+    (tmp_path / "m.jsonl").write_text(
+        '{"duration": 8, "formats": ["wav", "mp3"], "stems": true}\n{"duration": 8, "bpm": true}\n'
+        '{"duration": 8, "prompt": {"text": "rock"}}\n',
+        encoding="utf-8",
+    )
+    rows, problems = read_manifest(tmp_path / "m.jsonl")
+    assert rows[0].formats == ("wav", "mp3") and rows[0].stems
+    assert [(p.line, p.message) for p in problems] == [
+        (2, "'bpm' must be a number or text, not true."),
+        (3, "'prompt' must be a number or text, not a dict."),
+    ]

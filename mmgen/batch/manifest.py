@@ -1,6 +1,7 @@
-"""A batch manifest: one request per row, CSV (a header of column names) or JSON Lines (an object
-per line). Every row is checked here, on the machine that runs the batch, before any music is made:
-a bad row becomes a `Problem` with its line number and the others go on.
+"""A batch manifest: one request per row, CSV (a header of column names; comma, semicolon or tab
+separated) or JSON Lines (an object per line). Every row is checked here, on the machine that
+runs the batch, before any music is made: a bad row becomes a `Problem` with its line number and
+the others go on.
 
 Columns are the CLI's controls (`python -m mmgen generate --help`), with `_` or `-`:
 id, prompt, duration, bpm, key, meter, seed, engine (or decoder), loudness, formats, stems, loop,
@@ -122,7 +123,9 @@ def _records(path: Path) -> list[tuple[int, dict]]:
 
 
 def _csv_records(text: str, name: str) -> list[tuple[int, dict]]:
-    reader = csv.reader(text.splitlines(keepends=True))
+    first = text.split("\n", 1)[0]  # the header: spreadsheets in many languages save with ; or tabs
+    delimiter = max(",;\t", key=first.count)
+    reader = csv.reader(text.splitlines(keepends=True), delimiter=delimiter)
     try:
         header = [_key(c) for c in next(reader)]
     except StopIteration:
@@ -224,6 +227,13 @@ def check_row(line: int, record: dict, folder: Path) -> BatchRow:
     unknown = sorted(set(values) - COLUMNS)
     if unknown:
         raise InvalidRequest(f"'{unknown[0]}' is not a control mmgen knows.")
+    for column, value in values.items():  # JSON: true is not a tempo, a list only a list of formats or cuts
+        if isinstance(value, bool) and column not in SWITCH_COLUMNS:
+            raise InvalidRequest(f"'{column}' must be a number or text, not {str(value).lower()}.")
+        if isinstance(value, (list, dict)) and column not in ("formats", "cuts"):
+            raise InvalidRequest(f"'{column}' must be a number or text, not a {type(value).__name__}.")
+    if isinstance(values.get("formats"), list):
+        values["formats"] = " ".join(str(v) for v in values["formats"])
     row_id = str(values.get("id", f"row-{line}")).strip()
     if not ROW_ID.fullmatch(row_id):
         raise InvalidRequest(f"The id '{row_id}' must be letters, digits, '.', '_' or '-' (at most 100).")
@@ -283,6 +293,11 @@ def read_manifest(path: str | Path) -> tuple[list[BatchRow], list[Problem]]:
                 raise InvalidRequest(f"The id '{row.row_id}' is used on line {lines_of[row.row_id]} already.")
         except MmgenError as error:
             problems.append(Problem(line, row_id, str(error)))
+            continue
+        except Exception as error:  # a bug, not the row's fault: the row is reported, the batch goes on
+            problems.append(
+                Problem(line, row_id, f"something went wrong inside mmgen ({type(error).__name__}: {error})")
+            )
             continue
         lines_of[row.row_id] = line
         rows.append(row)
