@@ -21,6 +21,7 @@ from mmgen.batch import run
 from mmgen.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
+QUIET = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
 LYRICS = "[Verse]\nthe sun comes up over the hill\nwe walk along the river still\n[Chorus]\nsing it loud\n"
 
 
@@ -224,15 +225,37 @@ def _free_port() -> int:
 @pytest.fixture
 def cluster(tmp_path):
     """A Ray cluster of one node started with `ray start --head`, as a cluster's head is, with
-    mmgen importable there (as an installed mmgen would be): its GCS and Ray Client addresses."""
+    mmgen importable there (as an installed mmgen would be): its GCS and Ray Client addresses.
+    `--block` keeps it in one process group of its own, stopped with it (not `ray stop`, which
+    would stop every Ray on the machine)."""
+    import secrets
+    import socket
+
     gcs, client = _free_port(), _free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "RAY_AUTH_MODE": "token", "RAY_USAGE_STATS_ENABLED": "0"}
-    ray = str(Path(sys.executable).with_name("ray"))
-    start = [ray, "start", "--head", "--port", str(gcs), "--ray-client-server-port", str(client)]
-    start += ["--num-cpus", "2", "--include-dashboard", "false", "--disable-usage-stats"]
-    subprocess.run(start, env=env, check=True, capture_output=True, timeout=120)
+    token = tmp_path / "ray-token"  # its own token: `ray start` makes none, and the batch must bring it
+    token.write_text(secrets.token_hex(32))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RAY_USAGE_STATS_ENABLED": "0"}
+    env |= {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": str(token)}
+    start = [str(Path(sys.executable).with_name("ray")), "start", "--head", "--block", "--port", str(gcs)]
+    start += ["--ray-client-server-port", str(client), "--num-cpus", "2", "--include-dashboard", "false"]
+    head = subprocess.Popen(start + ["--disable-usage-stats"], env=env, start_new_session=True, **QUIET)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and head.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", client), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        os.killpg(head.pid, signal.SIGKILL)
+        pytest.fail("ray start --head did not come up within 120 s")
     yield env, f"127.0.0.1:{gcs}", f"ray://127.0.0.1:{client}"
-    subprocess.run([ray, "stop", "--force"], env=env, capture_output=True, timeout=120)
+    os.killpg(head.pid, signal.SIGTERM)
+    try:
+        head.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(head.pid, signal.SIGKILL)
+        head.wait()
 
 
 def test_a_batch_runs_on_a_running_cluster_by_either_address(tmp_path, cluster):
