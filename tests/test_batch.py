@@ -19,6 +19,7 @@ from media import make_image, make_video
 
 from mmgen.batch import run
 from mmgen.cli import main
+from mmgen.post.export import FILE_MODE
 
 ROOT = Path(__file__).resolve().parents[1]
 QUIET = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
@@ -82,6 +83,7 @@ def test_good_rows_are_made_and_bad_rows_reported_by_line(catalogue):
         report = json.loads((out / f"{row['id']}.json").read_text(encoding="utf-8"))
         assert report["batch"]["line"] == int(row["line"]) and report["seed"] == int(row["seed"])
     assert set(rows["calm"]["files"].split()) >= {"calm.wav", "calm.mid", "calm-stems/melody.wav"}
+    assert all((out / name).stat().st_mode & 0o777 == FILE_MODE for name in rows["calm"]["files"].split())
     assert sf.info(str(out / "calm.wav")).duration == pytest.approx(8.0, abs=0.01)
     assert rows["sunset"]["seed"] == "3" and (out / "sunset.mp3").stat().st_size > 10_000
     assert rows["trailer"]["files"].split() == ["trailer.mp4", "trailer.wav"]

@@ -21,6 +21,7 @@ from mmgen.errors import InvalidRequest
 from mmgen.eval.metrics import integrated_loudness_lufs
 from mmgen.gamekit import build_game_kit
 from mmgen.pipeline import generate
+from mmgen.post.export import FILE_MODE
 from mmgen.request import GenerationRequest
 
 RATE = 44100
@@ -118,6 +119,8 @@ def test_the_zip_holds_what_the_manifest_names(made):
     named = [item["file"] for group in ("layers", "stems", "segments", "stingers") for item in manifest[group]]
     named += [stem["midi"] for stem in manifest["stems"] if "midi" in stem]
     assert sorted(named + ["manifest.json"]) == sorted(archive.namelist())
+    assert path.stat().st_mode & 0o777 == FILE_MODE  # as any file the user makes, not owner-only
+    assert not list(path.parent.glob(".mmgen-*"))
     for stem in manifest["stems"]:
         if "midi" in stem:
             midi = pretty_midi.PrettyMIDI(io.BytesIO(archive.read(stem["midi"])))

@@ -9,7 +9,6 @@ one under -1 dBTP."""
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 import zipfile
 from dataclasses import dataclass, field, replace
@@ -20,7 +19,7 @@ import numpy as np
 from ..codecs.base import Waveform
 from ..errors import InvalidRequest
 from ..eval.metrics import integrated_loudness_lufs
-from ..post.export import export, write_audio
+from ..post.export import atomic_write, export, write_audio
 from ..post.master import master
 from ..post.provenance import provenance_fields
 from ..post.stems import stem_parts
@@ -66,18 +65,14 @@ class GameKit:
             raise InvalidRequest(f"I can't write '{target.name}': a game kit's file name must end in .zip.")
         if not target.parent.is_dir():
             raise InvalidRequest(f"The folder '{target.parent}' does not exist.")
-        fd, tmp = tempfile.mkstemp(prefix=".mmgen-", suffix=".zip", dir=target.parent)
-        os.close(fd)
-        try:
+
+        def write(tmp: str) -> None:
             with tempfile.TemporaryDirectory() as work, zipfile.ZipFile(tmp, "w") as kit:
                 for name, data in self._files(Path(work)):
                     compress = zipfile.ZIP_STORED if name.endswith(".wav") else zipfile.ZIP_DEFLATED
                     kit.write(data, name, compress_type=compress)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return target
+
+        return atomic_write(target, write)
 
     def _files(self, work: Path):
         """(name in the ZIP, file written under `work`) for everything the manifest names."""

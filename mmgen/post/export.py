@@ -58,7 +58,7 @@ FILE_MODE = _file_mode()
 PARTIAL_PREFIX = ".mmgen-"  # a file being written, beside its final name
 
 
-def _atomic_write(target: Path, write) -> Path:
+def atomic_write(target: Path, write) -> Path:
     """`write(tmp)` a file beside `target`, then rename it into place: no half-written file is
     ever under the final name (a rename within a folder is atomic)."""
     fd, tmp = tempfile.mkstemp(prefix=PARTIAL_PREFIX, suffix=target.suffix, dir=target.parent or ".")
@@ -88,7 +88,7 @@ def write_audio(wave: Waveform, path: str | os.PathLike, unclipped: bool = False
         sf.write(tmp, data, wave.sample_rate_hz, format=fmt, subtype=subtype)
         _mark(tmp, fmt, wave, tags)
 
-    return _atomic_write(target, write)
+    return atomic_write(target, write)
 
 
 def _mark(path: str, fmt: str, wave: Waveform, tags: dict | None = None) -> None:
@@ -115,11 +115,11 @@ def write_midi(tokens: ScoreTokens, path: str | os.PathLike, tags: dict | None =
         if tags:
             tag_file(tmp, tags)
 
-    return _atomic_write(Path(path), write)
+    return atomic_write(Path(path), write)
 
 
 def write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    return _atomic_write(Path(path), lambda tmp: Path(tmp).write_bytes(data))
+    return atomic_write(Path(path), lambda tmp: Path(tmp).write_bytes(data))
 
 
 def write_ecdc(tokens, path: str | os.PathLike) -> Path:
@@ -134,7 +134,7 @@ def write_report(report: dict, path: str | os.PathLike) -> Path:
         with open(tmp, "w", encoding="utf-8") as f:
             json.dump(report, f, indent=2, ensure_ascii=False)
 
-    return _atomic_write(Path(path), write)
+    return atomic_write(Path(path), write)
 
 
 def export(path: str | os.PathLike, wave: Waveform | None, tokens, tags: dict | None = None) -> Path:

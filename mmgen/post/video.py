@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..errors import GenerationFailed, InvalidRequest
 from ..ffmpeg import ffmpeg_exe
-from .export import _atomic_write
+from .export import atomic_write
 from .provenance import provenance_fields, tag_file
 
 AUDIO_MODES = ("auto", "music", "mix", "duck")
@@ -92,7 +92,7 @@ def mux(video, music_wav: str | Path, target: str | Path, mode: str = "music", t
         if tags:
             tag_file(tmp, tags)
 
-    return _atomic_write(target, write)
+    return atomic_write(target, write)
 
 
 def mux_track(track, target: str | Path) -> Path:
