@@ -224,7 +224,9 @@ def _parser() -> argparse.ArgumentParser:
         help="make a whole manifest of tracks (CSV or JSON Lines), on this machine or a Ray cluster",
         description="Make one track per row of MANIFEST into --out, on Ray: started on this machine, or "
         "a running cluster with --address. Rows made already are skipped, so running it again resumes. "
-        "Exits 1 when rows failed (their lines are in the results), 0 when all are made.",
+        "Exits 1 when rows failed (their lines are in the results), 0 when all are made. Columns: id and the "
+        "generate options (prompt, duration, video, image, lyrics, bpm, key, meter, engine, seed, loudness, "
+        "formats such as 'wav mp3 mid', stems, loop, game_kit, ...), paths relative to the manifest (docs/batch.md).",
     )
     batch.add_argument("manifest", metavar="MANIFEST", help="a .csv (with a header) or .jsonl file, one request a row")
     batch.add_argument("--out", required=True, metavar="DIR", help="the folder for the tracks, reports and results")
