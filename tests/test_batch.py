@@ -143,6 +143,31 @@ def test_a_batch_killed_mid_way_is_finished_by_the_next_run(tmp_path):
     assert not _partials(out)
 
 
+def test_a_worker_that_dies_fails_only_its_row_and_a_fresh_one_goes_on(tmp_path):
+    """A worker killed mid-row (as the kernel's out-of-memory killer would): that row is failed
+    with a plain reason, a fresh worker makes the rest, and the next run makes the failed row."""
+    rows = "".join(f"r{i},calm piano,{8 + 2 * i},{i}\n" for i in range(3))
+    (tmp_path / "m.csv").write_text("id,prompt,duration,seed\n" + rows, encoding="utf-8")
+    command = [sys.executable, "-m", "mmgen", "batch", "m.csv", "--out", "out", "--workers", "1", "--quiet"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    batch = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline, worker = time.monotonic() + 240, None
+    while worker is None and batch.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+        if (tmp_path / "out" / "r0.json").exists():
+            worker = json.loads((tmp_path / "out" / "r0.json").read_text())["batch"]["results"]["worker"]
+    assert worker, "the first row was never made"
+    os.kill(int(worker.rsplit(":", 1)[1]), signal.SIGKILL)  # r1 is being made on it now
+    _, err = batch.communicate(timeout=300)
+    results = _results(tmp_path / "out" / "results.csv")
+    assert batch.returncode == 1 and "1 of 3 rows failed" in err, err
+    assert [results[f"r{i}"]["status"] for i in range(3)] == ["made", "failed", "made"]
+    assert "its worker stopped" in results["r1"]["error"] and results["r2"]["worker"] != worker
+    again = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "1 made, 2 skipped" in again.stdout
+    assert sf.info(str(tmp_path / "out" / "r1.wav")).duration == pytest.approx(10, abs=0.01)
+
+
 def test_jsonl_rows_are_checked_one_by_one(tmp_path, capsys):
     (tmp_path / "m.jsonl").write_text(
         '{"id": "a", "prompt": "lofi", "duration": 6, "formats": "flac", "seed": 1}\n'
