@@ -251,24 +251,8 @@ def _numbered(path: str, index: int, count: int) -> Path:
     return target if count == 1 else target.with_name(f"{target.stem}-{index + 1}{target.suffix}")
 
 
-def _read_lyrics(value: str) -> str:
-    """--lyrics takes the words themselves or the path of a UTF-8 text file holding them."""
-    path = Path(value).expanduser()
-    try:
-        is_file = len(value) < 1024 and "\n" not in value and path.is_file()
-    except OSError:
-        is_file = False
-    if not is_file:
-        return value
-    if path.stat().st_size > 100_000:
-        raise InvalidRequest(f"The lyrics file '{path.name}' is too large; lyrics are a few kilobytes.")
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InvalidRequest(f"The lyrics file '{path.name}' is not UTF-8 text.") from None
-
-
 def _generate(args: argparse.Namespace) -> int:
+    from .encoders.lyrics import lyrics_from
     from .gamekit import build_game_kit
     from .pipeline import generate_variations
     from .post.export import OUTPUT_SUFFIXES, check_output_path
@@ -277,7 +261,7 @@ def _generate(args: argparse.Namespace) -> int:
     # Check the inputs and destinations before spending any time on the music.
     if args.duration is None and not args.video_path and not args.lyrics:
         raise InvalidRequest("Give the length with --duration SECONDS (or score a video with --video).")
-    lyrics = _read_lyrics(args.lyrics) if args.lyrics else None
+    lyrics = lyrics_from(args.lyrics) if args.lyrics else None
     if args.out.lower().endswith(".mp4") and not args.video_path:
         raise InvalidRequest("An .mp4 needs a video to put the music under; give one with --video.")
     check_output_path(args.out, OUTPUT_SUFFIXES)

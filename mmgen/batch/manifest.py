@@ -181,17 +181,15 @@ def _input_file(value, column: str, folder: Path) -> Path:
 
 
 def _lyrics(value, folder: Path) -> str:
-    """The words themselves, or a .txt file beside the manifest holding them."""
+    """The words themselves, or a text file beside the manifest holding them (a .txt that is not
+    there is a mistake, not the words "song.txt")."""
+    from ..encoders.lyrics import lyrics_from
+
     text = str(value)
-    candidate = folder / text.strip()
-    if len(text) < 1024 and "\n" not in text and text.strip().lower().endswith(".txt"):
-        if not candidate.is_file():
-            raise InvalidRequest(f"The lyrics file '{text.strip()}' is not there (paths are relative to the manifest).")
-        try:
-            return candidate.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise InvalidRequest(f"The lyrics file '{text.strip()}' is not UTF-8 text.") from None
-    return text
+    named = text.strip()
+    if "\n" not in text and named.lower().endswith(".txt") and not (folder / named).is_file():
+        raise InvalidRequest(f"The lyrics file '{named}' is not there (paths are relative to the manifest).")
+    return lyrics_from(text, folder)
 
 
 def _canonical(value) -> str:
@@ -285,8 +283,10 @@ def read_manifest(path: str | Path) -> tuple[list[BatchRow], list[Problem]]:
     for line, record in _records(manifest):
         row_id = f"row-{line}"
         try:
-            if isinstance(record, str):  # a JSON line, or a CSV row's own complaint
-                record = _json_record(record) if manifest.suffix.lower() != ".csv" else _raise(record)
+            if isinstance(record, str) and manifest.suffix.lower() == ".csv":
+                raise InvalidRequest(record)  # what _csv_records found wrong with the row
+            if isinstance(record, str):
+                record = _json_record(record)
             row_id = str(record.get("id") or row_id).strip()
             row = check_row(line, record, folder)
             if row.row_id in lines_of:
@@ -312,7 +312,3 @@ def _json_record(text: str) -> dict:
     if not isinstance(record, dict):
         raise InvalidRequest('Each line must be a JSON object, such as {"prompt": "...", "duration": 30}.')
     return record
-
-
-def _raise(message: str):
-    raise InvalidRequest(message)

@@ -16,11 +16,13 @@ import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..errors import InvalidRequest
 from ..text_checks import check_text
 
 MAX_LYRICS_CHARS = 5000
+MAX_LYRICS_FILE_BYTES = 100_000
 MAX_LINES = 120
 MAX_SYLLABLES_PER_LINE = 24
 TAGS = {
@@ -251,3 +253,21 @@ def read_lyrics(text: str, encoder, descriptors: dict):
         },
         details={"label": "the lyrics", "lyrics": lyrics, "sections": lyrics.summary()},
     )
+
+
+def lyrics_from(value: str, folder: Path | None = None) -> str:
+    """The words themselves, or the path of a UTF-8 text file holding them (relative to `folder`
+    when given: a batch manifest's)."""
+    path = (Path(folder) / value.strip() if folder else Path(value)).expanduser()
+    try:
+        is_file = len(value) < 1024 and "\n" not in value and path.is_file()
+    except OSError:
+        is_file = False
+    if not is_file:
+        return value
+    if path.stat().st_size > MAX_LYRICS_FILE_BYTES:
+        raise InvalidRequest(f"The lyrics file '{path.name}' is too large; lyrics are a few kilobytes.")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InvalidRequest(f"The lyrics file '{path.name}' is not UTF-8 text.") from None
